@@ -1,0 +1,92 @@
+"""Atomic file and directory writes, canonical JSON, and formula-safe CSV cells."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import OutputError
+
+__all__ = [
+    "atomic_directory",
+    "canonical_json",
+    "csv_text",
+    "neutralise_cell",
+    "write_atomic",
+]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> str:
+    """Text for a CSV/XLSX cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    s = "" if value is None else str(value)
+    return "'" + s if s.startswith(_FORMULA_START) else s
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """CSV (LF line ends, every cell neutralised) as a string."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([neutralise_cell(h) for h in header])
+    for r in rows:
+        w.writerow([neutralise_cell(c) for c in r])
+    return buf.getvalue()
+
+
+def canonical_json(obj: Any) -> bytes:
+    """UTF-8 JSON with sorted keys, 2-space indent and a final LF: byte-identical for equal data."""
+    return (json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> None:
+    """Write to a temporary file beside ``path``, fsync, then rename over it."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_directory(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary sibling directory; on success rename it to ``path``, on failure remove it.
+
+    An existing ``path`` is an OutputError unless ``overwrite`` is set, so results are never
+    silently replaced and an interrupted run never leaves a partial directory behind.
+    """
+    target = Path(path)
+    if target.exists() and not overwrite:
+        raise OutputError(f"{target} exists already; choose a new output folder or remove the old one")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial"))
+    try:
+        yield tmp
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -1,0 +1,330 @@
+"""Data models of 一单两库 (the item list and the two directories) and of the plan.
+
+Small tables are pydantic models, one object per row. The entity directory
+(检查对象名录库, 10^5–10^7 rows) is columnar: :class:`EntityTable` holds numpy arrays, with
+low-cardinality columns stored as :class:`Categorical` codes so that filters run on the
+few distinct values and are then broadcast by code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "RISK_CLASSES",
+    "TAG_DESK_CHECK",
+    "TAG_ABNORMAL",
+    "Assignment",
+    "Categorical",
+    "CheckItem",
+    "Conflict",
+    "Department",
+    "Directory",
+    "DrawResult",
+    "EntityTable",
+    "HistoryVisit",
+    "Inspector",
+    "JointItem",
+    "Plan",
+    "PlanTask",
+    "StratumDraw",
+    "SupervisionItem",
+    "TaskDraw",
+    "Unavailability",
+    "Visit",
+]
+
+RiskClass = Literal["A", "B", "C", "D"]
+RISK_CLASSES: tuple[str, ...] = ("A", "B", "C", "D")
+# Tags with a meaning to the draw (architecture §6).
+TAG_DESK_CHECK = "不予现场检查"  # drawn, but checked in writing (书面检查) instead of on site
+TAG_ABNORMAL = "经营异常名录"  # listed as operating abnormally
+
+CHECK_METHODS: tuple[str, ...] = ("现场检查", "书面检查", "网络监测", "专业机构核查")
+ENTITY_TYPES: tuple[str, ...] = ("企业", "个体工商户", "农民专业合作社", "其他")
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Department(_Row):
+    department_id: str
+    name: str
+
+
+class SupervisionItem(_Row):
+    """监管事项 (an entry of the 监管事项目录清单)."""
+
+    item_id: str
+    name: str
+    department_id: str
+    category: Literal["一般", "重点"]
+    legal_basis: str
+
+
+class CheckItem(_Row):
+    """检查实施清单 row: how one department checks one supervision item."""
+
+    check_item_id: str
+    item_id: str
+    department_id: str
+    name: str
+    field: str = Field(description="执法领域: inspectors must hold this field")
+    object_type: str
+    check_methods: tuple[str, ...]
+    legal_basis: str
+
+
+class JointItem(_Row):
+    """部门联合抽查事项: a lead department (发起部门) and partners (配合部门) check together."""
+
+    joint_item_id: str
+    name: str
+    lead_department_id: str
+    partner_department_ids: tuple[str, ...]
+    check_item_ids: tuple[str, ...]
+    object_type: str
+
+
+class Inspector(_Row):
+    """执法检查人员: a certified inspector (or an expert who never counts toward team size)."""
+
+    inspector_id: str
+    name: str
+    department_id: str
+    certificate_no: str
+    certificate_valid_until: dt.date
+    fields: tuple[str, ...]
+    area: str
+    is_expert: bool = False
+    max_visits_per_day: int = Field(default=2, ge=1)
+    max_visits_per_quarter: int = Field(default=60, ge=1)
+
+
+class Conflict(_Row):
+    """回避: this inspector must not inspect this entity."""
+
+    inspector_id: str
+    entity_id: str
+    reason: str
+
+
+class Unavailability(_Row):
+    inspector_id: str
+    start: dt.date
+    end: dt.date
+    reason: str
+
+
+class HistoryVisit(_Row):
+    """A past inspection, for the annual cap and inspector rotation."""
+
+    entity_id: str
+    inspector_id: str
+    department_id: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class Categorical:
+    """A low-cardinality column: ``categories[codes[i]]`` is row i's value."""
+
+    codes: np.ndarray  # int32, one per row
+    categories: tuple[str, ...]  # sorted, unique
+
+    @classmethod
+    def from_values(cls, values: Sequence[str] | np.ndarray) -> Categorical:
+        cats, codes = np.unique(np.asarray(values, dtype=str), return_inverse=True)
+        return cls(codes.astype(np.int32).reshape(-1), tuple(str(c) for c in cats))
+
+    def __len__(self) -> int:
+        return int(self.codes.shape[0])
+
+    def values(self) -> np.ndarray:
+        return np.asarray(self.categories, dtype=str)[self.codes] if self.categories else \
+            np.zeros(len(self), dtype=str)
+
+    def mask(self, accept: Iterable[str] | None = None, *,
+             prefixes: Iterable[str] | None = None) -> np.ndarray:
+        """Rows whose value is in ``accept`` or starts with one of ``prefixes``."""
+        lut = np.zeros(len(self.categories), dtype=bool)
+        acc = set(accept or ())
+        pre = tuple(prefixes or ())
+        for i, c in enumerate(self.categories):
+            lut[i] = c in acc or (bool(pre) and c.startswith(pre))
+        return lut[self.codes] if lut.size else np.zeros(len(self), dtype=bool)
+
+
+@dataclass(frozen=True)
+class EntityTable:
+    """检查对象名录库 in columnar form; row i is one market entity (市场主体).
+
+    ``tags`` is a bitmask: bit j set means the entity carries ``tag_names[j]``.
+    ``last_inspected`` is datetime64[D], NaT where never inspected.
+    """
+
+    entity_id: np.ndarray  # str ('<U18'), unique, valid 统一社会信用代码
+    name: np.ndarray  # str
+    entity_type: Categorical
+    industry: Categorical  # GB/T 4754 code, e.g. "F5221"
+    area: Categorical  # 街镇
+    risk_class: np.ndarray  # uint8: 0=A, 1=B, 2=C, 3=D
+    tags: np.ndarray  # uint64 bitmask over tag_names
+    tag_names: tuple[str, ...]
+    last_inspected: np.ndarray  # datetime64[D]
+
+    def __len__(self) -> int:
+        return int(self.entity_id.shape[0])
+
+    def has_tag(self, tag: str) -> np.ndarray:
+        if tag not in self.tag_names:
+            return np.zeros(len(self), dtype=bool)
+        bit = np.uint64(1) << np.uint64(self.tag_names.index(tag))
+        return (self.tags & bit) != 0
+
+    def tags_of(self, i: int) -> tuple[str, ...]:
+        m = int(self.tags[i])
+        return tuple(t for j, t in enumerate(self.tag_names) if m >> j & 1)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """entity_id → row; built on first use."""
+        return {str(e): i for i, e in enumerate(self.entity_id.tolist())}
+
+
+@dataclass(frozen=True)
+class Directory:
+    """一单两库: the item lists, both directories, and the side tables, as loaded and validated.
+
+    ``digests`` maps each input file name (e.g. "entities.csv") to the SHA-256 hex of its bytes,
+    so that a published plan names exactly the data it was drawn from.
+    """
+
+    departments: tuple[Department, ...]
+    supervision_items: tuple[SupervisionItem, ...]
+    check_items: tuple[CheckItem, ...]
+    joint_items: tuple[JointItem, ...]
+    entities: EntityTable
+    inspectors: tuple[Inspector, ...]
+    conflicts: tuple[Conflict, ...] = ()
+    unavailability: tuple[Unavailability, ...] = ()
+    history: tuple[HistoryVisit, ...] = ()
+    digests: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def department_by_id(self) -> dict[str, Department]:
+        return {d.department_id: d for d in self.departments}
+
+    @cached_property
+    def item_by_id(self) -> dict[str, SupervisionItem]:
+        return {i.item_id: i for i in self.supervision_items}
+
+    @cached_property
+    def check_item_by_id(self) -> dict[str, CheckItem]:
+        return {c.check_item_id: c for c in self.check_items}
+
+    @cached_property
+    def joint_item_by_id(self) -> dict[str, JointItem]:
+        return {j.joint_item_id: j for j in self.joint_items}
+
+    @cached_property
+    def inspector_by_id(self) -> dict[str, Inspector]:
+        return {i.inspector_id: i for i in self.inspectors}
+
+
+# ---------------------------------------------------------------------------------------
+# The draw (第一随机). Decimal quantities are strings so that plan.json holds no floats.
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StratumDraw(_Out):
+    """One task × credit-risk class: what was available and what was drawn."""
+
+    risk_class: RiskClass
+    population: int  # after filters and exclusions
+    excluded_at_cap: int = 0  # removed because at the annual cap (国办发〔2024〕54号)
+    expected: str  # exact design sample size as a decimal string (e.g. "12.45")
+    sample: int  # drawn (after sum-preserving rounding, min_per_class, population bound)
+    probability: str  # design inclusion probability sample/population as a decimal string
+
+
+class TaskDraw(_Out):
+    task_id: str
+    coordination: Literal["together", "apart", "independent"]
+    ticket_seed: str  # the consistent-sampler seed string for this task's tickets
+    start: str  # start point on the ticket circle, decimal string in [0, 1)
+    strata: dict[str, StratumDraw]  # by risk class "A".."D"
+    selected: tuple[str, ...]  # entity ids, ascending (ticket - start) mod 1
+    desk_check: tuple[str, ...] = ()  # subset of selected tagged 不予现场检查
+    alternates: dict[str, tuple[str, ...]] = {}  # 递补, by risk class, in ticket order
+    exclusions: dict[str, int] = {}  # reason → count (e.g. "annual cap reached")
+
+
+class DrawResult(_Out):
+    """第一随机 for every task of a plan."""
+
+    seed_hex: str
+    entity_ticket_seed: str  # sub-seed string shared by all `together`/`apart` tasks
+    tasks: tuple[TaskDraw, ...]
+    shared_pairs: int = 0  # (task, entity) pairs whose entity is also drawn by another task
+
+
+# ---------------------------------------------------------------------------------------
+# Visits and the plan (第二随机, 一公开).
+
+
+class Assignment(_Out):
+    inspector_id: str
+    department_id: str
+    is_expert: bool = False
+
+
+class Visit(_Out):
+    """One entity visited once, on one date, by one or more departments (a joint visit if several)."""
+
+    visit_id: str
+    entity_id: str
+    entity_name: str
+    date: dt.date | None = None
+    lead_department: str
+    departments: tuple[str, ...]
+    tasks: tuple[str, ...]
+    check_items: tuple[str, ...]
+    fields: tuple[str, ...] = ()  # 执法领域 the team must cover, per the check items
+    method: Literal["现场检查", "书面检查"] = "现场检查"
+    inspectors: tuple[Assignment, ...] = ()
+
+
+class PlanTask(_Out):
+    task_id: str
+    name: str
+    lead_department: str
+    departments: tuple[str, ...]
+    task_seed: str
+    strata: dict[str, StratumDraw]
+
+
+class Plan(_Out):
+    """The plan of architecture §8, as written to plan.json."""
+
+    format: Literal["randsup-plan/1"] = "randsup-plan/1"
+    plan_id: str
+    quarter: str
+    seed: dict[str, str | None]  # key_string, salt_commitment, seed_hex
+    inputs: dict[str, str]  # input file name → sha256 hex
+    software: dict[str, str]
+    tasks: tuple[PlanTask, ...]
+    visits: tuple[Visit, ...]
+    alternates: dict[str, tuple[str, ...]]
+    stats: dict[str, int | str]

@@ -1,0 +1,163 @@
+"""The quarterly plan specification (TOML): tasks, ratios, seed sources, team size, caps."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import SpecError
+from .model import RISK_CLASSES, Directory
+
+__all__ = ["PlanSpec", "PopulationFilter", "SeedSpec", "TaskSpec", "check_spec_against", "load_spec"]
+
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PopulationFilter(_Spec):
+    """定向 draw: only entities matching every given condition (omit the filter for 不定向)."""
+
+    entity_type: tuple[str, ...] | None = None
+    industry_prefix: tuple[str, ...] | None = None  # GB/T 4754 code prefixes, e.g. "F52"
+    area: tuple[str, ...] | None = None
+    tags: tuple[str, ...] | None = None  # entity must carry all of these
+    exclude_tags: tuple[str, ...] | None = None  # entity must carry none of these
+
+
+class SeedSpec(_Spec):
+    sources: tuple[str, ...] = Field(min_length=1, description="public sources named in advance")
+    salt_commitment: str | None = None  # "sha256:<hex>" of the secret salt
+
+    @field_validator("salt_commitment")
+    @classmethod
+    def _commitment_form(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"sha256:[0-9a-f]{64}", v):
+            raise ValueError("salt_commitment must look like 'sha256:' followed by 64 lower-case hex digits")
+        return v
+
+
+class TaskSpec(_Spec):
+    task_id: str
+    name: str
+    check_items: tuple[str, ...] = ()
+    joint_item: str | None = None
+    population: PopulationFilter | None = None
+    ratio: dict[Literal["A", "B", "C", "D"], Decimal] | None = None
+    count: int | None = Field(default=None, ge=1)
+    min_per_class: int = Field(default=0, ge=0)
+    coordination: Literal["together", "apart", "independent"] = "together"
+
+    @field_validator("ratio", mode="before")
+    @classmethod
+    def _ratio_exact(cls, v: object) -> object:
+        # TOML floats → shortest decimal repr, so 0.03 means exactly 3/100 in plan.json.
+        if isinstance(v, dict):
+            return {k: Decimal(repr(x)) if isinstance(x, float) else x for k, x in v.items()}
+        return v
+
+    @model_validator(mode="after")
+    def _one_size_rule(self) -> TaskSpec:
+        if (self.ratio is None) == (self.count is None):
+            raise ValueError(f"task {self.task_id}: give exactly one of 'ratio' or 'count'")
+        if self.ratio is not None:
+            for k, x in self.ratio.items():
+                if not Decimal(0) <= x <= Decimal(1):
+                    raise ValueError(f"task {self.task_id}: ratio for class {k} must be between 0 and 1, not {x}")
+        if not self.check_items and self.joint_item is None:
+            raise ValueError(f"task {self.task_id}: name its 'check_items' or a 'joint_item'")
+        return self
+
+    def ratio_for(self, risk_class: str) -> Decimal:
+        return (self.ratio or {}).get(risk_class, Decimal(0))  # type: ignore[call-overload]
+
+
+class PlanSpec(_Spec):
+    plan_id: str
+    quarter: str
+    authority: str
+    team_size: int = Field(default=2, ge=2, description="certified non-expert inspectors per department per visit")
+    max_inspections_per_entity_per_year: int = Field(default=2, ge=1)
+    holidays: str | None = None  # override calendar file, relative to the spec file
+    seed: SeedSpec
+    tasks: tuple[TaskSpec, ...] = Field(min_length=1)
+    base_dir: str = "."  # folder of the spec file, for relative paths (not from TOML)
+
+    @field_validator("quarter")
+    @classmethod
+    def _quarter_form(cls, v: str) -> str:
+        if not _QUARTER.match(v):
+            raise ValueError(f"quarter must look like 2027Q1, not {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_tasks(self) -> PlanSpec:
+        ids = [t.task_id for t in self.tasks]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"task ids must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    @property
+    def year(self) -> int:
+        return int(self.quarter[:4])
+
+    @property
+    def quarter_number(self) -> int:
+        return int(self.quarter[-1])
+
+    def holidays_path(self) -> Path | None:
+        return None if self.holidays is None else Path(self.base_dir) / self.holidays
+
+
+def _format_validation(path: str, exc: ValidationError) -> str:
+    lines = [f"{path}: the plan specification has {exc.error_count()} problem(s):"]
+    for e in exc.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown field; check its spelling against the documented spec fields"
+        lines.append(f"  - {loc}: {msg}")
+    return "\n".join(lines)
+
+
+def load_spec(path: str | Path) -> PlanSpec:
+    """Read and validate a plan specification; raises SpecError naming every bad field."""
+    p = Path(path)
+    if not p.is_file():
+        raise SpecError(f"{p}: plan specification not found; pass the path of a .toml file")
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise SpecError(f"{p}: not UTF-8 text; save the specification as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{p}: not valid TOML ({exc}); fix the syntax at that line") from None
+    raw.pop("base_dir", None)
+    try:
+        return PlanSpec.model_validate({**raw, "base_dir": str(p.parent)})
+    except ValidationError as exc:
+        raise SpecError(_format_validation(str(p), exc)) from None
+
+
+def check_spec_against(spec: PlanSpec, directory: Directory) -> None:
+    """Every check item, joint item and risk class the spec names must exist in the directory."""
+    problems: list[str] = []
+    for t in spec.tasks:
+        for c in t.check_items:
+            if c not in directory.check_item_by_id:
+                problems.append(f"task {t.task_id}: check item {c!r} is not in check_items")
+        if t.joint_item is not None and t.joint_item not in directory.joint_item_by_id:
+            problems.append(f"task {t.task_id}: joint item {t.joint_item!r} is not in joint_items")
+        for k in (t.ratio or {}):
+            if k not in RISK_CLASSES:
+                problems.append(f"task {t.task_id}: unknown risk class {k!r}")
+    if problems:
+        raise SpecError("the plan specification does not fit the data:\n" +
+                        "\n".join(f"  - {p}" for p in problems))
