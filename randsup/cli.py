@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .errors import RandsupError
 
@@ -22,7 +25,8 @@ out = Console(highlight=False, soft_wrap=True)
 
 def fail(exc: RandsupError) -> typer.Exit:
     """Print a library error to stderr and turn it into the documented exit code."""
-    err.print(f"[bold red]error:[/bold red] {exc}", markup=True, highlight=False)
+    # Messages quote user data; escape it, or a cell like "[/x]" is taken as markup and crashes rich.
+    err.print(f"[bold red]error:[/bold red] {escape(str(exc))}", markup=True, highlight=False)
     return typer.Exit(code=exc.exit_code)
 
 
@@ -31,11 +35,350 @@ def fail(exc: RandsupError) -> typer.Exit:
 
 # --- 一单两库: validate, demo-data (issue 2) ---
 
+
+@app.command("validate")
+def validate_cmd(
+    data: Annotated[Path, typer.Argument(
+        metavar="DATA",
+        help="The data folder (departments.csv, entities.csv, …; UTF-8 or GB18030) or one .xlsx workbook.")],
+) -> None:
+    """Load and check 一单两库: print the table sizes, or every problem (file, row, column) and exit 2."""
+    from .load import load_directory
+
+    try:
+        d = load_directory(data)
+    except RandsupError as exc:
+        raise fail(exc) from None
+    counts = [(len(d.departments), "departments"), (len(d.supervision_items), "supervision items"),
+              (len(d.check_items), "check items"), (len(d.joint_items), "joint items"),
+              (len(d.entities), "entities"), (len(d.inspectors), "inspectors"),
+              (len(d.conflicts), "conflicts"), (len(d.unavailability), "unavailability periods"),
+              (len(d.history), "past visits")]
+    out.print(f"{data}: valid; " + ", ".join(f"{n:,} {what}" for n, what in counts), markup=False)
+
+
+@app.command("demo-data")
+def demo_data_cmd(
+    out_dir: Annotated[Path, typer.Argument(metavar="OUT", help="A new folder for the demo data.")],
+    entities: Annotated[int, typer.Option("--entities", help="Market entities (检查对象) to generate.")] = 300_000,
+    inspectors: Annotated[int, typer.Option("--inspectors", help="Inspectors (执法检查人员) to generate.")] = 1_800,
+    seed: Annotated[int, typer.Option("--seed", help="Any whole number ≥ 0; the same seed gives the same files.")]
+    = 0,
+) -> None:
+    """Write a Songjiang-like 一单两库 (CSV), a 2027Q1 plan spec and a provisional 2027 holidays file."""
+    import time
+
+    from .synth import write_demo_data
+
+    started = time.perf_counter()
+    try:
+        d = write_demo_data(out_dir, entities=entities, inspectors=inspectors, seed=seed)
+    except RandsupError as exc:
+        raise fail(exc) from None
+    seconds = time.perf_counter() - started
+    out.print(f"{out_dir}: {len(d.departments)} departments, {len(d.supervision_items)} supervision items, "
+              f"{len(d.check_items)} check items, {len(d.joint_items)} joint items, {len(d.entities):,} entities, "
+              f"{len(d.inspectors):,} inspectors, {len(d.conflicts)} conflicts, "
+              f"{len(d.unavailability)} unavailability periods, {len(d.history):,} past visits "
+              f"(seed {seed}, {seconds:.1f} s)", markup=False)
+    out.print(f"plan spec {out_dir / 'plan-2027Q1.toml'}; holidays {out_dir / 'holidays-2027.toml'} "
+              "(PROVISIONAL: replace with the official 2027 notice)", markup=False)
+
 # --- 第一随机 / 第二随机 / 一公开: plan, verify (issues 3-5) ---
+
+
+class _StageProgress:
+    """A rich progress display on stderr for the library's ``progress(stage, done, total)`` calls."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TimeElapsedColumn(), console=err, transient=True)
+        self._tasks: dict[str, object] = {}
+
+    def __enter__(self) -> _StageProgress:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+    def __call__(self, stage: str, done: int = 0, total: int | None = None) -> None:
+        if stage not in self._tasks:
+            self._tasks[stage] = self._bar.add_task(stage, total=total)
+        self._bar.update(self._tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+
+
+def _progress() -> _StageProgress | None:
+    # Progress only for a person watching: quiet when stderr is a file, a pipe or CI.
+    return _StageProgress() if err.is_terminal else None
+
+
+@app.command("plan")
+def plan_cmd(
+    data: Annotated[Path, typer.Argument(help="The data folder (一单两库) the plan is drawn from.")],
+    spec: Annotated[Path, typer.Argument(help="The plan specification (TOML), e.g. DATA/plan-2027Q1.toml.")],
+    source: Annotated[list[str], typer.Option(
+        "--source", help='The published values of one seed source the spec names, e.g. "02 05 12 20 25 31 08"; '
+                         "one --source per named source, in the spec's order.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="A new folder for the plan directory.")],
+    salt: Annotated[str | None, typer.Option(
+        "--salt", help="The secret salt whose SHA-256 the spec publishes as seed.salt_commitment.")] = None,
+    ledger: LedgerOpt = None,
+) -> None:
+    """Draw entities (第一随机), plan visits, dates and teams (第二随机), write the plan directory (一公开).
+
+    The history ledger (DATA/randsup-ledger.sqlite unless --ledger) supplies this year's earlier
+    plans for the annual cap and rotation, and records the new plan.
+    """
+    from contextlib import nullcontext
+
+    from rich.table import Table
+
+    from .errors import OutputError
+    from .load import load_directory
+    from .plan import make_plan
+    from .publish import plan_summary, write_plan
+    from .seed import PublicSeed
+    from .spec import check_spec_against, load_spec
+
+    try:
+        if out_dir.exists():  # before the work, not after it
+            raise OutputError(f"{out_dir} exists already; choose a new output folder or remove the old one")
+        plan_spec = load_spec(spec)
+        directory = load_directory(data)
+        check_spec_against(plan_spec, directory)
+        seed = PublicSeed.for_spec(plan_spec.seed, source, salt)
+        # Issue 6: earlier plans of the year from the ledger drive the annual cap and rotation.
+        from .ledger import LEDGER_HISTORY_INPUT, Ledger, ledger_history, plan_json_sha256
+
+        book = Ledger(_ledger_path(ledger, data))
+        directory, history_file = ledger_history(directory, book, plan_spec.year,
+                                                 exclude_plan_id=plan_spec.plan_id)
+        bar = _progress()
+        with bar if bar is not None else nullcontext():
+            plan = make_plan(directory, plan_spec, seed, progress=bar)
+        write_plan(plan, out_dir, spec=plan_spec, directory=directory,
+                   extra_files={LEDGER_HISTORY_INPUT: history_file} if history_file else None)
+        with book:
+            book.record_plan(plan, plan_json_sha256=plan_json_sha256(out_dir), directory=directory)
+    except RandsupError as exc:
+        raise fail(exc) from None
+    table = Table(title=escape(f"plan {plan.plan_id} → {out_dir}"), title_justify="left", show_header=False)
+    table.add_column()
+    table.add_column(justify="right")
+    for label, value in plan_summary(plan):
+        table.add_row(escape(label), escape(value))
+    out.print(table)
+
+
+@app.command("verify")
+def verify_cmd(
+    plan_dir: Annotated[Path, typer.Argument(metavar="OUT", help="The plan directory `randsup plan` wrote.")],
+    data: Annotated[Path, typer.Option("--data", help="The data folder the plan was drawn from.")],
+    salt: Annotated[str | None, typer.Option(
+        "--salt", help="The revealed secret salt, when the plan published a salt commitment.")] = None,
+) -> None:
+    """Recompute the plan from DATA and the seed: exit 0 if identical, 1 naming each difference."""
+    from contextlib import nullcontext
+
+    from .verify import verify_plan
+
+    try:
+        bar = _progress()
+        with bar if bar is not None else nullcontext():
+            report = verify_plan(plan_dir, data=data, salt=salt, progress=bar)
+    except RandsupError as exc:
+        raise fail(exc) from None
+    out.print(report.summary(), markup=False)
+
 
 # --- ledger, recuse, results (issue 6) ---
 
+ledger_app = typer.Typer(help="The hash-chained history ledger (检查记录台账).", no_args_is_help=True)
+results_app = typer.Typer(help="抽查结果: record, list what is due, publish.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(results_app, name="results")
+
+LedgerOpt = Annotated[Path | None, typer.Option(
+    "--ledger", help="The ledger file [default: DATA/randsup-ledger.sqlite with --data, else "
+                     "$RANDSUP_LEDGER, else ./randsup-ledger.sqlite].")]
+DataOpt = Annotated[Path | None, typer.Option("--data", help="The data directory whose ledger to use.")]
+
+
+def _ledger_path(ledger: Path | None, data: Path | None) -> Path:
+    import os
+
+    from .ledger import LEDGER_FILE_NAME, default_ledger_path
+
+    if ledger is not None:
+        return ledger
+    if data is not None:
+        return default_ledger_path(data)
+    return Path(os.environ.get("RANDSUP_LEDGER") or LEDGER_FILE_NAME)
+
+
+@ledger_app.command("verify")
+def ledger_verify(ledger: LedgerOpt = None, data: DataOpt = None) -> None:
+    """Check the hash chain: exit 0 if intact, 1 naming every edited, removed or reordered record."""
+    from .errors import VerificationError
+    from .ledger import Ledger
+
+    path = _ledger_path(ledger, data)
+    try:
+        with Ledger(path, create=False) as book:
+            issues = book.verify()
+            seq, head = book.head()
+        if issues:
+            raise VerificationError(f"the ledger {path} has been changed after it was written",
+                                    differences=[str(i) for i in issues])
+    except RandsupError as exc:
+        raise fail(exc) from None
+    out.print(f"ledger {path} intact: {seq} records, head {seq}:{head}")
+
+
+@app.command("recuse")
+def recuse_cmd(
+    plan: Annotated[Path, typer.Argument(help="The plan directory.")],
+    visit: Annotated[str, typer.Option("--visit", help="The visit id (检查编号).")],
+    inspector: Annotated[str, typer.Option("--inspector", help="The inspector who recuses (回避).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, as it goes into the record.")],
+    data: Annotated[Path, typer.Option("--data", help="The data directory the plan was made from.")],
+    actor: Annotated[str, typer.Option("--actor", help="Who decided (recorded in the ledger).")] = "unnamed",
+    ledger: LedgerOpt = None,
+) -> None:
+    """回避、重新随机选派: replace an inspector on a visit by the next eligible one in ticket order."""
+    from .ledger import Ledger
+    from .recuse import recuse
+
+    try:
+        with Ledger(_ledger_path(ledger, data)) as book:
+            change = recuse(plan, visit, inspector, reason, actor, data=data, ledger=book)
+    except RandsupError as exc:
+        raise fail(exc) from None
+    out.print(f"visit {change.visit_id}, department {change.department_id}: {change.inspector_out} → "
+              f"{change.inspector_in} (ticket rank {change.rank}); recorded, plan rewritten")
+
+
+@results_app.command("record")
+def results_record(
+    results_file: Annotated[Path, typer.Argument(help="CSV or XLSX: visit_id, department_id, result, "
+                                                      "sub_result, inspected_on, notes.")],
+    plan: Annotated[Path, typer.Option("--plan", help="The plan directory.")],
+    ledger: LedgerOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """Record 抽查结果 in the ledger, each with its 20-working-day publication deadline."""
+    from .ledger import Ledger
+    from .results import record_results
+
+    try:
+        with Ledger(_ledger_path(ledger, data)) as book:
+            recorded = record_results(results_file, plan, book)
+    except RandsupError as exc:
+        raise fail(exc) from None
+    last = max(r.deadline for r in recorded) if recorded else None
+    out.print(f"recorded {len(recorded)} result(s)" + (f"; latest publication deadline {last}" if last else ""))
+
+
+@results_app.command("publish")
+def results_publish(
+    plan: Annotated[Path, typer.Option("--plan", help="The plan directory.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="A new folder for the 抽查结果公告.")],
+    salt: Annotated[str | None, typer.Option("--salt", help="The secret salt, revealed now.")] = None,
+    ledger: LedgerOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """Write the 抽查结果公告 (Markdown, HTML, JSON) with the revealed salt, and note it in the ledger."""
+    from .ledger import Ledger
+    from .results import publish_results
+
+    try:
+        with Ledger(_ledger_path(ledger, data), create=False) as book:
+            published = publish_results(plan, out_dir, book, salt=salt)
+    except RandsupError as exc:
+        raise fail(exc) from None
+    out.print(f"published {len(published)} result(s) to {out_dir}")
+
+
+@results_app.command("due")
+def results_due(
+    on: Annotated[str | None, typer.Option("--on", help="Judge as of this date (YYYY-MM-DD) [default: today].")]
+    = None,
+    ledger: LedgerOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """List recorded results not yet published: overdue ones first, then those still due."""
+    import datetime as dt
+
+    from .errors import InputError, Problem
+    from .ledger import Ledger
+    from .results import due_results
+
+    try:
+        try:
+            day = dt.date.today() if on is None else dt.date.fromisoformat(on)
+        except ValueError:
+            raise InputError(Problem("--on", None, None, on, "not a date; write it as YYYY-MM-DD"),
+                             header="bad option") from None
+        with Ledger(_ledger_path(ledger, data), create=False) as book:
+            due = due_results(book, day)
+    except RandsupError as exc:
+        raise fail(exc) from None
+    if not due:
+        out.print(f"nothing due on {day}: every recorded result is published")
+        return
+    for d in sorted(due, key=lambda d: d.status != "overdue"):
+        r = d.result
+        out.print(f"{d.status:8} {r.deadline}  {r.plan_id} {r.visit_id} {r.department_id}  "
+                  f"{r.entity_id} {r.entity_name}  {r.result}", markup=False)
+    n_over = sum(d.status == "overdue" for d in due)
+    out.print(f"{n_over} overdue, {len(due) - n_over} due (as of {day})")
+
 # --- bench (issue 7) ---
+
+bench_app = typer.Typer(help="Benchmarks: fairness of the draws and teams against today's baselines.",
+                        no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("fairness")
+def bench_fairness_cmd(
+    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Public seeds (quarters) in the Monte Carlo; "
+                                       "1000 for the full run, 100 for a quick one.")] = 1_000,
+    report: Annotated[Path | None, typer.Option("--report", help="Write report.md and PNG plots into this "
+                                                "folder (needs matplotlib: the 'bench' extra).")] = None,
+    entities: Annotated[int, typer.Option("--entities", help="Entities of the demo district.")] = 20_000,
+    inspectors: Annotated[int, typer.Option("--inspectors", help="Inspectors of the demo district.")] = 1_000,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Processes (default: every core); "
+                                                "the figures do not depend on it.")] = None,
+) -> None:
+    """Plan the demo quarter under many seeds; compare randsup's inclusion, inspector equality,
+    predictability and burden with random.sample + round-robin groups and a fixed-cost optimiser."""
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from .fairness import demo_setting, run_fairness, summary_rows, write_report
+
+    try:
+        setting = demo_setting(entities=entities, inspectors=inspectors)
+        with Progress(console=err, transient=True) as bar:
+            job = bar.add_task(f"{seeds} quarters", total=None)
+            result = run_fairness(setting, seeds=seeds, workers=workers,
+                                  progress=lambda done, total: bar.update(job, completed=done, total=total))
+        header, rows = summary_rows(result, short=True)
+        table = Table(*header, title=f"fairness over {seeds} seeds: {entities:,} entities, "
+                      f"{inspectors:,} inspectors, {result.tasks} tasks")
+        for row in rows:
+            table.add_row(*(escape(c) for c in row))
+        out.print(table)
+        out.print(f"{result.seconds:.1f} s on {result.workers} process(es); {result.machine}", markup=False)
+        if report is not None:
+            path = write_report(result, report)
+            out.print(f"report: {path}", markup=False)
+    except RandsupError as exc:
+        raise fail(exc) from None
 
 
 def main() -> None:

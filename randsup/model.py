@@ -256,14 +256,18 @@ class StratumDraw(_Out):
     excluded_at_cap: int = 0  # removed because at the annual cap (国办发〔2024〕54号)
     expected: str  # exact design sample size as a decimal string (e.g. "12.45")
     sample: int  # drawn (after sum-preserving rounding, min_per_class, population bound)
-    probability: str  # design inclusion probability sample/population as a decimal string
+    probability: str  # design inclusion probability E[sample]/population as a decimal string
+    # Where this class's draw starts on the ticket circle (decimal string in [0, 1)); classes of
+    # an `apart` task each choose their own start (draw.py).
+    start: str = "0"
 
 
 class TaskDraw(_Out):
     task_id: str
     coordination: Literal["together", "apart", "independent"]
     ticket_seed: str  # the consistent-sampler seed string for this task's tickets
-    start: str  # start point on the ticket circle, decimal string in [0, 1)
+    start: str  # start point on the ticket circle, decimal string in [0, 1); "by-class" when the
+    #             classes of an `apart` task start at different points (see strata[c].start)
     strata: dict[str, StratumDraw]  # by risk class "A".."D"
     selected: tuple[str, ...]  # entity ids, ascending (ticket - start) mod 1
     desk_check: tuple[str, ...] = ()  # subset of selected tagged 不予现场检查
@@ -313,6 +317,10 @@ class PlanTask(_Out):
     departments: tuple[str, ...]
     task_seed: str
     strata: dict[str, StratumDraw]
+    # Copied from the task's TaskDraw so that public/draw-record.json can name where on the
+    # ticket circle each task started; defaults fit a `together` task.
+    coordination: Literal["together", "apart", "independent"] = "together"
+    start: str = "0"
 
 
 class Plan(_Out):

@@ -1,0 +1,150 @@
+"""Solver-agnostic checks of a plan's visits against the team and date rules.
+
+Written apart from the solver (teams.py, dates.py) on purpose, in the spirit of the CP-SAT
+Primer's ``validation.py``: plain loops over the plan, one readable sentence per broken rule,
+so that tests and ``randsup verify`` do not trust the code they check.
+
+The rules (architecture §7; teams.py documents the same reading):
+
+* every visit has a date, on a working day when the calendar is given, inside the quarter;
+* its lead department is one of its departments;
+* each of its departments has at least ``team_size`` non-expert inspectors of that department;
+* no inspector appears twice on a visit; each assignment's department is the inspector's own
+  and one of the visit's; the expert flag matches the directory;
+* every assigned inspector (experts too) holds every 执法领域 of that department's check items
+  on the visit, a 执法证 valid on the date, has no 回避 conflict with the entity, is not
+  unavailable that day, and was not on the entity's most recent earlier visit by that
+  department (history, and the previous visit of this plan to the same entity by that
+  department);
+* per inspector, visits per day ≤ ``max_visits_per_day`` and visits in the quarter ≤
+  ``max_visits_per_quarter``, counting history rows inside the quarter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+
+from .calendar import quarter_bounds
+from .model import Directory, Visit
+from .spec import PlanSpec
+
+__all__ = ["check_plan_rules"]
+
+
+def check_plan_rules(visits: Sequence[Visit], directory: Directory, spec: PlanSpec,
+                     calendar_working_days: Iterable[dt.date] | None = None) -> list[str]:
+    """Every violation of the team and date rules, as readable sentences; empty when all hold.
+
+    Args:
+        visits: the plan's visits with dates and inspectors.
+        directory: the 一单两库 the plan was made from.
+        spec: the plan specification (``team_size``, ``quarter``).
+        calendar_working_days: the quarter's working days; when given, every date must be one.
+    """
+    problems: list[str] = []
+    working = None if calendar_working_days is None else set(calendar_working_days)
+    q_start, q_end = quarter_bounds(spec.quarter)
+    inspectors = directory.inspector_by_id
+    check_items = directory.check_item_by_id
+
+    conflicts = {(c.inspector_id, c.entity_id) for c in directory.conflicts}
+    away: dict[str, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for u in directory.unavailability:
+        away[u.inspector_id].append((u.start, u.end))
+    # Every earlier visit per (entity, department): date → inspectors, from history and this plan.
+    earlier: dict[tuple[str, str], dict[dt.date, set[str]]] = defaultdict(lambda: defaultdict(set))
+    per_day: Counter[tuple[str, dt.date]] = Counter()
+    per_quarter: Counter[str] = Counter()
+    for h in directory.history:
+        earlier[(h.entity_id, h.department_id)][h.date].add(h.inspector_id)
+        if q_start <= h.date <= q_end:
+            per_day[(h.inspector_id, h.date)] += 1
+            per_quarter[h.inspector_id] += 1
+
+    plan_visits: dict[tuple[str, str], list[tuple[dt.date, str, set[str]]]] = defaultdict(list)
+    for v in visits:
+        where = f"visit {v.visit_id} (entity {v.entity_id}, {v.date})"
+        if v.date is None:
+            problems.append(f"{where}: has no date")
+            continue
+        if working is not None and v.date not in working:
+            problems.append(f"{where}: {v.date} is not a working day")
+        if not q_start <= v.date <= q_end:
+            problems.append(f"{where}: {v.date} is outside the quarter {spec.quarter}")
+        if v.lead_department not in v.departments:
+            problems.append(f"{where}: lead department {v.lead_department} is not among its departments "
+                            f"{', '.join(v.departments)}")
+
+        seen: set[str] = set()
+        for a in v.inspectors:
+            if a.inspector_id in seen:
+                problems.append(f"{where}: inspector {a.inspector_id} appears twice")
+            seen.add(a.inspector_id)
+
+        for dept in v.departments:
+            team = [a for a in v.inspectors if a.department_id == dept]
+            counted = [a for a in team if not a.is_expert and a.inspector_id in inspectors
+                       and not inspectors[a.inspector_id].is_expert
+                       and inspectors[a.inspector_id].department_id == dept]
+            if len({a.inspector_id for a in counted}) < spec.team_size:
+                problems.append(f"{where}: department {dept} has {len(counted)} non-expert inspector(s), "
+                                f"needs {spec.team_size}")
+            needed = set()
+            for c in v.check_items:
+                ci = check_items.get(c)
+                if ci is None:
+                    problems.append(f"{where}: check item {c} is not in the directory")
+                elif ci.department_id == dept:
+                    needed.add(ci.field)
+            plan_visits[(v.entity_id, dept)].append((v.date, v.visit_id, {a.inspector_id for a in team}))
+
+            for a in team:
+                who = f"{where}: inspector {a.inspector_id}"
+                p = inspectors.get(a.inspector_id)
+                if p is None:
+                    problems.append(f"{who} is not in the inspector directory")
+                    continue
+                per_day[(p.inspector_id, v.date)] += 1
+                per_quarter[p.inspector_id] += 1
+                if p.department_id != dept:
+                    problems.append(f"{who} belongs to department {p.department_id}, not {dept}")
+                if a.is_expert != p.is_expert:
+                    problems.append(f"{who} is marked expert={a.is_expert} but the directory says {p.is_expert}")
+                lacking = sorted(needed - set(p.fields))
+                if lacking:
+                    problems.append(f"{who} lacks field(s) {', '.join(lacking)}")
+                if p.certificate_valid_until < v.date:
+                    problems.append(f"{who} has a 执法证 valid only until {p.certificate_valid_until}")
+                if (p.inspector_id, v.entity_id) in conflicts:
+                    problems.append(f"{who} must recuse (回避) from entity {v.entity_id}")
+                for start, end in away[p.inspector_id]:
+                    if start <= v.date <= end:
+                        problems.append(f"{who} is unavailable from {start} to {end}")
+                past = [d for d in earlier[(v.entity_id, dept)] if d < v.date]
+                if past and p.inspector_id in earlier[(v.entity_id, dept)][max(past)]:
+                    problems.append(f"{who} was on the entity's last visit by {dept} on {max(past)} (rotation)")
+
+        for a in v.inspectors:
+            if a.department_id not in v.departments:
+                problems.append(f"{where}: inspector {a.inspector_id} is assigned for department "
+                                f"{a.department_id}, which is not on the visit")
+
+    # Rotation between visits of this plan to one entity by one department, in date order.
+    for (entity, dept), lst in sorted(plan_visits.items()):
+        lst.sort(key=lambda t: (t[0], t[1]))
+        for (_, first, team1), (_, second, team2) in zip(lst, lst[1:], strict=False):
+            for pid in sorted(team1 & team2):
+                problems.append(f"visit {second} (entity {entity}): inspector {pid} was also on visit {first}, "
+                                f"the entity's previous visit by {dept} (rotation)")
+
+    for (pid, day), n in sorted(per_day.items()):
+        p = inspectors.get(pid)
+        if p is not None and n > p.max_visits_per_day:
+            problems.append(f"inspector {pid}: {n} visits on {day}, daily cap {p.max_visits_per_day}")
+    for pid, n in sorted(per_quarter.items()):
+        p = inspectors.get(pid)
+        if p is not None and n > p.max_visits_per_quarter:
+            problems.append(f"inspector {pid}: {n} visits in {spec.quarter}, quarterly cap {p.max_visits_per_quarter}")
+    return problems

@@ -1,0 +1,443 @@
+"""第一随机: draw the entities of every task, stratified by credit-risk class (信用风险分类).
+
+Per task, in the order the spec lists them:
+
+1. **Population.** The entities matching the task's filter (定向: entity type, industry
+   prefix, area, tags, excluded tags; 不定向 without a filter), less those at the annual cap.
+2. **Annual cap** (国办发〔2024〕54号). Inspections in the plan's year are distinct
+   (entity, date) pairs of the history, plus counts passed in (e.g. from the ledger). An
+   entity with ``max_inspections_per_entity_per_year`` or more is excluded and counted. This
+   plan's own tasks are *not* counted: every task that draws an entity joins one visit to it
+   (visits.py), so a plan adds at most one inspection per entity, and each task's inclusion
+   probabilities stay independent of the other tasks' draws.
+3. **Sizes.** Per class the exact design size x is population × ratio, or the task's count
+   allocated across classes in proportion to their populations. Sizes are rounded by
+   systematic rounding of the fractional parts with one uniform u from the task's own
+   sub-seed ("task/<id>/rounding"): class h gets ⌊x_h⌋ plus one if a point u + j (j = 0, 1, …)
+   falls in [F_{h-1}, F_h), F the running sum of fractional parts. So each size is ⌊x⌋ or
+   ⌈x⌉ with E = x, and the total is ⌊Σx⌋ or ⌈Σx⌉ (exactly ``count`` in count mode). Then
+   ``min_per_class`` (for classes the ratio names, or every class in count mode) and the
+   class population bound apply. ``expected`` records E[size] after those bounds, exactly
+   (or to 12 decimals when it has no finite decimal form); ``probability`` = expected /
+   population, the design inclusion probability of each entity of the class.
+4. **Selection.** Inside a class, the k entities with the smallest ``(ticket - start) mod 1``
+   (simple random sampling without replacement, exact for any start that does not depend on
+   the order of this class's tickets — see below). Entities tagged 不予现场检查 are drawn
+   like any other and listed in ``desk_check`` (书面检查).
+5. **Alternates** (递补): the next max(5, ⌈k/5⌉) entities of the class in the same order
+   (none when k = 0), to replace drawn entities that turn out closed, moved or recused.
+
+Coordination (permanent random numbers on one ticket circle, seed sub-seed "entities"):
+
+* ``together`` (default): start 0. Tasks overlap as much as their sizes allow, and the
+  overlapping draws merge into joint visits (进一次门、查多项事).
+* ``apart``: per class, a start whose arc avoids the arcs earlier tasks used. The arc of an
+  earlier task j is where its selected tickets lie. If this task's class population is
+  contained in j's, j's *realised* arc is avoided: the whole procedure is then symmetric in
+  the entities of this class, so each keeps inclusion probability E[k]/N exactly, and the
+  overlap is zero whenever one free gap holds k entities. If the populations only cross,
+  using the realised arc would favour the entities outside j's population, so for a
+  ``together`` j the *design* arc [0, mean + 4 sd of its k-th order statistic) is avoided
+  instead, as long as a free gap still holds k entities of the class (overlap then rare, not
+  impossible); a crossing ``apart`` j is not avoided. The start is the beginning of the free
+  gap holding most of this class's entities (the lowest such start on ties).
+* ``independent``: its own ticket seed, sub-seed "task/<id>", start 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+
+from .errors import SpecError
+from .model import (
+    RISK_CLASSES,
+    TAG_DESK_CHECK,
+    Directory,
+    DrawResult,
+    EntityTable,
+    HistoryVisit,
+    StratumDraw,
+    TaskDraw,
+)
+from .seed import PublicSeed
+from .spec import PlanSpec, PopulationFilter, TaskSpec
+from .tickets import KEY_SCALE, TicketTable, start_decimal
+
+__all__ = [
+    "EXCLUSION_ANNUAL_CAP",
+    "allocate",
+    "alternates_count",
+    "draw_entities",
+    "inspections_in_year",
+    "population_mask",
+]
+
+EXCLUSION_ANNUAL_CAP = "annual_cap"  # TaskDraw.exclusions key: at the per-entity annual cap
+START_BY_CLASS = "by-class"  # TaskDraw.start of an apart task whose classes start apart
+_DESIGN_ARC_SD = 4  # design arcs reach this many standard deviations past the mean
+
+
+# ---------------------------------------------------------------------------------------
+# Population
+
+
+def _listing(values: Iterable[str], limit: int = 12) -> str:
+    vals = sorted(values)
+    head = ", ".join(vals[:limit])
+    return head + (f", … ({len(vals)} in all)" if len(vals) > limit else "")
+
+
+def population_mask(entities: EntityTable, flt: PopulationFilter | None, *, task_id: str = "?") -> np.ndarray:
+    """Rows matching a task's population filter (定向); every row when there is none (不定向).
+
+    Raises:
+        SpecError: a filter value matches no entity (likely a typo), or a required tag is unknown.
+    """
+    n = len(entities)
+    mask = np.ones(n, dtype=bool)
+    if flt is None:
+        return mask
+    where = f"task {task_id}: population"
+    if flt.entity_type is not None:
+        unknown = [v for v in flt.entity_type if v not in entities.entity_type.categories]
+        if unknown:
+            raise SpecError(f"{where}.entity_type {', '.join(map(repr, unknown))} matches no entity; the "
+                            f"directory has {_listing(entities.entity_type.categories)}; fix the spelling")
+        mask &= entities.entity_type.mask(flt.entity_type)
+    if flt.industry_prefix is not None:
+        cats = entities.industry.categories
+        unknown = [p for p in flt.industry_prefix if not any(c.startswith(p) for c in cats)]
+        if unknown:
+            raise SpecError(f"{where}.industry_prefix {', '.join(map(repr, unknown))} matches no entity's "
+                            "industry code (GB/T 4754, e.g. 'F52' or 'F5221'); fix the prefix")
+        mask &= entities.industry.mask(prefixes=flt.industry_prefix)
+    if flt.area is not None:
+        unknown = [v for v in flt.area if v not in entities.area.categories]
+        if unknown:
+            raise SpecError(f"{where}.area {', '.join(map(repr, unknown))} matches no entity; the directory "
+                            f"has {_listing(entities.area.categories)}; fix the spelling")
+        mask &= entities.area.mask(flt.area)
+    for tag in flt.tags or ():
+        if tag not in entities.tag_names:
+            raise SpecError(f"{where}.tags {tag!r}: no entity carries this tag; the directory's tags are "
+                            f"{_listing(entities.tag_names) or '(none)'}")
+        mask &= entities.has_tag(tag)
+    for tag in flt.exclude_tags or ():
+        mask &= ~entities.has_tag(tag)  # an unknown tag excludes nothing, which is right
+    if not mask.any():
+        raise SpecError(f"{where}: the filter {flt.model_dump(exclude_none=True)} leaves no entity; "
+                        "widen it or remove the task")
+    return mask
+
+
+def inspections_in_year(directory: Directory, year: int, *, history: Iterable[HistoryVisit] | None = None,
+                        year_counts: Mapping[str, int] | None = None) -> np.ndarray:
+    """Inspections of each entity in ``year`` (int64 per row): distinct (entity, date) visits of
+    ``directory.history`` and ``history``, plus ``year_counts`` (entity id → count)."""
+    visits = {(v.entity_id, v.date) for src in (directory.history, history or ())
+              for v in src if v.date.year == year}
+    per_entity = Counter(e for e, _ in visits)
+    for e, c in sorted((year_counts or {}).items()):
+        if c < 0:
+            raise ValueError(f"year_counts[{e!r}] is {c}; counts cannot be negative")
+        per_entity[e] += c
+    counts = np.zeros(len(directory.entities), dtype=np.int64)
+    if per_entity:
+        index = directory.entities.index
+        for e, c in sorted(per_entity.items()):
+            i = index.get(e)
+            if i is not None:
+                counts[i] += c
+    return counts
+
+
+# ---------------------------------------------------------------------------------------
+# Sizes
+
+
+def _ceil(q: Fraction) -> int:
+    return -((-q.numerator) // q.denominator)
+
+
+def allocate(task: TaskSpec, populations: list[int], u: Fraction) -> list[tuple[int, Fraction, Fraction]]:
+    """Sample size per class (A–D order) and the design figures behind it.
+
+    Returns (size, x, expected) per class: the drawn size, the exact design size before
+    rounding, and E[size] after rounding, ``min_per_class`` and the population bound.
+    ``u`` in [0, 1) is the task's rounding uniform.
+    """
+    if task.ratio is not None:
+        x = [Fraction(task.ratio_for(c)) * n for c, n in zip(RISK_CLASSES, populations, strict=True)]
+        floor_applies = [task.ratio_for(c) > 0 for c in RISK_CLASSES]
+    else:
+        total = sum(populations)
+        count = min(task.count or 0, total)
+        x = [Fraction(count * n, total) if total else Fraction(0) for n in populations]
+        floor_applies = [n > 0 for n in populations]
+
+    def bounded(size: int, h: int) -> int:
+        lo = task.min_per_class if floor_applies[h] else 0
+        return min(max(size, lo), populations[h])
+
+    out = []
+    running = Fraction(0)
+    for h, xh in enumerate(x):
+        base = math.floor(xh)
+        frac = xh - base
+        before, running = running, running + frac
+        # Systematic rounding: the points u, u+1, u+2, … that fall in [before, running).
+        extra = _ceil(running - u) - _ceil(before - u)
+        expected = (1 - frac) * bounded(base, h) + frac * bounded(base + 1, h)
+        out.append((bounded(base + extra, h), xh, expected))
+    return out
+
+
+def alternates_count(k: int, available: int) -> int:
+    """How many alternates (递补) a class keeps: max(5, ⌈k/5⌉), none when nothing is drawn."""
+    return 0 if k == 0 else max(0, min(available, max(5, -(-k // 5))))
+
+
+def _decimal_text(q: Fraction, places: int = 12) -> str:
+    """Exact decimal text of q when it has one, else rounded half-even to ``places`` decimals."""
+    d = q.denominator
+    twos = fives = 0
+    while d % 2 == 0:
+        d //= 2
+        twos += 1
+    while d % 5 == 0:
+        d //= 5
+        fives += 1
+    if d == 1:
+        digits = max(twos, fives)
+        value = Decimal(q.numerator * 10**digits // q.denominator).scaleb(-digits)
+    else:
+        value = (Decimal(q.numerator) / Decimal(q.denominator)).quantize(Decimal(1).scaleb(-places))
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+# ---------------------------------------------------------------------------------------
+# Arcs on the ticket circle
+
+
+@dataclass
+class _Drawn:
+    """What later tasks need to know about an earlier task's draw."""
+
+    task_id: str
+    coordination: str
+    mask: np.ndarray  # population after exclusions, over all entities
+    start: list[int] = field(default_factory=lambda: [0] * len(RISK_CLASSES))
+    arc: list[int] = field(default_factory=lambda: [0] * len(RISK_CLASSES))  # key units from start
+    size: list[int] = field(default_factory=lambda: [0] * len(RISK_CLASSES))
+    population: list[int] = field(default_factory=lambda: [0] * len(RISK_CLASSES))
+
+
+def _design_arc(k: int, n: int) -> int:
+    """Upper end (key units) of where the k-th smallest of n uniform keys lies, mean + 4 sd.
+
+    The k-th order statistic of n uniforms is Beta(k, n - k + 1). Integer arithmetic keeps
+    the value identical on every platform.
+    """
+    mean = Fraction(k, n + 1)
+    var = Fraction(k * (n - k + 1), (n + 1) ** 2 * (n + 2))
+    sd_units = math.isqrt(_ceil(var * KEY_SCALE**2)) + 1
+    return min(KEY_SCALE, _ceil(mean * KEY_SCALE) + _DESIGN_ARC_SD * sd_units)
+
+
+def _free_gaps(arcs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Complement on the circle [0, 10^19) of arcs (start, length), as (start, length), sorted."""
+    pieces: list[tuple[int, int]] = []
+    for s, length in arcs:
+        if length <= 0:
+            continue
+        if length >= KEY_SCALE:
+            return []
+        end = s + length
+        if end <= KEY_SCALE:
+            pieces.append((s, end))
+        else:
+            pieces += [(s, KEY_SCALE), (0, end - KEY_SCALE)]
+    if not pieces:
+        return [(0, KEY_SCALE)]
+    pieces.sort()
+    merged = [list(pieces[0])]
+    for a, b in pieces[1:]:
+        if a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    gaps = [(merged[i][1], merged[i + 1][0] - merged[i][1]) for i in range(len(merged) - 1)]
+    wrap = KEY_SCALE - merged[-1][1] + merged[0][0]  # from the last end round to the first start
+    if wrap > 0:
+        gaps.append((merged[-1][1] % KEY_SCALE, wrap))
+    return sorted(gaps)
+
+
+def _fullest_gap(table: TicketTable, rows: np.ndarray, arcs: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """(start, how many of ``rows`` lie inside) of the free gap between ``arcs`` holding most of
+    them, the lowest start on ties; None if the arcs cover the circle."""
+    best: tuple[int, int] | None = None
+    for g_start, g_len in _free_gaps(arcs):
+        inside = int(np.count_nonzero(table.shifted(rows, g_start) < np.uint64(g_len)))
+        if best is None or inside > best[1]:
+            best = (g_start, inside)
+    return best
+
+
+def _apart_start(table: TicketTable, rows: np.ndarray, h: int, k: int, done: list[_Drawn]) -> int:
+    """Start point (key units) for an apart task's class h drawing k; see the module docstring.
+
+    Every input to the choice (realised arcs of nesting populations, design arcs, counts of
+    this class's entities per gap, k) is symmetric in this class's entities, which is what
+    keeps their inclusion probabilities equal.
+    """
+    nested: list[tuple[int, int]] = []  # realised arcs: avoiding them never costs exactness
+    crossing: list[tuple[int, int]] = []  # design arcs of together tasks whose population crosses
+    for j in done:
+        if j.coordination == "independent" or j.size[h] == 0:
+            continue
+        inside = j.mask[rows]
+        if not inside.any():
+            continue
+        if inside.all():
+            nested.append((j.start[h], j.arc[h]))
+        elif j.coordination == "together":
+            crossing.append((0, _design_arc(j.size[h], j.population[h])))
+    if not nested and not crossing:
+        return 0
+    # Avoid every arc if one free gap still holds k of this class; else only the realised ones.
+    gap = _fullest_gap(table, rows, nested + crossing)
+    if nested and crossing and (gap is None or gap[1] < k):
+        gap = _fullest_gap(table, rows, nested)
+    if gap is None:  # earlier arcs cover the whole circle: start where the last one ends
+        s, length = (nested + crossing)[-1]
+        return (s + length) % KEY_SCALE
+    return gap[0]
+
+
+# ---------------------------------------------------------------------------------------
+# The draw
+
+
+def _ids(entities: EntityTable, rows: np.ndarray) -> tuple[str, ...]:
+    return tuple(entities.entity_id[rows].tolist())  # a str array's tolist() gives Python str
+
+
+def _check_tickets(tickets: TicketTable | None, seed_string: str, entities: EntityTable) -> TicketTable | None:
+    if tickets is None:
+        return None
+    if tickets.seed_string != seed_string or len(tickets) != len(entities):
+        raise ValueError("the ticket table given was computed for another seed or directory; "
+                         "pass TicketTable.compute(seed.entity_ticket_seed, directory.entities.entity_id)")
+    return tickets
+
+
+def draw_entities(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
+                  history: Iterable[HistoryVisit] | None = None, year_counts: Mapping[str, int] | None = None,
+                  tickets: TicketTable | None = None, workers: int | None = None) -> DrawResult:
+    """第一随机 for every task of ``spec``: who is drawn, the alternates, and the design record.
+
+    Args:
+        history: past visits beyond ``directory.history`` (e.g. from the ledger); together
+            they count toward the annual cap, each (entity, date) once.
+        year_counts: further inspections this year per entity id, added to those counts.
+        tickets: the entity tickets under ``seed.entity_ticket_seed``, if already computed.
+        workers: processes for computing tickets (default: every available core).
+
+    Raises:
+        SpecError: a task's filter matches no entity, or names an unknown value or tag.
+    """
+    ent = directory.entities
+    shared_seed = seed.entity_ticket_seed
+    table = _check_tickets(tickets, shared_seed, ent)
+    at_cap = inspections_in_year(directory, spec.year, history=history,
+                                 year_counts=year_counts) >= spec.max_inspections_per_entity_per_year
+    desk = ent.has_tag(TAG_DESK_CHECK)
+    class_masks = [ent.risk_class == h for h in range(len(RISK_CLASSES))]
+
+    done: list[_Drawn] = []
+    draws: list[TaskDraw] = []
+    selected_rows: list[np.ndarray] = []
+    for task in spec.tasks:
+        if task.joint_item is not None and task.joint_item not in directory.joint_item_by_id:
+            raise SpecError(f"task {task.task_id}: joint item {task.joint_item!r} is not in joint_items; "
+                            "fix the task or add the joint item to joint_items.csv")
+        matched = population_mask(ent, task.population, task_id=task.task_id)
+        eligible = matched & ~at_cap
+        state = _Drawn(task.task_id, task.coordination, eligible)
+        if task.coordination == "independent":
+            ticket_seed = seed.sub_seed(f"task/{task.task_id}")
+            sub_rows = np.flatnonzero(eligible)
+            own = TicketTable.compute(ticket_seed, ent.entity_id[sub_rows], workers=workers)
+        else:
+            ticket_seed = shared_seed
+            if table is None:
+                table = TicketTable.compute(shared_seed, ent.entity_id, workers=workers)
+
+        rows_by_class = [np.flatnonzero(eligible & cm) for cm in class_masks]
+        excluded = [int(np.count_nonzero(matched & at_cap & cm)) for cm in class_masks]
+        pops = [int(r.size) for r in rows_by_class]
+        sizes = allocate(task, pops, seed.uniform(f"task/{task.task_id}/rounding"))
+
+        strata: dict[str, StratumDraw] = {}
+        alternates: dict[str, tuple[str, ...]] = {}
+        picked_rows: list[np.ndarray] = []
+        picked_dist: list[np.ndarray] = []
+        for h, cls in enumerate(RISK_CLASSES):
+            rows = rows_by_class[h]
+            k, _x, expected = sizes[h]
+            if task.coordination == "independent":
+                # The task's own table holds only its population: its rows are positions in sub_rows.
+                t, local, start = own, np.searchsorted(sub_rows, rows), 0
+            else:
+                t, local = table, rows
+                start = _apart_start(table, rows, h, k, done) if task.coordination == "apart" else 0
+            ordered = t.order(local, k + alternates_count(k, pops[h] - k), start=start)
+            dist = t.shifted(ordered[:k], start)
+            if task.coordination == "independent":
+                ordered = sub_rows[ordered]
+            if k:
+                state.arc[h] = int(dist[-1]) + 1
+                picked_rows.append(ordered[:k])
+                picked_dist.append(dist)
+            alternates[cls] = _ids(ent, ordered[k:])
+            state.start[h], state.size[h], state.population[h] = start, k, pops[h]
+            strata[cls] = StratumDraw(
+                risk_class=cls, population=pops[h], excluded_at_cap=excluded[h],
+                expected=_decimal_text(expected), sample=k,
+                probability=_decimal_text(expected / pops[h]) if pops[h] else "0",
+                start=start_decimal(start))
+
+        if picked_rows:
+            all_rows = np.concatenate(picked_rows)
+            all_dist = np.concatenate(picked_dist)
+            sel = all_rows[np.argsort(all_dist, kind="stable")]
+        else:
+            sel = np.zeros(0, dtype=np.int64)
+        starts = {state.start[h] for h in range(len(RISK_CLASSES)) if pops[h]}
+        task_start = start_decimal(starts.pop()) if len(starts) == 1 else ("0" if not starts else START_BY_CLASS)
+        n_cap = int(sum(excluded))
+        draws.append(TaskDraw(
+            task_id=task.task_id, coordination=task.coordination, ticket_seed=ticket_seed,
+            start=task_start, strata=strata,
+            selected=_ids(ent, sel),
+            desk_check=_ids(ent, sel[desk[sel]]),
+            alternates=alternates,
+            exclusions={EXCLUSION_ANNUAL_CAP: n_cap} if n_cap else {}))
+        done.append(state)
+        selected_rows.append(sel)
+
+    times_drawn = np.bincount(np.concatenate(selected_rows), minlength=len(ent)) if selected_rows else np.zeros(1)
+    shared = int(times_drawn[times_drawn > 1].sum())
+    return DrawResult(seed_hex=seed.seed_hex, entity_ticket_seed=shared_seed, tasks=tuple(draws),
+                      shared_pairs=shared)

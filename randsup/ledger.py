@@ -1,0 +1,592 @@
+"""The history ledger: an append-only, hash-chained SQLite log of snapshots, plans, changes and results.
+
+Every record carries the hash of the one before it, so editing, removing or reordering any record
+breaks the chain at a place :meth:`Ledger.verify` can name (seq and kind). The ledger is the
+memory across quarters: the annual per-entity cap (国办发〔2024〕54号) and inspector rotation of
+the next plan read their history from it (:func:`with_ledger_history`).
+
+Storage: one SQLite file, by default ``randsup-ledger.sqlite`` inside the data directory (beside
+the data files; beside the workbook when the data are one XLSX file). WAL journal, ``synchronous
+= FULL`` and one ``BEGIN IMMEDIATE`` transaction per logical write, so a crash leaves the last
+committed state, and a second writer waits up to ``busy_timeout`` seconds, then fails with a
+:class:`~randsup.errors.LedgerError` instead of losing anything.
+
+Records (``kind``: payload):
+    snapshot   an imported directory: per-file digests and their combined digest (once per digest)
+    draw       第一随机 of a plan: per task and risk class population / sample, alternates
+    plan       plan id, quarter, plan.json digest, seed, and every visit with its inspectors
+    change     a change to a plan: 回避 recusal and redraw of an inspector, an entity that cannot be
+               inspected; with reason, actor and the time (the time lives here only, never in plans)
+    result     抽查结果 of one visit and department, with its publication deadline
+    publication a published 抽查结果公告 (which results, which files)
+
+The time of a record is the one thing the ledger holds that is not a function of the inputs; it
+is passed in (``at=``) or taken from the clock here, and never flows back into a plan.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import LedgerError
+from .io import csv_text
+from .load import _text as _cell  # undoes the formula guard csv_text puts on cells
+from .model import Directory, HistoryVisit, Plan
+
+__all__ = [
+    "LEDGER_FILE_NAME",
+    "Ledger",
+    "LedgerIssue",
+    "LedgerRecord",
+    "default_ledger_path",
+    "directory_digest",
+    "ensure_plan_recorded",
+    "ledger_history",
+    "plan_json_sha256",
+    "with_history_file",
+    "with_ledger_history",
+]
+
+LEDGER_FILE_NAME = "randsup-ledger.sqlite"
+LEDGER_FORMAT = "randsup-ledger/1"
+GENESIS_HASH = "0" * 64
+# The name under which ledger-derived history enters ``Directory.digests`` (and so plan.json inputs).
+LEDGER_HISTORY_INPUT = "ledger-history.csv"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS records_append_only_update BEFORE UPDATE ON records
+BEGIN SELECT RAISE(ABORT, 'randsup ledger records are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS records_append_only_delete BEFORE DELETE ON records
+BEGIN SELECT RAISE(ABORT, 'randsup ledger records are append-only'); END;
+"""
+
+
+def default_ledger_path(data: str | Path) -> Path:
+    """Where the ledger of a data directory lives: inside it, or beside a single XLSX workbook."""
+    p = Path(data)
+    return (p.parent if p.is_file() else p) / LEDGER_FILE_NAME
+
+
+def _canonical(obj: Any) -> str:
+    # Compact, sorted, UTF-8: the exact text that is hashed and stored.
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def record_hash(seq: int, kind: str, payload: str, prev_hash: str) -> str:
+    """SHA-256 over the canonical serialisation ``[seq, kind, payload text, previous hash]``."""
+    return hashlib.sha256(_canonical([seq, kind, payload, prev_hash]).encode("utf-8")).hexdigest()
+
+
+def directory_digest(digests: Mapping[str, str]) -> str:
+    """One digest for a directory snapshot: SHA-256 of its sorted ``file name → sha256`` map."""
+    return hashlib.sha256(_canonical(dict(sorted(digests.items()))).encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class LedgerRecord:
+    """One stored record, as read back (payload parsed)."""
+
+    seq: int
+    kind: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class LedgerIssue:
+    """One break in the chain: the record where it shows and what is wrong."""
+
+    seq: int
+    kind: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"record seq {self.seq} ({self.kind}): {self.why}"
+
+
+def plan_visits_payload(plan: Plan) -> list[dict[str, Any]]:
+    """The visits of a plan as the ledger keeps them: enough to read history back."""
+    return [
+        {
+            "visit_id": v.visit_id,
+            "entity_id": v.entity_id,
+            "date": None if v.date is None else v.date.isoformat(),
+            "lead_department": v.lead_department,
+            "departments": list(v.departments),
+            "method": v.method,
+            "inspectors": [[a.inspector_id, a.department_id, a.is_expert] for a in v.inspectors],
+        }
+        for v in sorted(plan.visits, key=lambda v: v.visit_id)
+    ]
+
+
+class Ledger:
+    """A hash-chained ledger in one SQLite file. Use as a context manager or call :meth:`close`.
+
+    Args:
+        path: the SQLite file.
+        create: create the file when missing and (re)create its tables and append-only triggers;
+            False opens an existing ledger only (a missing file or another SQLite file is a LedgerError).
+        busy_timeout: seconds a writer waits for another writer before failing.
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True, busy_timeout: float = 10.0) -> None:
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self._create = create
+        if not self.path.exists() and not create:
+            raise LedgerError(f"no ledger at {self.path}; plan a quarter first (it creates the ledger) "
+                              "or pass --ledger PATH")
+        if not self.path.parent.is_dir():
+            raise LedgerError(f"cannot create the ledger {self.path}: folder {self.path.parent} does not exist")
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a plan is one transaction.
+            self._db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot open the ledger {self.path}: {exc}") from None
+        try:
+            self._setup()
+        except BaseException:
+            self._db.close()
+            raise
+
+    # -- connection and transactions -----------------------------------------------------
+
+    def _setup(self) -> None:
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            # FULL: a committed plan survives power loss too, not only a killed process.
+            self._db.execute("PRAGMA synchronous = FULL")
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if {"meta", "records"} <= tables:
+                row = self._db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+                if row is None or row[0] != LEDGER_FORMAT:
+                    found = "no format" if row is None else f"format {row[0]!r}"
+                    raise LedgerError(f"{self.path} has {found}; this randsup reads {LEDGER_FORMAT!r} ledgers")
+            elif not self._create:
+                # Opening to read must not turn some other SQLite file into an empty ledger.
+                raise LedgerError(f"{self.path} is not a randsup ledger (it has no records table); "
+                                  "point --ledger at the ledger file")
+            if self._create:
+                with self._write():  # new file, or put back append-only triggers someone dropped
+                    for stmt in _SCHEMA.split(";\n"):
+                        if stmt.strip():
+                            self._db.execute(stmt)
+                    self._db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (LEDGER_FORMAT,))
+        except sqlite3.DatabaseError as exc:
+            raise self._translate(exc, "open") from None
+        if str(mode).lower() != "wal":
+            raise LedgerError(f"{self.path}: SQLite would not switch to WAL mode (got {mode!r}); "
+                              "keep the ledger on a local disk")
+
+    def _translate(self, exc: sqlite3.Error, doing: str) -> LedgerError:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return LedgerError(
+                f"the ledger {self.path} is locked by another randsup process (waited {self.busy_timeout:g} s "
+                f"to {doing}); nothing was written. Wait for the other run to finish and try again")
+        if "not a database" in text or "malformed" in text:
+            return LedgerError(f"{self.path} is not a randsup ledger or is damaged ({text}); "
+                               "restore it from a backup or point --ledger at the right file")
+        if "append-only" in text:
+            return LedgerError(f"the ledger {self.path} refused to change a stored record: records are append-only")
+        return LedgerError(f"the ledger {self.path} failed to {doing}: {text}")
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction: taken up front (IMMEDIATE) so the chain head cannot move under us."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._translate(exc, "write") from None
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException as exc:
+            with suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self._translate(exc, "write") from None
+            raise
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- appending -----------------------------------------------------------------------
+
+    def _head_locked(self) -> tuple[int, str]:
+        row = self._db.execute("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
+        return (0, GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))
+
+    def _append(self, kind: str, payload: Mapping[str, Any]) -> int:
+        """Append one record inside the caller's transaction; returns its seq."""
+        seq, prev = self._head_locked()
+        seq += 1
+        text = _canonical(payload)
+        h = record_hash(seq, kind, text, prev)
+        self._db.execute("INSERT INTO records (seq, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
+                         (seq, kind, text, prev, h))
+        # The head is kept beside the chain so that removing the last records is noticed too.
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (f"{seq}:{h}",))
+        return seq
+
+    def append(self, kind: str, payload: Mapping[str, Any]) -> int:
+        """Append one record in its own transaction; returns its seq."""
+        with self._write():
+            return self._append(kind, payload)
+
+    def _has_snapshot(self, digest: str) -> bool:
+        for (text,) in self._db.execute("SELECT payload FROM records WHERE kind = 'snapshot'"):
+            if json.loads(text).get("digest") == digest:
+                return True
+        return False
+
+    def _snapshot_payload(self, directory: Directory) -> dict[str, Any]:
+        digests = {k: v for k, v in sorted(directory.digests.items()) if k != LEDGER_HISTORY_INPUT}
+        return {
+            "digest": directory_digest(digests),
+            "files": digests,
+            "entities": len(directory.entities),
+            "inspectors": len(directory.inspectors),
+            "departments": len(directory.departments),
+            # Names let a results notice name each department without reloading the directory.
+            "department_names": {d.department_id: d.name for d in sorted(directory.departments,
+                                                                         key=lambda d: d.department_id)},
+        }
+
+    def record_snapshot(self, directory: Directory, *, at: str | None = None) -> int | None:
+        """Record an imported directory by digest; returns the new seq, or None if already recorded."""
+        with self._write():
+            return self._record_snapshot_locked(directory, at)
+
+    def _record_snapshot_locked(self, directory: Directory, at: str | None) -> int | None:
+        snap = self._snapshot_payload(directory)
+        if self._has_snapshot(snap["digest"]):
+            return None
+        return self._append("snapshot", {**snap, "recorded_at": at or _now()})
+
+    def record_plan(self, plan: Plan, *, plan_json_sha256: str, directory: Directory | None = None,
+                    at: str | None = None) -> int:
+        """Record a plan and its draw (and the directory snapshot, when new) in ONE transaction.
+
+        A crash anywhere inside leaves the ledger with all of this plan or none of it. Recording
+        the same plan.json twice is a no-op that returns the earlier seq.
+
+        Returns:
+            The seq of the ``plan`` record.
+        """
+        when = at or _now()
+        with self._write():
+            for rec in self._iter_locked("plan"):
+                p = rec.payload
+                if p["plan_id"] == plan.plan_id and p["plan_json_sha256"] == plan_json_sha256:
+                    return rec.seq
+            snap = None
+            if directory is not None:
+                self._record_snapshot_locked(directory, when)
+                snap = self._snapshot_payload(directory)["digest"]
+            self._append("draw", {
+                "plan_id": plan.plan_id,
+                "quarter": plan.quarter,
+                "seed_hex": plan.seed.get("seed_hex"),
+                "tasks": [{"task_id": t.task_id, "task_seed": t.task_seed,
+                           "strata": {k: s.model_dump(mode="json") for k, s in sorted(t.strata.items())}}
+                          for t in plan.tasks],
+                "alternates": {k: list(v) for k, v in sorted(plan.alternates.items())},
+            })
+            return self._append("plan", {
+                "plan_id": plan.plan_id,
+                "quarter": plan.quarter,
+                "plan_json_sha256": plan_json_sha256,
+                "snapshot": snap,
+                "inputs": dict(sorted(plan.inputs.items())),
+                "seed": dict(sorted(plan.seed.items())),
+                "visits": plan_visits_payload(plan),
+                "recorded_at": when,
+            })
+
+    def record_change(self, plan_id: str, change: Mapping[str, Any], *, reason: str, actor: str,
+                      at: str | None = None, before_commit: Callable[[], None] | None = None) -> int:
+        """Record one change to a plan (``change["type"]``: e.g. "recusal", "entity_not_inspectable").
+
+        ``before_commit`` runs inside the transaction after the record is added (e.g. rewriting the
+        plan directory): if it raises, nothing is recorded; while it runs, other writers wait.
+        """
+        if "type" not in change:
+            raise LedgerError("a plan change needs a 'type' (e.g. 'recusal')")
+        with self._write():
+            if self._latest_plan_locked(plan_id) is None:
+                raise LedgerError(f"plan {plan_id!r} is not in the ledger {self.path}; "
+                                  "record the plan before changing it")
+            seq = self._append("change", {**dict(change), "plan_id": plan_id, "reason": reason,
+                                          "actor": actor, "recorded_at": at or _now()})
+            if before_commit is not None:
+                before_commit()
+            return seq
+
+    def record_results(self, results: Sequence[Mapping[str, Any]], *, at: str | None = None) -> list[int]:
+        """Record results (抽查结果), all in one transaction; returns their seqs."""
+        when = at or _now()
+        with self._write():
+            return [self._append("result", {**dict(r), "recorded_at": when}) for r in results]
+
+    def record_publication(self, payload: Mapping[str, Any], *, at: str | None = None) -> int:
+        """Record that results were published (which plan, which results, which files)."""
+        with self._write():
+            return self._append("publication", {**dict(payload), "recorded_at": at or _now()})
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _iter_locked(self, kind: str | None = None) -> Iterator[LedgerRecord]:
+        sql = "SELECT seq, kind, payload, prev_hash, hash FROM records"
+        args: tuple[str, ...] = ()
+        if kind is not None:
+            sql += " WHERE kind = ?"
+            args = (kind,)
+        for seq, k, text, prev, h in self._db.execute(sql + " ORDER BY seq", args).fetchall():
+            try:
+                payload = json.loads(text)
+            except json.JSONDecodeError:
+                raise LedgerError(f"{self.path}: record seq {seq} ({k}) is not valid JSON; "
+                                  "run `randsup ledger verify` to see what was changed") from None
+            yield LedgerRecord(int(seq), str(k), payload, str(prev), str(h))
+
+    def records(self, kind: str | None = None) -> list[LedgerRecord]:
+        """Every record (of one kind, if given) in seq order."""
+        try:
+            return list(self._iter_locked(kind))
+        except sqlite3.Error as exc:
+            raise self._translate(exc, "read") from None
+
+    def head(self) -> tuple[int, str]:
+        """(seq, hash) of the last record; publish it to anchor the ledger against truncation."""
+        return self._head_locked()
+
+    def verify(self) -> list[LedgerIssue]:
+        """Check the whole chain; returns every issue found (empty = intact).
+
+        Detects an edited record (its hash no longer matches its content), a removed or reordered
+        record (gap in seq, or a ``prev_hash`` that is not the hash before it) and removed trailing
+        records (the stored head no longer matches the last record).
+        """
+        try:
+            rows = self._db.execute(
+                "SELECT seq, kind, payload, prev_hash, hash FROM records ORDER BY seq").fetchall()
+            head_row = self._db.execute("SELECT value FROM meta WHERE key = 'head'").fetchone()
+        except sqlite3.Error as exc:
+            raise self._translate(exc, "read") from None
+        issues: list[LedgerIssue] = []
+        expected_seq, prev = 1, GENESIS_HASH
+        for seq, kind, text, prev_hash, h in rows:
+            seq, kind = int(seq), str(kind)
+            if seq != expected_seq:
+                missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}–{seq - 1}"
+                issues.append(LedgerIssue(seq, kind, f"record(s) seq {missing} before it are missing (removed?)"))
+            if prev_hash != prev:
+                issues.append(LedgerIssue(seq, kind, "its previous-record hash does not match the record "
+                                                     "before it (a record was removed, inserted or reordered)"))
+            if record_hash(seq, kind, str(text), str(prev_hash)) != h:
+                issues.append(LedgerIssue(seq, kind, "its content does not match its hash (the record was edited)"))
+            expected_seq, prev = seq + 1, str(h)
+        last_seq = expected_seq - 1
+        if head_row is None:
+            if rows:
+                issues.append(LedgerIssue(last_seq, str(rows[-1][1]), "the ledger head is missing"))
+        else:
+            hseq, _, hhash = str(head_row[0]).partition(":")
+            if not hseq.isdigit() or int(hseq) != last_seq or hhash != prev:
+                kind = str(rows[-1][1]) if rows else "-"
+                issues.append(LedgerIssue(
+                    last_seq, kind,
+                    f"the ledger head says the last record is seq {hseq} but the last stored record is seq "
+                    f"{last_seq} (trailing records removed or the head edited)"))
+        return issues
+
+    # -- plans and history ---------------------------------------------------------------
+
+    def _latest_plan_locked(self, plan_id: str) -> LedgerRecord | None:
+        latest = None
+        for rec in self._iter_locked("plan"):
+            if rec.payload["plan_id"] == plan_id:
+                latest = rec
+        return latest
+
+    def plan_record(self, plan_id: str) -> LedgerRecord | None:
+        """The latest ``plan`` record for this plan id (a re-run plan supersedes the earlier one)."""
+        return self._latest_plan_locked(plan_id)
+
+    def current_plans(self) -> list[dict[str, Any]]:
+        """Each plan id's latest plan payload with the changes recorded after it applied, by plan id."""
+        recs = self.records()
+        latest: dict[str, LedgerRecord] = {}
+        for r in recs:
+            if r.kind == "plan":
+                latest[r.payload["plan_id"]] = r
+        out: dict[str, dict[str, Any]] = {}
+        for pid, rec in latest.items():
+            visits = {v["visit_id"]: {**v, "inspectors": [list(a) for a in v["inspectors"]]}
+                      for v in rec.payload["visits"]}
+            for r in recs:
+                if r.kind == "change" and r.seq > rec.seq and r.payload["plan_id"] == pid:
+                    _apply_change(visits, r.payload)
+            out[pid] = {**rec.payload, "visits": [visits[k] for k in sorted(visits)], "seq": rec.seq}
+        return [out[k] for k in sorted(out)]
+
+    def history_for(self, year: int, *, exclude_plan_id: str | None = None) -> list[HistoryVisit]:
+        """Past visits dated in ``year``, one row per (visit, department, inspector), sorted.
+
+        Reads every plan recorded in the ledger (latest version of each plan id, with its recorded
+        changes applied). ``exclude_plan_id`` leaves out the plan being (re)made, so planning the
+        same quarter twice sees the same history.
+        """
+        rows: set[tuple[str, str, str, dt.date]] = set()
+        for p in self.current_plans():
+            if p["plan_id"] == exclude_plan_id:
+                continue
+            for v in p["visits"]:
+                if v["date"] is None or v.get("cancelled"):
+                    continue
+                d = dt.date.fromisoformat(v["date"])
+                if d.year != year:
+                    continue
+                for inspector_id, department_id, _expert in v["inspectors"]:
+                    rows.add((v["entity_id"], inspector_id, department_id, d))
+        return [HistoryVisit(entity_id=e, inspector_id=i, department_id=dep, date=d)
+                for e, i, dep, d in sorted(rows)]
+
+    def inspections_per_entity(self, year: int, *, exclude_plan_id: str | None = None) -> dict[str, int]:
+        """How many inspections (distinct visit dates) each entity has in ``year``, by entity id."""
+        days = {(h.entity_id, h.date) for h in self.history_for(year, exclude_plan_id=exclude_plan_id)}
+        counts = Counter(e for e, _ in days)
+        return {k: counts[k] for k in sorted(counts)}
+
+
+def _apply_change(visits: dict[str, dict[str, Any]], change: Mapping[str, Any]) -> None:
+    v = visits.get(change.get("visit_id", ""))
+    if v is None:
+        return
+    if change["type"] == "recusal":
+        for a in v["inspectors"]:
+            if a[0] == change["inspector_out"] and a[1] == change["department_id"]:
+                a[0] = change["inspector_in"]
+    elif change["type"] == "entity_not_inspectable":
+        v["cancelled"] = True
+
+
+def history_csv(history: Sequence[HistoryVisit]) -> str:
+    """history.csv text (architecture §3 columns), sorted: what the ledger adds to a plan's inputs."""
+    return csv_text(["entity_id", "inspector_id", "department_id", "date"],
+                    [(h.entity_id, h.inspector_id, h.department_id, h.date.isoformat()) for h in
+                     sorted(history, key=lambda h: (h.entity_id, h.inspector_id, h.department_id, h.date))])
+
+
+def plan_json_sha256(plan_dir: str | Path) -> str:
+    """SHA-256 hex of a plan directory's plan.json."""
+    return hashlib.sha256((Path(plan_dir) / "plan.json").read_bytes()).hexdigest()
+
+
+def ensure_plan_recorded(ledger: Ledger, plan: Plan, plan_dir: str | Path) -> None:
+    """Record the plan if the ledger does not hold it yet; refuse a plan.json the ledger does not know.
+
+    A plan.json is known when its digest is the recorded plan's or that of a recorded change to it
+    (a recusal rewrites plan.json and records the new digest).
+    """
+    digest = plan_json_sha256(plan_dir)
+    rec = ledger.plan_record(plan.plan_id)
+    if rec is None:
+        ledger.record_plan(plan, plan_json_sha256=digest)
+        return
+    known = {rec.payload["plan_json_sha256"]}
+    known |= {r.payload.get("plan_json_sha256") for r in ledger.records("change")
+              if r.seq > rec.seq and r.payload["plan_id"] == plan.plan_id}
+    if digest not in known:
+        raise LedgerError(
+            f"{Path(plan_dir) / 'plan.json'} is not the plan {plan.plan_id} the ledger {ledger.path} recorded "
+            "(its digest differs from every recorded version); use the plan folder as written by "
+            "`randsup plan` / `randsup recuse`, or check it with `randsup verify`")
+
+
+def _merge_history(directory: Directory, rows: Sequence[HistoryVisit], data: bytes) -> Directory:
+    own = set(directory.history)
+    extra = [h for h in rows if h not in own]
+    digests = dict(directory.digests)
+    digests[LEDGER_HISTORY_INPUT] = hashlib.sha256(data).hexdigest()
+    merged = tuple(sorted((*directory.history, *extra),
+                          key=lambda h: (h.entity_id, h.date, h.department_id, h.inspector_id)))
+    return replace(directory, history=merged, digests=digests)
+
+
+def ledger_history(directory: Directory, ledger: Ledger, year: int, *,
+                   exclude_plan_id: str | None = None) -> tuple[Directory, bytes | None]:
+    """The directory with the ledger's history of ``year`` merged in, and the file to keep beside the plan.
+
+    Rows already in the directory's own history are not repeated. When the ledger adds rows, the
+    canonical CSV of those rows is returned (``None`` otherwise) and its digest enters ``digests`` as
+    ``ledger-history.csv``, so the plan names the history it was made with; write that file into
+    the plan directory so that ``verify`` can re-read it (:func:`with_history_file`).
+    """
+    own = set(directory.history)
+    extra = [h for h in ledger.history_for(year, exclude_plan_id=exclude_plan_id) if h not in own]
+    if not extra:
+        return directory, None
+    data = history_csv(extra).encode("utf-8")
+    return _merge_history(directory, extra, data), data
+
+
+def with_ledger_history(directory: Directory, ledger: Ledger, year: int, *,
+                        exclude_plan_id: str | None = None) -> Directory:
+    """The directory with ``directory.history`` extended by the ledger's visits in ``year``."""
+    return ledger_history(directory, ledger, year, exclude_plan_id=exclude_plan_id)[0]
+
+
+def with_history_file(directory: Directory, plan_dir: str | Path) -> Directory:
+    """The directory with the ``ledger-history.csv`` kept in a plan directory merged in (if there is one).
+
+    This is how a plan made from ledger history is re-checked: verify and recuse load the data
+    directory, then add the history the plan recorded; its digest must match plan.json's inputs.
+    """
+    p = Path(plan_dir) / LEDGER_HISTORY_INPUT
+    if not p.is_file():
+        return directory
+    data = p.read_bytes()
+    rows: list[HistoryVisit] = []
+    try:
+        for rec in csv.DictReader(io.StringIO(data.decode("utf-8"))):
+            rows.append(HistoryVisit(entity_id=_cell(rec["entity_id"]), inspector_id=_cell(rec["inspector_id"]),
+                                     department_id=_cell(rec["department_id"]),
+                                     date=dt.date.fromisoformat(rec["date"])))
+    except (UnicodeDecodeError, KeyError, ValueError, TypeError) as exc:
+        raise LedgerError(f"{p}: not a ledger history file written by randsup ({exc}); "
+                          "restore the plan directory as written") from None
+    return _merge_history(directory, rows, data)

@@ -1,0 +1,1196 @@
+"""Load and validate 一单两库 (architecture §3) from CSV files or one XLSX workbook.
+
+Every problem in every file is collected as a Problem (file, row, column, value, why) and raised
+as one InputError at the end; a Directory comes back only when the whole input is clean, so
+nothing is ever half-loaded.
+
+Decisions a user may need to know (worth repeating in the README):
+
+- Required tables: departments, supervision_items, check_items, joint_items, entities and
+  inspectors. Optional: conflicts (回避), unavailability and history; a missing optional file
+  means "none". joint_items may hold only its header (a district without joint items); the
+  other required tables need at least one row.
+- Files are found by name without regard to case, and the Chinese table names of architecture §3
+  work too (检查对象名录库.csv). A workbook's sheets are named the same way, without ".csv".
+- A folder with table CSVs is read as CSV (stray workbooks are ignored); a folder with no table
+  CSV and exactly one .xlsx is read as that workbook.
+- Rows are numbered as a spreadsheet shows them: the header is row 1 unless title rows stand
+  above it (they are skipped and counted). Completely empty rows are skipped.
+- A cell larger than the csv module's field limit (128 KiB unless the process changed it) is
+  reported as a huge cell; nothing so large belongs in one cell of these tables.
+- Text cells a spreadsheet-safe writer protected with a leading apostrophe ("'=…", randsup.io)
+  are read back without the apostrophe, so load → save → load is the identity.
+- At most 100 problems are listed per file and column, followed by a count of the rest; the
+  first hundred show the pattern, and a clerk fixes a column at a time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import gc
+import hashlib
+import os
+import re
+import unicodedata
+import warnings
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from .errors import InputError, Problem
+from .io import _FORMULA_START  # the first characters randsup.io.neutralise_cell protects with "'"
+from .model import (
+    CHECK_METHODS,
+    ENTITY_TYPES,
+    RISK_CLASSES,
+    Categorical,
+    CheckItem,
+    Conflict,
+    Department,
+    Directory,
+    EntityTable,
+    HistoryVisit,
+    Inspector,
+    JointItem,
+    SupervisionItem,
+    Unavailability,
+)
+from .uscc import uscc_problem, uscc_problems
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+__all__ = ["load_directory"]
+
+_CHUNK = 50_000  # rows per columnar chunk of a large table: bounds memory, keeps numpy calls big
+_PER_COLUMN = 100  # problems listed per (file, column) before the rest are only counted
+_HEADER_SEARCH = 10  # records searched for the header row (government exports put titles above it)
+
+
+class _Bad(Exception):
+    """A cell that cannot be used; ``why`` says how to fix it."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+# ---------------------------------------------------------------------------------------
+# Cell parsers: text in, typed value out, or _Bad with a fix the clerk can apply.
+
+
+def _text(s: str) -> str:
+    s = s.strip()
+    # Undo randsup.io.neutralise_cell: "'=x" was written for "=x".
+    return s[1:] if s[:1] == "'" and s[1:2] in _FORMULA_START else s
+
+
+def _required(s: str) -> str:
+    s = _text(s)
+    if not s:
+        raise _Bad("empty; this cell must be filled in")
+    return s
+
+
+_LIST_SPLIT = re.compile(r"[;；]")
+_METHOD_SPLIT = re.compile(r"[;；、]")
+# Names for check methods seen in published lists (real_items_sample.csv), mapped to ours.
+_METHOD_SYNONYMS = {"网络检查": "网络监测", "实地检查": "现场检查", "实地核查": "现场检查"}
+
+
+def _list(s: str) -> tuple[str, ...]:
+    return tuple(p for p in (_text(x) for x in _LIST_SPLIT.split(s)) if p)
+
+
+def _required_list(s: str) -> tuple[str, ...]:
+    items = _list(s)
+    if not items:
+        raise _Bad("empty; list at least one code, several separated by ';'")
+    return items
+
+
+def _check_methods(s: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for part in _METHOD_SPLIT.split(s):
+        m = _METHOD_SYNONYMS.get(part.strip(), part.strip())
+        if not m:
+            continue
+        if m not in CHECK_METHODS:
+            raise _Bad(f"check method {m!r} is not one of {', '.join(CHECK_METHODS)}; "
+                       "separate several with ';'")
+        if m not in out:
+            out.append(m)
+    if not out:
+        raise _Bad(f"empty; give at least one of {', '.join(CHECK_METHODS)}")
+    return tuple(out)
+
+
+def _category(s: str) -> str:
+    v = s.strip().removesuffix("检查事项").removesuffix("事项")
+    if v not in ("一般", "重点"):
+        raise _Bad("事项类别 must be 一般 or 重点")
+    return v
+
+
+_DATE_FORMS = (
+    re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]0{1,2}:00(?::00)?)?"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"),
+)
+
+
+def _parse_date(s: str) -> dt.date:
+    v = s.strip()
+    for form in _DATE_FORMS:
+        m = form.fullmatch(v)
+        if m:
+            y, mo, d = (int(g) for g in m.groups())
+            try:
+                return dt.date(y, mo, d)
+            except ValueError:
+                raise _Bad(f"there is no day {y:04d}-{mo:02d}-{d:02d}; correct the date") from None
+    if not v:
+        raise _Bad("empty; write the date as YYYY-MM-DD, e.g. 2027-03-31")
+    raise _Bad("not a date; write it as YYYY-MM-DD, e.g. 2027-03-31")
+
+
+_TRUE = {"true", "1", "yes", "y", "是"}
+_FALSE = {"false", "0", "no", "n", "否", ""}
+
+
+def _bool(s: str) -> bool:
+    v = s.strip().lower()
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    raise _Bad("must be 是 or 否 (also accepted: true/false, 1/0, yes/no, Y/N)")
+
+
+def _cap(default: int) -> Callable[[str], int]:
+    def parse(s: str) -> int:
+        v = s.strip()
+        if not v:
+            return default
+        m = re.fullmatch(r"(\d+)(?:\.0*)?", v)  # "3" or, from a spreadsheet, "3.0"
+        if m is None or int(m.group(1)) < 1:
+            raise _Bad("must be a whole number of visits, 1 or more")
+        return int(m.group(1))
+    return parse
+
+
+# ---------------------------------------------------------------------------------------
+# The tables of architecture §3 and their accepted header names.
+
+
+@dataclass(frozen=True)
+class _Col:
+    name: str  # the English header, also the model field
+    aliases: tuple[str, ...]  # Chinese (and other) header names; the first is architecture §3's
+    parse: Callable[[str], object] = _text
+    required: bool = True  # the column must be present
+    default: object = None  # value when an optional column is absent
+
+
+@dataclass(frozen=True)
+class _TableSpec:
+    name: str  # "entities": file entities.csv, sheet "entities"
+    chinese: tuple[str, ...]  # other accepted file / sheet names
+    columns: tuple[_Col, ...]
+    key: str | None  # the id column that must be unique
+    required: bool = True  # the file must be present
+    needs_rows: bool = True  # a header-only file is a problem
+    # Rules across cells of one row: (column, value, why) for each broken one. Sees the cells that
+    # parsed, so a rule whose cells are bad is skipped rather than reported twice.
+    row_rules: Callable[[dict[str, object]], list[tuple[str, str | None, str]]] | None = None
+
+    @property
+    def file(self) -> str:
+        return self.name + ".csv"
+
+
+def _certified(v: dict[str, object]) -> list[tuple[str, str | None, str]]:
+    if v.get("is_expert") is False and v.get("certificate_no") == "":
+        return [("certificate_no", None, "empty: only holders of a 执法证 may inspect; enter the certificate "
+                                         "number, or mark the person as an expert (is_expert = 是)")]
+    return []
+
+
+def _in_order(v: dict[str, object]) -> list[tuple[str, str | None, str]]:
+    start, end = v.get("start"), v.get("end")
+    if isinstance(start, dt.date) and isinstance(end, dt.date) and start > end:
+        return [("end", end.isoformat(), f"ends before it starts ({start}); swap start and end")]
+    return []
+
+
+_INSPECTOR_ID = ("人员编码", "执法人员编码", "检查人员编码")
+_DEPARTMENT_ID = ("部门编码", "部门代码")
+_ENTITY_ID = ("统一社会信用代码", "社会信用代码", "信用代码")
+
+_TABLES: tuple[_TableSpec, ...] = (
+    _TableSpec("departments", ("部门", "部门名录"), (
+        _Col("department_id", _DEPARTMENT_ID, _required),
+        _Col("name", ("部门名称", "名称"), _required),
+    ), key="department_id"),
+    _TableSpec("supervision_items", ("监管事项目录清单", "监管事项"), (
+        _Col("item_id", ("监管事项编码", "事项编码"), _required),
+        _Col("name", ("监管事项名称", "事项名称"), _required),
+        _Col("department_id", _DEPARTMENT_ID, _required),
+        _Col("category", ("事项类别",), _category),
+        _Col("legal_basis", ("检查依据", "法律依据"), _required),
+    ), key="item_id"),
+    _TableSpec("check_items", ("检查实施清单",), (
+        _Col("check_item_id", ("检查实施清单编码",), _required),
+        _Col("item_id", ("监管事项编码",), _required),
+        _Col("department_id", _DEPARTMENT_ID, _required),
+        _Col("name", ("检查事项", "检查事项名称"), _required),
+        _Col("field", ("执法领域",), _required),
+        _Col("object_type", ("检查对象",)),
+        _Col("check_methods", ("检查方式",), _check_methods),
+        _Col("legal_basis", ("检查依据", "法律依据"), _required),
+    ), key="check_item_id"),
+    _TableSpec("joint_items", ("部门联合抽查事项清单", "联合抽查事项清单"), (
+        _Col("joint_item_id", ("联合抽查事项编码", "抽查事项编码"), _required),
+        _Col("name", ("抽查事项", "联合抽查事项名称", "事项名称"), _required),
+        _Col("lead_department_id", ("发起部门", "发起部门编码"), _required),
+        _Col("partner_department_ids", ("配合部门", "配合部门编码"), _list),
+        _Col("check_item_ids", ("检查实施清单编码",), _required_list),
+        _Col("object_type", ("检查对象",)),
+    ), key="joint_item_id", needs_rows=False),
+    # Entities are read column-wise by _EntityBuilder, which checks each column itself.
+    _TableSpec("entities", ("检查对象名录库",), (
+        _Col("entity_id", _ENTITY_ID),
+        _Col("name", ("名称", "企业名称", "主体名称")),
+        _Col("entity_type", ("主体类型", "主体类别", "企业类型")),
+        _Col("industry", ("行业代码", "行业")),
+        _Col("area", ("所属街镇", "街镇")),
+        _Col("risk_class", ("信用风险分类", "风险分类", "信用风险等级")),
+        _Col("tags", ("标签",), required=False),
+        _Col("last_inspected", ("上次抽查日期", "上次检查日期"), required=False),
+    ), key="entity_id"),
+    _TableSpec("inspectors", ("执法检查人员名录库",), (
+        _Col("inspector_id", _INSPECTOR_ID, _required),
+        _Col("name", ("姓名",), _required),
+        _Col("department_id", _DEPARTMENT_ID, _required),
+        _Col("certificate_no", ("执法证号",)),
+        _Col("certificate_valid_until", ("执法证有效期至", "有效期至"), _parse_date),
+        _Col("fields", ("执法领域",), _list),
+        _Col("area", ("所属街镇", "区域")),
+        _Col("is_expert", ("是否专家",), _bool, required=False, default=False),
+        _Col("max_visits_per_day", ("每日最多检查户数",), _cap(2), required=False, default=2),
+        _Col("max_visits_per_quarter", ("每季度最多检查户数",), _cap(60), required=False, default=60),
+    ), key="inspector_id", row_rules=_certified),
+    _TableSpec("conflicts", ("回避",), (
+        _Col("inspector_id", _INSPECTOR_ID, _required),
+        _Col("entity_id", _ENTITY_ID, _required),
+        _Col("reason", ("回避原因", "原因"), required=False, default=""),
+    ), key=None, required=False, needs_rows=False),
+    _TableSpec("unavailability", ("不可用时间",), (
+        _Col("inspector_id", _INSPECTOR_ID, _required),
+        _Col("start", ("开始日期",), _parse_date),
+        _Col("end", ("结束日期",), _parse_date),
+        _Col("reason", ("原因", "事由"), required=False, default=""),
+    ), key=None, required=False, needs_rows=False, row_rules=_in_order),
+    _TableSpec("history", ("抽查记录",), (
+        _Col("entity_id", _ENTITY_ID, _required),
+        _Col("inspector_id", _INSPECTOR_ID, _required),
+        _Col("department_id", _DEPARTMENT_ID, _required),
+        _Col("date", ("检查日期", "日期"), _parse_date),
+    ), key=None, required=False, needs_rows=False),
+)
+_SPEC = {t.name: t for t in _TABLES}
+
+
+def _norm(name: str) -> str:
+    """Header / file-name key: full-width folded (NFKC), trimmed, lower case, '_' for blanks."""
+    s = unicodedata.normalize("NFKC", name).replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s\-]+", "_", s).strip("*")
+
+
+_ALIASES: dict[str, dict[str, str]] = {
+    t.name: {_norm(a): c.name for c in t.columns for a in (c.name, *c.aliases)} for t in _TABLES
+}
+_TABLE_BY_NAME: dict[str, str] = {_norm(n): t.name for t in _TABLES for n in (t.name, *t.chinese)}
+
+
+def _column_of(header: str, table: str) -> str | None:
+    """The canonical column a header names; "entity_id [统一社会信用代码]" style works too."""
+    aliases = _ALIASES[table]
+    h = _norm(header)
+    if h in aliases:
+        return aliases[h]
+    for piece in re.split(r"[\[\]()【】]", h):
+        piece = piece.strip(" _*")
+        if piece in aliases:
+            return aliases[piece]
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Problems: every one is kept (up to a display bound per column) and raised together.
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self._kept: list[tuple[int, int, int, Problem]] = []
+        self._count: Counter[tuple[str, str | None]] = Counter()
+        self._file_order: dict[str, int] = {}
+        self.incomplete: set[str] = set()  # tables whose ids cannot be trusted for cross-checks
+
+    def add(self, file: str, row: int | None, column: str | None, value: str | None, why: str) -> None:
+        key = (file, column)
+        self._count[key] += 1
+        if self._count[key] > _PER_COLUMN:
+            return
+        if value is not None and len(value) > 200:
+            value = value[:200]
+        order = self._file_order.setdefault(file, len(self._file_order))
+        self._kept.append((order, row if row is not None else 0, len(self._kept),
+                           Problem(file, row, column, value, why)))
+
+    def count_more(self, file: str, column: str | None, n: int) -> None:
+        """Count ``n`` further problems of a column without listing them (beyond the display bound)."""
+        self._count[(file, column)] += n
+
+    def __bool__(self) -> bool:
+        return bool(self._kept)
+
+    def error(self) -> InputError:
+        kept = [p for *_, p in sorted(self._kept)]
+        for (file, column), n in sorted(self._count.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+            if n > _PER_COLUMN:
+                kept.append(Problem(file, None, column, None,
+                                    f"{n - _PER_COLUMN:,} more problems in this column are not listed "
+                                    f"({n:,} in all); fix the ones above and run again"))
+        return InputError(kept)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading files: raw records (lists of str), header first.
+
+
+@dataclass
+class _Sheet:
+    label: str  # how problems name the file: "entities.csv" or "data.xlsx, sheet entities"
+    chunks: Iterator[list[list[str]]]  # raw records in blocks, header first
+
+
+def _sha256(path: Path) -> str:
+    # hashlib releases the GIL on large buffers, so this runs beside the parser on a second core.
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _bad_line(path: Path, encoding: str) -> int:
+    """The line holding the first byte that does not decode, counted from 1."""
+    dec = codecs.getincrementaldecoder(encoding)()
+    lines = 0
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            try:
+                dec.decode(block)
+            except UnicodeDecodeError as exc:
+                return lines + block.count(b"\n", 0, max(exc.start, 0)) + 1
+            lines += block.count(b"\n")
+    return lines + 1
+
+
+_SAVE_AS = "open it in Excel and choose Save As → 'CSV UTF-8 (逗号分隔)(*.csv)'"
+
+
+def _not_a_table(head: bytes) -> str | None:
+    """Why a file that should be CSV is something else, judged from its first bytes."""
+    if head.startswith(b"PK\x03\x04"):
+        return f"is an Excel workbook (.xlsx) or ZIP file with a .csv name; {_SAVE_AS}"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return f"is an old Excel (.xls) workbook with a .csv name; {_SAVE_AS}"
+    if head.startswith(b"%PDF"):
+        return "is a PDF document, not a table; export the table from its source system as CSV"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return f"is UTF-16 text (Excel's 'Unicode Text'), which randsup does not read; {_SAVE_AS}"
+    if b"\x00" in head[:4096]:
+        return f"is a binary file, not a CSV table; {_SAVE_AS}"
+    start = head[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<head", b"<body")):
+        return ("is an HTML or XML page, not a CSV table (some systems export web pages with a "
+                f".csv or .xls name); {_SAVE_AS}")
+    return None
+
+
+def _csv_chunks(path: Path, encoding: str, label: str, problems: _Problems,
+                table: str) -> Iterator[list[list[str]]]:
+    with path.open(encoding=encoding, newline="") as f:
+        reader = csv.reader(f)
+        try:
+            while chunk := list(islice(reader, _CHUNK)):
+                yield chunk
+        except csv.Error as exc:
+            problems.incomplete.add(table)
+            if "field larger than field limit" in str(exc):
+                problems.add(label, reader.line_num, None, None,
+                             f"a cell is larger than {csv.field_size_limit() // 1024:,} KiB, far more than "
+                             "any value of this table; the file is probably damaged or a column holds a "
+                             "whole document. Reading stopped here; fix this row and run again")
+            else:
+                problems.add(label, reader.line_num, None, None, f"cannot be read as CSV ({exc}); {_SAVE_AS}")
+        except UnicodeDecodeError:
+            problems.incomplete.add(table)
+            line = _bad_line(path, encoding)
+            why = ("is not valid UTF-8 although the lines before it are (mixed encodings or a damaged "
+                   "file)") if encoding == "utf-8-sig" else "is neither UTF-8 nor GB18030 text"
+            problems.add(label, line, None, None,
+                         f"line {line} {why}, so its characters cannot be read; {_SAVE_AS}")
+
+
+def _open_csv(path: Path, table: str, problems: _Problems) -> _Sheet | None:
+    label = path.name
+    try:
+        with path.open("rb") as f:
+            head = f.read(1 << 20)
+    except OSError as exc:
+        problems.add(label, None, None, None, f"cannot be read ({exc.strerror}); check the file's permissions")
+        return None
+    if not head:
+        problems.add(label, None, None, None,
+                     "the file is empty (0 bytes); it needs at least the header row. Export the table "
+                     "again" + ("" if _SPEC[table].required else ", or delete the file if there is nothing"))
+        return None
+    why = _not_a_table(head)
+    if why:
+        problems.add(label, None, None, None, why)
+        return None
+    # The first MiB decides the encoding; a later byte that does not fit is reported with its line.
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head)
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError:
+        if head.startswith(codecs.BOM_UTF8):
+            line = _bad_line(path, "utf-8")
+            problems.add(label, line, None, None,
+                         f"starts as UTF-8 but line {line} is not valid UTF-8 (damaged file or mixed "
+                         f"encodings); {_SAVE_AS}")
+            return None
+        encoding = "gb18030"  # government Excel exports on Chinese Windows
+    return _Sheet(label, _csv_chunks(path, encoding, label, problems, table))
+
+
+def _xlsx_cell(v: object, label: str, row: int, col: int, problems: _Problems) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, int | float) and float(v).is_integer():
+        if abs(v) >= 1e15:  # Excel numbers carry 15 significant digits: a long code lost its tail
+            from openpyxl.utils import get_column_letter
+
+            problems.add(label, row, get_column_letter(col + 1), f"{v:.0f}",
+                         "this code is stored as a number, so Excel kept only its first 15 digits; "
+                         "format the column as Text (文本) and enter the codes again")
+        return str(int(v))
+    return str(v)
+
+
+def _xlsx_chunks(ws: ReadOnlyWorksheet, label: str, problems: _Problems) -> Iterator[list[list[str]]]:
+    rows = enumerate(ws.iter_rows(values_only=True), 1)
+    while block := list(islice(rows, _CHUNK)):
+        yield [[_xlsx_cell(v, label, r, j, problems) for j, v in enumerate(values)] for r, values in block]
+
+
+class _Source:
+    """Where the tables come from: a folder of CSVs or one workbook."""
+
+    def __init__(self, path: Path, problems: _Problems, pool: ThreadPoolExecutor) -> None:
+        self.problems = problems
+        self._pool = pool
+        self._digests: dict[str, Future[str]] = {}
+        self.csv_files: dict[str, Path] = {}
+        self.workbook: Workbook | None = None
+        self.book_label = ""
+        self.sheets: dict[str, str] = {}
+        self.folder = path
+        self.unrecognised: list[str] = []
+        if path.is_file():
+            self._open_workbook(path)
+            return
+        found: dict[str, list[Path]] = {}
+        books: list[Path] = []
+        for p in sorted(path.iterdir()):
+            suffix = p.suffix.lower()
+            if suffix == ".csv" and p.is_file():
+                table = _TABLE_BY_NAME.get(_norm(p.stem))
+                if table:
+                    found.setdefault(table, []).append(p)
+                else:
+                    self.unrecognised.append(p.name)
+            elif suffix in (".xlsx", ".xlsm") and not p.name.startswith("~$"):
+                books.append(p)
+        for table, paths in sorted(found.items()):
+            if len(paths) > 1:
+                problems.add(paths[1].name, None, None, None,
+                             f"{' and '.join(q.name for q in paths)} are both the {table} table; "
+                             "keep one of them")
+            self.csv_files[table] = paths[0]
+        if not found and len(books) == 1:
+            self._open_workbook(books[0])
+        elif not found and len(books) > 1:
+            self.book_label = path.name or str(path)  # no table can be read: say why once
+            problems.add(self.book_label, None, None, None,
+                         f"holds no table CSVs and {len(books)} workbooks ({', '.join(b.name for b in books)}); "
+                         "keep exactly one workbook, with one sheet per table")
+
+    def _open_workbook(self, path: Path) -> None:
+        import openpyxl
+
+        label = self.book_label = path.name  # from here on, tables come from this file or from nowhere
+        suffix = path.suffix.lower()
+        if suffix == ".xls":
+            self.problems.add(label, None, None, None,
+                              "is an old Excel 97-2003 workbook; save it as .xlsx (Excel Workbook) or "
+                              "export each table as CSV UTF-8")
+            return
+        if suffix == ".csv":
+            self.problems.add(label, None, None, None,
+                              "give the folder that holds the table CSVs, not one CSV file")
+            return
+        if suffix not in (".xlsx", ".xlsm"):
+            self.problems.add(label, None, None, None,
+                              "is not a folder or an .xlsx workbook; give the folder that holds the "
+                              "table CSVs or the path of one .xlsx workbook")
+            return
+        self._digests[label] = self._pool.submit(_sha256, path)
+        with path.open("rb") as f:
+            head = f.read(4096)
+        if not head.startswith(b"PK\x03\x04"):
+            why = _not_a_table(head) or "is not a valid .xlsx workbook"
+            self.problems.add(label, None, None, None,
+                              why + "; open it in Excel and save it again as Excel Workbook (.xlsx)")
+            return
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
+                wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+            self.problems.add(label, None, None, None,
+                              f"cannot be opened as an .xlsx workbook ({type(exc).__name__}); open it in "
+                              "Excel and save it again as Excel Workbook (.xlsx)")
+            return
+        self.workbook = wb
+        for name in wb.sheetnames:
+            table = _TABLE_BY_NAME.get(_norm(name.removesuffix(".csv")))
+            if table and table in self.sheets:
+                self.problems.add(label, None, None, None,
+                                  f"sheets {self.sheets[table]!r} and {name!r} are both the {table} table; "
+                                  "keep one of them")
+            elif table:
+                self.sheets[table] = name
+
+    def open(self, spec: _TableSpec) -> _Sheet | None:
+        """The table's records, or None (with a problem where the table is required)."""
+        if self.workbook is not None:
+            name = self.sheets.get(spec.name)
+            if name is None:
+                if spec.required:
+                    present = ", ".join(self.workbook.sheetnames)
+                    self.problems.add(self.book_label, None, None, None,
+                                      f"has no sheet {spec.name!r} ({'/'.join(spec.chinese)}); add a sheet "
+                                      f"named {spec.name} with that table (sheets present: {present})")
+                return None
+            ws = self.workbook[name]
+            ws.reset_dimensions()  # some writers record a wrong used range; read every row
+            label = f"{self.book_label}, sheet {name}"
+            return _Sheet(label, _xlsx_chunks(ws, label, self.problems))
+        if self.book_label:  # the workbook could not be opened; that problem is already reported
+            return None
+        path = self.csv_files.get(spec.name)
+        if path is None:
+            if spec.required:
+                other = f" (CSV files here that are no table: {', '.join(self.unrecognised)})" \
+                    if self.unrecognised else ""
+                self.problems.add(spec.file, None, None, None,
+                                  f"required file is missing from {self.folder}{other}; add {spec.file} "
+                                  f"(or {spec.chinese[0]}.csv) with the {spec.name} table")
+            return None
+        self._digests[path.name] = self._pool.submit(_sha256, path)
+        return _open_csv(path, spec.name, self.problems)
+
+    def digests(self) -> dict[str, str]:
+        """SHA-256 hex of each file read, by file name, sorted."""
+        return {name: f.result() for name, f in sorted(self._digests.items())}
+
+    def close(self) -> None:
+        if self.workbook is not None:
+            self.workbook.close()
+
+
+# ---------------------------------------------------------------------------------------
+# From records to columns: header detection, ragged rows, blank rows, chunking.
+
+
+@dataclass
+class _Table:
+    spec: _TableSpec
+    label: str
+    header_row: int  # spreadsheet row of the header
+    width: int
+    index: dict[str, int]  # canonical column → position in the record
+    raw: Iterator[list[list[str]]]  # the records after the header, in blocks
+    # Rows already reported as unusable as a whole; their cells are still read, so that their ids
+    # count as existing and one bad row does not become many "unknown id" problems elsewhere.
+    broken: set[int] = field(default_factory=set)
+
+    def chunks(self, problems: _Problems) -> Iterator[tuple[np.ndarray, dict[str, Sequence[str]]]]:
+        """(row numbers, {column: cells}) for successive blocks of non-empty rows."""
+        row = self.header_row
+        w = self.width
+        for chunk in self.raw:
+            if not chunk:
+                continue
+            first = row + 1
+            row += len(chunk)
+            lengths = list(map(len, chunk))  # map runs in C: these lines see every row
+            ragged = [] if lengths.count(w) == len(chunk) else [k for k, n in enumerate(lengths) if n != w]
+            for k in ragged:
+                r = chunk[k]
+                if len(r) > w and any(c.strip() for c in r[w:]):
+                    problems.add(self.label, first + k, None, None,
+                                 f"has {len(r)} cells but the header has {w}; a value probably holds an "
+                                 "unquoted comma: put such values in double quotes or export the CSV again")
+                    self.broken.add(first + k)
+                chunk[k] = (r + [""] * (w - len(r)))[:w]
+            rows = np.arange(first, row + 1, dtype=np.int64)
+            columns = list(zip(*chunk, strict=True))
+            # Blank rows (blank lines, or cells a spreadsheet left empty or holding spaces) are
+            # skipped. Only a row whose first cell is blank can be one, so test those alone.
+            firsts = list(map(str.strip, columns[0]))
+            if "" in firsts:
+                blank = {k for k, f in enumerate(firsts) if not f and not any(c.strip() for c in chunk[k])}
+                if blank:
+                    rows = np.delete(rows, sorted(blank))
+                    chunk = [r for k, r in enumerate(chunk) if k not in blank]
+                    if not chunk:
+                        continue
+                    columns = list(zip(*chunk, strict=True))
+            yield rows, {name: columns[j] for name, j in self.index.items()}
+
+    def rows(self, problems: _Problems) -> Iterator[tuple[int, dict[str, str]]]:
+        for rows, cols in self.chunks(problems):
+            names = list(cols)
+            for i, r in enumerate(rows.tolist()):
+                yield r, {n: cols[n][i] for n in names}
+
+
+def _map_header(cells: list[str], table: str) -> tuple[dict[str, int], list[str]]:
+    """Column positions by canonical name, and problems with duplicate headers."""
+    index: dict[str, int] = {}
+    dupes: list[str] = []
+    for j, h in enumerate(cells):
+        c = _column_of(h, table)
+        if c is None:
+            continue
+        if c in index:
+            dupes.append(f"headers {cells[index[c]]!r} and {h!r} both mean {c}; delete or rename one")
+        else:
+            index[c] = j
+    return index, dupes
+
+
+def _open_table(sheet: _Sheet, spec: _TableSpec, problems: _Problems) -> _Table | None:
+    label = sheet.label
+    head: list[list[str]] = []
+    for block in sheet.chunks:
+        head.extend(block)
+        if len(head) >= _HEADER_SEARCH:
+            break
+    nonblank = [(k, r) for k, r in enumerate(head[:_HEADER_SEARCH]) if any(c.strip() for c in r)]
+    if not nonblank:
+        if spec.name not in problems.incomplete:
+            problems.add(label, None, None, None,
+                         "has no header row and no data (the file holds only blank lines); export the "
+                         "table again with its header row")
+        return None
+    required = [c for c in spec.columns if c.required]
+    best = None
+    for k, r in nonblank:
+        index, dupes = _map_header(r, spec.name)
+        score = sum(c.name in index for c in required)
+        if best is None or score > best[0]:
+            best = (score, k, r, index, dupes)
+        if score == len(required):
+            break
+    assert best is not None
+    _, k, cells, index, dupes = best
+    header_row = k + 1
+    for d in dupes:
+        problems.add(label, header_row, None, None, d)
+    missing = [c for c in required if c.name not in index]
+    if missing:
+        problems.incomplete.add(spec.name)
+        seps = [(";", "semicolons"), ("\t", "tabs"), ("|", "'|' characters")]
+        glued = next((n for s, n in seps if len(cells) == 1 and s in cells[0]), None)
+        if glued:
+            problems.add(label, header_row, None, cells[0],
+                         f"has a single column whose header holds {glued}: the file is separated by "
+                         f"{glued}, not commas; {_SAVE_AS}")
+            return None
+        if not index:
+            problems.add(label, header_row, None, None,
+                         "no recognised header: this does not look like the "
+                         f"{spec.name} table (found: {', '.join(c.strip() for c in cells if c.strip())[:300]}); "
+                         f"the header row needs {', '.join(c.name for c in required)}")
+            return None
+        for c in missing:
+            problems.add(label, header_row, c.name, None,
+                         f"missing column {c.name}: add a column headed {c.name} or "
+                         f"{' or '.join(c.aliases)}")
+        return None
+    return _Table(spec, label, header_row, len(cells), index, chain([head[k + 1:]], sheet.chunks))
+
+
+# ---------------------------------------------------------------------------------------
+# Small tables: one pydantic model per row.
+
+
+@dataclass
+class _Parsed:
+    """A small table after cell checks: good rows, and the ids of every row (good or not)."""
+
+    label: str
+    rows: list[tuple[int, dict[str, object]]]
+    ids: dict[str, int]  # id → first row, from every row with a non-empty id
+    count: int  # rows read, good or not
+
+
+def _parse_small(table: _Table, problems: _Problems) -> _Parsed:
+    spec = table.spec
+    out: list[tuple[int, dict[str, object]]] = []
+    ids: dict[str, int] = {}
+    count = 0
+    present = [c for c in spec.columns if c.name in table.index]
+    absent = {c.name: c.default for c in spec.columns if c.name not in table.index}
+    for row, cells in table.rows(problems):
+        count += 1
+        vals: dict[str, object] = dict(absent)
+        ok = True
+        for col in present:
+            raw = cells[col.name]
+            try:
+                vals[col.name] = col.parse(raw)
+            except _Bad as bad:
+                problems.add(table.label, row, col.name, raw, bad.why)
+                ok = False
+        for column, value, why in spec.row_rules(vals) if spec.row_rules else ():
+            problems.add(table.label, row, column, value, why)
+            ok = False
+        if row in table.broken:
+            ok = False
+        if spec.key:
+            key = _text(cells[spec.key])
+            if key in ids:
+                problems.add(table.label, row, spec.key, key,
+                             f"duplicate {spec.key}: row {ids[key]} has it too; ids must be unique")
+                ok = False
+            elif key:
+                ids[key] = row
+        if ok:
+            out.append((row, vals))
+    return _Parsed(table.label, out, ids, count)
+
+
+def _models(parsed: _Parsed | None, model: type[BaseModel], problems: _Problems) -> list[BaseModel]:
+    if parsed is None:
+        return []
+    out = []
+    for row, vals in parsed.rows:
+        try:
+            out.append(model(**vals))
+        except ValidationError as exc:  # our cell checks should catch all; this keeps the promise
+            for e in exc.errors():
+                col = str(e["loc"][0]) if e["loc"] else None
+                problems.add(parsed.label, row, col, None, e["msg"])
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# The entity directory: columnar, chunk by chunk.
+
+
+class _Codes(dict[str, int]):
+    """Value → code, a new value taking the next code; lookups of known values stay in C."""
+
+    def __missing__(self, key: str) -> int:
+        code = self[key] = len(self)
+        return code
+
+
+class _Factor:
+    """Incremental factorisation of a low-cardinality column: raw cell → first-seen code."""
+
+    def __init__(self) -> None:
+        self.lut = _Codes()
+        self.codes: list[np.ndarray] = []
+
+    def add(self, cells: Sequence[str] | None, n: int) -> None:
+        if cells is None:  # an optional column the file does not have
+            self.codes.append(np.full(n, self.lut[""], dtype=np.int32))
+        else:
+            self.codes.append(np.fromiter(map(self.lut.__getitem__, cells), np.int32, n))
+
+    def all_codes(self) -> np.ndarray:
+        return np.concatenate(self.codes) if self.codes else np.zeros(0, np.int32)
+
+
+_INDUSTRY = re.compile(r"[A-T](\d{2}|\d{3}|\d{4})?")
+_MAX_TAGS = 64  # EntityTable.tags is a uint64 bitmask
+
+
+class _EntityBuilder:
+    def __init__(self, label: str, problems: _Problems, pool: ThreadPoolExecutor) -> None:
+        self.label = label
+        self.problems = problems
+        self.pool = pool
+        self.rows: list[np.ndarray] = []
+        self.ids: list[np.ndarray] = []
+        self.bad_ids: list[Future[np.ndarray]] = []
+        self.names: list[np.ndarray] = []
+        self.factors = {c: _Factor() for c in
+                        ("entity_type", "industry", "area", "risk_class", "tags", "last_inspected")}
+
+    def add(self, rows: np.ndarray, cols: dict[str, Sequence[str]]) -> None:
+        n = len(rows)
+        ids = list(map(str.strip, cols["entity_id"]))
+        id_arr = np.asarray(ids, dtype=str)
+        # numpy releases the GIL here, so the check digits run on the second core while this
+        # thread parses the next chunk.
+        self.bad_ids.append(self.pool.submit(lambda a: np.flatnonzero(uscc_problems(a)), id_arr))
+        names = list(map(str.strip, cols["name"]))
+        for k in [k for k, s in enumerate(names) if not s or s[0] == "'"]:  # one pass finds both
+            names[k] = _text(names[k])
+            if not names[k]:
+                self.problems.add(self.label, int(rows[k]), "name", None, "empty: every entity needs its name")
+        self.rows.append(rows)
+        self.ids.append(id_arr)
+        self.names.append(np.asarray(names, dtype=str))
+        for c, f in self.factors.items():
+            f.add(cols.get(c), n)
+
+    def _categorical(self, column: str, rows: np.ndarray,
+                     check: Callable[[str], str | None] | None = None) -> Categorical:
+        """Sorted categories of the cleaned values; rows with a value ``check`` rejects are reported."""
+        f = self.factors[column]
+        raw = list(f.lut)
+        clean = [_text(v) for v in raw]
+        cats = sorted(set(clean))
+        pos = {c: i for i, c in enumerate(cats)}
+        perm = np.asarray([pos[c] for c in clean], dtype=np.int32)
+        codes = f.all_codes()
+        if check is not None:
+            bad = {i: why for i, c in enumerate(clean) if (why := check(c))}
+            self._report(column, rows, codes, raw, bad)
+        return Categorical(perm[codes] if codes.size else codes, tuple(cats))
+
+    def _report(self, column: str, rows: np.ndarray, codes: np.ndarray, raw: list[str],
+                bad: dict[int, str]) -> None:
+        """Report the rows whose code is in ``bad`` (code → why), listing only the first ones."""
+        if not bad:
+            return
+        mask = np.isin(codes, np.fromiter(bad, np.int64, len(bad)))
+        hit = np.flatnonzero(mask)
+        for k in hit[:_PER_COLUMN].tolist():
+            self.problems.add(self.label, int(rows[k]), column, raw[codes[k]], bad[int(codes[k])])
+        self.problems.count_more(self.label, column, max(hit.size - _PER_COLUMN, 0))
+
+    def _mapped(self, column: str, rows: np.ndarray, parse: Callable[[str], object],
+                dtype: object, fallback: object) -> np.ndarray:
+        """Per-row values of a column parsed once per distinct cell."""
+        f = self.factors[column]
+        codes = f.all_codes()
+        raw = list(f.lut)
+        table = np.empty(len(raw), dtype=dtype)  # type: ignore[call-overload]
+        bad: dict[int, str] = {}
+        for i, v in enumerate(raw):
+            try:
+                table[i] = parse(v)
+            except _Bad as exc:
+                table[i] = fallback
+                bad[i] = exc.why
+        self._report(column, rows, codes, raw, bad)
+        return table[codes] if codes.size else np.zeros(0, dtype=dtype)  # type: ignore[call-overload]
+
+    def finish(self) -> tuple[EntityTable, np.ndarray]:
+        """The table and its entity ids sorted (for lookups)."""
+        for rows_k, ids_k, bad in zip(self.rows, self.ids, self.bad_ids, strict=True):
+            for k in bad.result().tolist():
+                code = str(ids_k[k])
+                why = uscc_problem(code) if code else "empty: every entity needs its 统一社会信用代码"
+                self.problems.add(self.label, int(rows_k[k]), "entity_id", code or None,
+                                  f"{why}; copy the code from the business licence or 国家企业信用信息公示系统")
+        rows = np.concatenate(self.rows) if self.rows else np.zeros(0, np.int64)
+        ids = np.concatenate(self.ids) if self.ids else np.zeros(0, "U18")
+        names = np.concatenate(self.names) if self.names else np.zeros(0, str)
+        sorted_ids = self._report_duplicates(ids, rows)
+
+        def entity_type(v: str) -> str | None:
+            if v in ENTITY_TYPES:
+                return None
+            return f"主体类型 must be one of {', '.join(ENTITY_TYPES)}"
+
+        def industry(v: str) -> str | None:
+            if not v or _INDUSTRY.fullmatch(v):
+                return None
+            return ("not a GB/T 4754 industry code: write the section letter A–T and 2–4 digits, "
+                    "e.g. F5221, or leave the cell empty")
+
+        def risk(v: str) -> int:
+            c = unicodedata.normalize("NFKC", v).strip().upper().removesuffix("类")
+            if c not in RISK_CLASSES:
+                raise _Bad("信用风险分类 must be A, B, C or D")
+            return RISK_CLASSES.index(c)
+
+        def last(v: str) -> np.datetime64:
+            return np.datetime64(_parse_date(v), "D") if v.strip() else np.datetime64("NaT", "D")
+
+        tag_sets = {raw: _list(raw) for raw in self.factors["tags"].lut}
+        tag_names = tuple(sorted({t for ts in tag_sets.values() for t in ts}))
+        if len(tag_names) > _MAX_TAGS:
+            self.problems.add(self.label, None, "tags", None,
+                              f"{len(tag_names)} different tags; randsup keeps at most {_MAX_TAGS}. "
+                              "Drop tags no plan uses")
+            tag_names = tag_names[:_MAX_TAGS]
+        bit = {t: np.uint64(1) << np.uint64(j) for j, t in enumerate(tag_names)}
+
+        def mask(raw: str) -> np.uint64:
+            m = np.uint64(0)
+            for t in tag_sets[raw]:
+                m |= bit.get(t, np.uint64(0))
+            return m
+
+        table = EntityTable(
+            entity_id=ids.astype("U18", copy=False),
+            name=names,
+            entity_type=self._categorical("entity_type", rows, entity_type),
+            industry=self._categorical("industry", rows, industry),
+            area=self._categorical("area", rows),
+            risk_class=self._mapped("risk_class", rows, risk, np.uint8, 0),
+            tags=self._mapped("tags", rows, mask, np.uint64, 0),
+            tag_names=tag_names,
+            last_inspected=self._mapped("last_inspected", rows, last, "datetime64[D]", np.datetime64("NaT")),
+        )
+        return table, sorted_ids
+
+    def _report_duplicates(self, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        s = np.sort(ids)
+        if s.size < 2 or not (s[1:] == s[:-1]).any():
+            return s
+        order = np.argsort(ids, kind="stable")  # only when there are duplicates: first row wins
+        s = ids[order]
+        same = np.flatnonzero(s[1:] == s[:-1]) + 1
+        first: dict[str, int] = {}
+        for k in same.tolist():
+            v = str(s[k])
+            if not v:
+                continue  # empty ids are already reported
+            # The first k of a run has the run's first row at k - 1 (stable sort keeps file order).
+            r0 = first.setdefault(v, int(rows[order[k - 1]]))
+            self.problems.add(self.label, int(rows[order[k]]), "entity_id", v,
+                              f"duplicate entity_id: row {r0} has it too; list each entity once "
+                              "(delete or merge the duplicate rows)")
+        return s
+
+
+def _read_entities(table: _Table, problems: _Problems,
+                   pool: ThreadPoolExecutor) -> tuple[EntityTable, np.ndarray]:
+    b = _EntityBuilder(table.label, problems, pool)
+    for rows, cols in table.chunks(problems):
+        b.add(rows, cols)
+    return b.finish()
+
+
+# ---------------------------------------------------------------------------------------
+# Cross-references.
+
+
+class _Refs:
+    """Checks that codes refer to rows that exist; skipped where the target table is unreadable."""
+
+    def __init__(self, problems: _Problems) -> None:
+        self.problems = problems
+        self.known: dict[str, tuple[set[str], str]] = {}  # table → (ids, how problems name it)
+
+    def table(self, name: str, parsed: _Parsed | None) -> None:
+        if parsed is not None and name not in self.problems.incomplete:
+            self.known[name] = (set(parsed.ids), parsed.label)
+
+    def check(self, label: str, row: int, column: str, value: str, target: str) -> bool:
+        if target not in self.known or value in self.known[target][0]:
+            return True
+        self.problems.add(label, row, column, value,
+                          f"{value} is not in {self.known[target][1]}; add it there or correct the code")
+        return False
+
+
+def _check_refs(parsed: dict[str, _Parsed | None], entity_ids: np.ndarray | None, entity_label: str,
+                problems: _Problems) -> None:
+    """Every department, item, check item, inspector and entity referred to exists.
+
+    ``entity_ids`` is sorted (the duplicate check sorted it anyway), so lookups are binary searches.
+    """
+    refs = _Refs(problems)
+    for name in ("departments", "supervision_items", "check_items", "inspectors"):
+        refs.table(name, parsed.get(name))
+
+    def rows(name: str) -> list[tuple[str, int, dict[str, object]]]:
+        p = parsed.get(name)
+        return [(p.label, r, v) for r, v in p.rows] if p else []
+
+    for label, r, v in rows("supervision_items"):
+        refs.check(label, r, "department_id", str(v["department_id"]), "departments")
+    for label, r, v in rows("check_items"):
+        refs.check(label, r, "item_id", str(v["item_id"]), "supervision_items")
+        refs.check(label, r, "department_id", str(v["department_id"]), "departments")
+    check_items = parsed.get("check_items")
+    dept_of = {str(v["check_item_id"]): str(v["department_id"]) for _, v in check_items.rows} \
+        if check_items else {}
+    for label, r, v in rows("joint_items"):
+        lead = str(v["lead_department_id"])
+        refs.check(label, r, "lead_department_id", lead, "departments")
+        partners = tuple(str(p) for p in v["partner_department_ids"])  # type: ignore[attr-defined]
+        for p in partners:
+            refs.check(label, r, "partner_department_ids", p, "departments")
+        for c in v["check_item_ids"]:  # type: ignore[attr-defined]
+            if refs.check(label, r, "check_item_ids", c, "check_items") and c in dept_of \
+                    and dept_of[c] != lead and dept_of[c] not in partners:
+                problems.add(label, r, "check_item_ids", c,
+                             f"check item {c} belongs to department {dept_of[c]}, which is neither the lead "
+                             "nor a partner of this joint item; add the department to "
+                             "partner_department_ids or remove the check item")
+    for label, r, v in rows("inspectors"):
+        refs.check(label, r, "department_id", str(v["department_id"]), "departments")
+    for label, r, v in rows("unavailability"):
+        refs.check(label, r, "inspector_id", str(v["inspector_id"]), "inspectors")
+    for label, r, v in rows("history"):
+        refs.check(label, r, "inspector_id", str(v["inspector_id"]), "inspectors")
+        refs.check(label, r, "department_id", str(v["department_id"]), "departments")
+    for label, r, v in rows("conflicts"):
+        refs.check(label, r, "inspector_id", str(v["inspector_id"]), "inspectors")
+
+    if entity_ids is None or "entities" in problems.incomplete:
+        return
+    for name in ("conflicts", "history"):
+        items = rows(name)
+        if not items:
+            continue
+        q = np.asarray([str(v["entity_id"]) for _, _, v in items], dtype=str)
+        pos = np.minimum(np.searchsorted(entity_ids, q), max(entity_ids.size - 1, 0))
+        found = entity_ids[pos] == q if entity_ids.size else np.zeros(q.size, dtype=bool)
+        for k in np.flatnonzero(~found).tolist():
+            label, r, _ = items[k]
+            problems.add(label, r, "entity_id", str(q[k]),
+                         f"{q[k]} is not in {entity_label}; add the entity there or correct the code")
+
+
+# ---------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: parsing allocates millions of short-lived lists that
+    contain no cycles, and collections triggered by them would double the load time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+_MODELS: dict[str, type[BaseModel]] = {
+    "departments": Department,
+    "supervision_items": SupervisionItem,
+    "check_items": CheckItem,
+    "joint_items": JointItem,
+    "inspectors": Inspector,
+    "conflicts": Conflict,
+    "unavailability": Unavailability,
+    "history": HistoryVisit,
+}
+
+
+def load_directory(path: str | os.PathLike[str]) -> Directory:
+    """Load and validate the 一单两库 data folder (or one .xlsx workbook) of architecture §3.
+
+    Raises InputError listing every problem found (file, row, column, value, why); returns a
+    Directory only when there is none. ``Directory.digests`` holds the SHA-256 of each input file.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(Problem(str(p), None, None, None,
+                                 "does not exist; give the folder that holds departments.csv, entities.csv "
+                                 "and the other tables, or the path of one .xlsx workbook"))
+    if not os.access(p, os.R_OK | (os.X_OK if p.is_dir() else 0)):
+        raise InputError(Problem(str(p), None, None, None, "cannot be read: check its permissions"))
+    problems = _Problems()
+    parsed: dict[str, _Parsed | None] = {}
+    entities: EntityTable | None = None
+    entity_ids: np.ndarray | None = None
+    entity_label = ""
+    # One worker beside the parser: file digests and check digits (hashlib and numpy release the GIL).
+    with ThreadPoolExecutor(max_workers=1) as pool, _no_gc():
+        source = _Source(p, problems, pool)
+        try:
+            for spec in _TABLES:
+                sheet = source.open(spec)
+                table = _open_table(sheet, spec, problems) if sheet else None
+                if table is None:
+                    if sheet is not None or spec.required:
+                        problems.incomplete.add(spec.name)
+                    parsed[spec.name] = None
+                    continue
+                if spec.name == "entities":
+                    entities, entity_ids = _read_entities(table, problems, pool)
+                    entity_label = table.label
+                    n = len(entities)
+                else:
+                    small = parsed[spec.name] = _parse_small(table, problems)
+                    n = small.count
+                if spec.needs_rows and n == 0 and spec.name not in problems.incomplete:
+                    problems.add(table.label, None, None, None,
+                                 f"has a header but no rows; the {spec.name} table needs at least one row")
+                    problems.incomplete.add(spec.name)  # references into it say nothing new
+        finally:
+            source.close()
+        digests = source.digests()
+    _check_refs(parsed, entity_ids, entity_label, problems)
+    models = {name: tuple(_models(parsed.get(name), model, problems)) for name, model in _MODELS.items()}
+    if problems or entities is None:
+        raise problems.error()
+    return Directory(
+        departments=models["departments"],  # type: ignore[arg-type]
+        supervision_items=models["supervision_items"],  # type: ignore[arg-type]
+        check_items=models["check_items"],  # type: ignore[arg-type]
+        joint_items=models["joint_items"],  # type: ignore[arg-type]
+        entities=entities,
+        inspectors=models["inspectors"],  # type: ignore[arg-type]
+        conflicts=models["conflicts"],  # type: ignore[arg-type]
+        unavailability=models["unavailability"],  # type: ignore[arg-type]
+        history=models["history"],  # type: ignore[arg-type]
+        digests=digests,
+    )

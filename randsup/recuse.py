@@ -1,0 +1,280 @@
+"""回避、重新随机选派: an inspector recuses from a visit and the next eligible one by ticket order goes.
+
+Rule (domain-rules §3; Qingpu 2024: "允许执法人员主动回避或依检查对象申请予以回避，并重新随机选派
+执法人员"; Shenzhen: "按程序递补"). The replacement is drawn exactly as the team was (teams.py): among
+the department's inspectors who pass every personal rule for this visit (执法领域, 执法证 valid on
+the date, no 回避 conflict, available, rotation against history), who are not on the visit already,
+not recused from it before, not on another visit of this plan to the same entity by the same
+department, and still under their daily and quarterly caps given the rest of the plan, the one
+with the lowest ticket ``ticket(inspectors sub-seed, (visit_id, department_id, inspector_id))``
+goes. An expert who recuses is replaced by the next eligible expert, or leaves without one
+(experts never count toward the team). Every other assignment stays as it was.
+
+Verifiable: the change is written to ``changes.json`` in the plan directory (listed in the
+manifest) and recorded in the ledger with the time and who decided. ``verify`` recomputes the
+plan, then replays ``changes.json`` with :func:`replay_changes`; each replayed replacement must
+equal the recorded one, and the result must equal ``plan.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InfeasibleError, InputError, Problem, VerificationError
+from .io import canonical_json
+from .ledger import Ledger, default_ledger_path, ensure_plan_recorded, with_history_file
+from .model import Assignment, Directory, Plan, Visit
+from .publish import DRAW_RECORD, MANIFEST_FILE, PLAN_FILE, render_plan, write_plan
+from .seed import PublicSeed
+from .spec import PlanSpec
+from .teams import INSPECTORS_DOMAIN, RULES, SubSeeded, _build_rules, _demands, _pool, pair_ticket_id
+from .tickets import ticket
+
+__all__ = [
+    "CHANGES_FILE",
+    "Recusal",
+    "apply_recusal",
+    "read_changes",
+    "recuse",
+    "replay_changes",
+]
+
+CHANGES_FILE = "changes.json"
+CHANGES_FORMAT = "randsup-changes/1"
+
+
+@dataclass(frozen=True)
+class Recusal:
+    """One recusal and redraw, as changes.json lists it (no time: that lives in the ledger)."""
+
+    visit_id: str
+    department_id: str
+    inspector_out: str
+    inspector_in: str | None  # None: an expert left and no other expert was eligible
+    rank: int  # 1-based ticket rank of inspector_in among the department's eligible inspectors
+    reason: str
+    actor: str
+    type: str = "recusal"
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def read_changes(plan_dir: str | Path) -> list[Recusal]:
+    """The changes recorded in a plan directory's changes.json, in order (empty if none)."""
+    p = Path(plan_dir) / CHANGES_FILE
+    if not p.is_file():
+        return []
+    try:
+        raw = json.loads(p.read_text(encoding="utf-8"))
+        if raw.get("format") != CHANGES_FORMAT:
+            raise ValueError(f"format is {raw.get('format')!r}, not {CHANGES_FORMAT!r}")
+        return [Recusal(**c) for c in raw["changes"]]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise VerificationError(f"{p}: not a randsup changes file ({exc}); restore the plan directory "
+                                "as `randsup recuse` wrote it") from None
+
+
+def _changes_bytes(plan_id: str, changes: list[Recusal]) -> bytes:
+    return canonical_json({"format": CHANGES_FORMAT, "plan_id": plan_id,
+                           "changes": [c.as_json() for c in changes]})
+
+
+# ---------------------------------------------------------------------------------------
+# The redraw
+
+
+def _team_order(visit: Visit, team: list[Assignment]) -> tuple[Assignment, ...]:
+    # The order teams.assign_teams gives: by the visit's departments, non-experts first, by id.
+    order = {d: i for i, d in enumerate(visit.departments)}
+    return tuple(sorted(team, key=lambda a: (order[a.department_id], a.is_expert, a.inspector_id)))
+
+
+def _next_inspector(plan: Plan, directory: Directory, spec: PlanSpec, seed_string: str, visit: Visit,
+                    department_id: str, expert: bool, excluded: set[str]) -> tuple[str | None, int, list[str]]:
+    """(inspector id or None, its rank, why-none reasons) for the next eligible inspector by ticket."""
+    assert visit.date is not None
+    rules = _build_rules(directory, spec, {visit.entity_id})
+    demand = _demands([visit], directory)[department_id]
+    staff = sorted((p for p in directory.inspectors if p.department_id == department_id and p.is_expert == expert),
+                   key=lambda p: p.inspector_id)
+    pool = _pool(department_id, demand, staff, rules, 1, optional=expert)
+
+    on_visit = {a.inspector_id for a in visit.inspectors}
+    same_entity = {a.inspector_id for v in plan.visits if v.visit_id != visit.visit_id
+                   and v.entity_id == visit.entity_id for a in v.inspectors if a.department_id == department_id}
+    per_day: Counter[tuple[str, object]] = Counter()
+    per_quarter: Counter[str] = Counter()
+    for v in plan.visits:
+        for a in v.inspectors:
+            if not (v.visit_id == visit.visit_id and a.inspector_id in excluded):
+                per_day[(a.inspector_id, v.date)] += 1
+                per_quarter[a.inspector_id] += 1
+
+    eligible = [p for j, p in enumerate(staff) if pool.eligible[0, j]]
+    ranked = sorted(eligible, key=lambda p: (ticket(seed_string, pair_ticket_id(visit.visit_id, department_id,
+                                                                                 p.inspector_id)), p.inspector_id))
+    for rank, p in enumerate(ranked, start=1):
+        pid = p.inspector_id
+        if pid in excluded or pid in on_visit or pid in same_entity:
+            continue
+        if per_day[(pid, visit.date)] + rules.used_day.get((pid, visit.date), 0) >= p.max_visits_per_day:
+            continue
+        if per_quarter[pid] + rules.used_quarter.get(pid, 0) >= p.max_visits_per_quarter:
+            continue
+        return pid, rank, []
+    why = [f"{int(pool.fails[r][0].sum())} fail the rule '{r}'" for r in RULES if pool.fails[r][0].any()]
+    taken = [p.inspector_id for p in ranked]
+    why.append(f"of the {len(taken)} eligible, all are recused, on this visit already, on another visit "
+               "to the entity, or at a daily/quarterly cap")
+    return None, 0, why
+
+
+def apply_recusal(plan: Plan, directory: Directory, spec: PlanSpec, seed: SubSeeded, visit_id: str,
+                  inspector_id: str, *, reason: str, actor: str,
+                  earlier: list[Recusal] | None = None) -> tuple[Plan, Recusal]:
+    """The plan with ``inspector_id`` replaced on ``visit_id`` by the next eligible inspector.
+
+    ``earlier`` are the plan's previous recusals: an inspector who recused from this visit and
+    department before is not drawn again.
+
+    Raises:
+        InputError: no such visit, or the inspector is not on it.
+        InfeasibleError: no eligible inspector of that department is left for a required place.
+    """
+    visit = next((v for v in plan.visits if v.visit_id == visit_id), None)
+    if visit is None:
+        raise InputError(Problem("--visit", None, None, visit_id, f"no such visit in plan {plan.plan_id}; "
+                                 "take the 检查编号 from visits.csv"), header="bad recusal")
+    leaving = next((a for a in visit.inspectors if a.inspector_id == inspector_id), None)
+    if leaving is None:
+        team = ", ".join(a.inspector_id for a in visit.inspectors)
+        raise InputError(Problem("--inspector", None, None, inspector_id,
+                                 f"not on visit {visit_id} (its inspectors: {team})"), header="bad recusal")
+    dept = leaving.department_id
+    excluded = {c.inspector_out for c in earlier or () if c.visit_id == visit_id and c.department_id == dept}
+    excluded.add(inspector_id)
+    new_id, rank, why = _next_inspector(plan, directory, spec, seed.sub_seed(INSPECTORS_DOMAIN), visit, dept,
+                                        leaving.is_expert, excluded)
+    if new_id is None and not leaving.is_expert:
+        raise InfeasibleError(
+            f"no inspector of department {dept} is left to replace {inspector_id} on visit {visit_id} "
+            f"(entity {visit.entity_id}, {visit.date})", reasons=why,
+            fixes=[f"add certified inspectors of department {dept} for this visit's fields",
+                   "or record the entity as not inspected in this plan and inspect it in a later one"])
+    team = [a for a in visit.inspectors if a.inspector_id != inspector_id]
+    if new_id is not None:
+        team.append(Assignment(inspector_id=new_id, department_id=dept, is_expert=leaving.is_expert))
+    new_visit = visit.model_copy(update={"inspectors": _team_order(visit, team)})
+    stats = dict(plan.stats)
+    stats["recusals"] = int(stats.get("recusals", 0)) + 1
+    new_plan = plan.model_copy(update={
+        "visits": tuple(new_visit if v.visit_id == visit_id else v for v in plan.visits), "stats": stats})
+    return new_plan, Recusal(visit_id, dept, inspector_id, new_id, rank, reason, actor)
+
+
+def replay_changes(plan: Plan, plan_dir: str | Path, directory: Directory, spec: PlanSpec,
+                   seed: SubSeeded) -> Plan:
+    """Apply the plan directory's changes.json to a recomputed plan, checking each redraw.
+
+    For ``verify``: recompute the plan from the inputs and seed, replay the recorded changes, then
+    compare with plan.json.
+
+    Raises:
+        VerificationError: a replayed replacement differs from the one changes.json records.
+    """
+    done: list[Recusal] = []
+    for k, c in enumerate(read_changes(plan_dir), start=1):
+        try:
+            plan, got = apply_recusal(plan, directory, spec, seed, c.visit_id, c.inspector_out,
+                                      reason=c.reason, actor=c.actor, earlier=done)
+        except (InputError, InfeasibleError) as exc:
+            raise VerificationError(f"{Path(plan_dir) / CHANGES_FILE}: change {k} (visit {c.visit_id}, "
+                                    f"{c.inspector_out} recused) cannot be replayed: {exc.message}") from None
+        if (got.department_id, got.inspector_in, got.rank) != (c.department_id, c.inspector_in, c.rank):
+            raise VerificationError(
+                f"{Path(plan_dir) / CHANGES_FILE}: change {k} (visit {c.visit_id}, {c.inspector_out} recused) "
+                f"records {c.inspector_in} (rank {c.rank}) but the redraw gives {got.inspector_in} "
+                f"(rank {got.rank})")
+        done.append(got)
+    return plan
+
+
+# ---------------------------------------------------------------------------------------
+# The plan directory
+
+
+def _load_spec(plan_dir: Path) -> PlanSpec:
+    from .verify import _load_spec as load
+
+    return load(plan_dir)
+
+
+def _revealed_salt(plan_dir: Path) -> str | None:
+    try:
+        salt = json.loads((plan_dir / DRAW_RECORD).read_text(encoding="utf-8"))["seed"]["salt"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return salt if isinstance(salt, str) else None
+
+
+def recuse(plan_dir: str | Path, visit_id: str, inspector_id: str, reason: str, actor: str, *,
+           data: str | Path, ledger: Ledger | None = None) -> Recusal:
+    """Recuse ``inspector_id`` from ``visit_id`` and redraw; rewrite the plan directory and record it.
+
+    The plan directory is rewritten (plan.json, the work list, changes.json, the manifest) inside
+    the ledger transaction that records the change, so either both happen or neither. ``ledger``
+    defaults to the one beside ``data``.
+
+    Returns:
+        The recorded change (who left, who goes, the ticket rank); the new plan is in ``plan_dir``.
+
+    Raises:
+        InputError: a bad visit or inspector, a missing reason, or data that changed since the plan.
+        InfeasibleError: nobody eligible is left to go.
+        LedgerError: the ledger is locked, or holds another version of this plan.
+    """
+    from .load import load_directory
+    from .results import load_plan_dir
+
+    if ledger is None:
+        with Ledger(default_ledger_path(data)) as book:
+            return recuse(plan_dir, visit_id, inspector_id, reason, actor, data=data, ledger=book)
+    out = Path(plan_dir)
+    if not reason.strip():
+        raise InputError(Problem("--reason", None, None, reason, "say why the inspector recuses; it is recorded"),
+                         header="bad recusal")
+    plan = load_plan_dir(out)
+    spec = _load_spec(out)
+    directory = with_history_file(load_directory(data), out)
+    changed = sorted(k for k in set(plan.inputs) | set(directory.digests)
+                     if plan.inputs.get(k) != directory.digests.get(k))
+    if changed:
+        raise InputError([Problem(str(Path(data) / k), None, None, None,
+                                  "differs from the file the plan was drawn from; recuse against the same data")
+                          for k in changed], header="the data changed since the plan was made")
+    ensure_plan_recorded(ledger, plan, out)
+    earlier = read_changes(out)
+    seed = PublicSeed(key_string=str(plan.seed.get("key_string") or ""), seed_hex=str(plan.seed["seed_hex"]),
+                      salt_commitment=plan.seed.get("salt_commitment"))
+    new_plan, change = apply_recusal(plan, directory, spec, seed, visit_id, inspector_id,
+                                     reason=reason, actor=actor, earlier=earlier)
+
+    salt = _revealed_salt(out)
+    rendered = render_plan(new_plan, spec=spec, directory=directory, reveal_salt=salt)
+    listed = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8")).get("files", {})
+    # Files the renderer does not make (ledger-history.csv, …) are kept; changes.json grows by one.
+    extras = {name: (out / name).read_bytes() for name in sorted(listed)
+              if name not in rendered and name != CHANGES_FILE}
+    extras[CHANGES_FILE] = _changes_bytes(plan.plan_id, [*earlier, change])
+    ledger.record_change(
+        plan.plan_id, {**change.as_json(), "plan_json_sha256": hashlib.sha256(rendered[PLAN_FILE]).hexdigest()},
+        reason=reason, actor=actor,
+        before_commit=lambda: write_plan(new_plan, out, spec=spec, directory=directory, overwrite=True,
+                                         reveal_salt=salt, extra_files=extras))
+    return change

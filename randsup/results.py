@@ -1,0 +1,532 @@
+"""抽查结果 (inspection results): record them, know their publication deadline, publish them.
+
+Categories follow the result form of the Zhejiang 企业信息交换共享平台 (domain-rules §6), the
+most complete list found; 工商 wording is brought up to date (市场监管 since the 2018 reform)
+and the older or variant spellings of other platforms are accepted as aliases.
+
+Deadline: results are published "自产生之日起20个工作日内" (企业信息公示暂行条例 第六条, 谁检查、谁录入、
+谁公开): the 20th working day after the inspection date on the Chinese working-day calendar
+(chinesecalendar with 调休, or the plan's holidays file). No clock is read here: "today" is
+always passed in.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .calendar import WorkingCalendar
+from .errors import InputError, LedgerError, OutputError, Problem, SeedError, SpecError
+from .io import atomic_directory, canonical_json
+from .ledger import Ledger, ensure_plan_recorded
+from .model import Plan, Visit
+from .publish import (
+    MANIFEST_FILE,
+    SPEC_FILE,
+    _Block,
+    _render_html,
+    _render_markdown,
+    _zh_date,
+    manifest_bytes,
+)
+
+__all__ = [
+    "PUBLICATION_WORKING_DAYS",
+    "RESULT_CATEGORIES",
+    "RESULT_SUB_TYPES",
+    "DueResult",
+    "InspectionResult",
+    "due_results",
+    "load_plan_dir",
+    "publication_deadline",
+    "publish_results",
+    "read_results_file",
+    "record_results",
+    "render_results_notice",
+]
+
+PUBLICATION_WORKING_DAYS = 20
+
+# 检查结果 (top level), in the order the platforms list them.
+RESULT_CATEGORIES: tuple[str, ...] = (
+    "未发现问题",
+    "发现问题已责令改正",
+    "发现问题待后续处理",
+    "未发现开展本次抽查涉及的经营活动",
+    "通过登记的住所（经营场所）无法联系",
+    "不配合检查情节严重",
+    "已关闭停业或正在组织清算",
+    "注销",
+    "被吊销",
+    "被撤销",
+    "迁出",
+)
+FOLLOW_UP = "发现问题待后续处理"
+# Sub-types of 发现问题待后续处理 (the Zhejiang form's second level, 工商 → 市场监管).
+RESULT_SUB_TYPES: tuple[str, ...] = (
+    "未按规定公示应当公示的信息",
+    "公示信息隐瞒真实情况弄虚作假",
+    "通过登记的住所（经营场所）无法联系",
+    "违反其他市场监管相关规定",
+    "违反食品药品管理相关规定",
+    "违反质量技术监督相关规定",
+    "违反其他部门相关规定",
+)
+# Spellings other platforms use for the same result (domain-rules §6, lists 2 and 3, older form).
+_ALIASES: dict[str, str] = {
+    "发现问题经责令已改正": "发现问题已责令改正",
+    "未发现违法行为": "未发现问题",
+    "正常": "未发现问题",
+    "未发现本次抽查涉及的生产经营活动": "未发现开展本次抽查涉及的经营活动",
+    "查无下落": "通过登记的住所（经营场所）无法联系",
+    "已关闭停业或正在清算": "已关闭停业或正在组织清算",
+    "不予配合情节严重": "不配合检查情节严重",
+    "已办理营业执照注销": "注销",
+    "被吊销营业执照": "被吊销",
+    "吊证": "被吊销",
+    "公示信息隐瞒真实情况、弄虚作假": "公示信息隐瞒真实情况弄虚作假",
+    "违反其他工商行政管理规定行为": "违反其他市场监管相关规定",
+    "违反工商行政管理相关规定": "违反其他市场监管相关规定",
+}
+
+# Columns of a results file: English name → Chinese header accepted for it.
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "visit_id": ("检查编号",),
+    "department_id": ("部门编码", "检查部门编码"),
+    "result": ("检查结果",),
+    "sub_result": ("结果细类", "问题类型"),
+    "inspected_on": ("检查日期", "实施日期"),
+    "notes": ("备注", "说明"),
+}
+_REQUIRED = ("visit_id", "department_id", "result", "inspected_on")
+
+
+def _norm(text: str) -> str:
+    # NFKC folds full-width letters/digits and ASCII vs full-width brackets into one spelling;
+    # the canonical names use full-width brackets, so map them back afterwards.
+    s = unicodedata.normalize("NFKC", text).strip()
+    return re.sub(r"\s+", "", s).replace("(", "（").replace(")", "）").replace(",", "、")
+
+
+_CANON = {_norm(c): c for c in RESULT_CATEGORIES + RESULT_SUB_TYPES}
+_CANON.update({_norm(k): v for k, v in _ALIASES.items()})
+
+
+def canonical_result(text: str) -> str | None:
+    """The canonical category or sub-type name for ``text``, or None if it is none of them."""
+    return _CANON.get(_norm(text))
+
+
+@dataclass(frozen=True)
+class InspectionResult:
+    """One department's result for one visit."""
+
+    plan_id: str
+    visit_id: str
+    department_id: str
+    entity_id: str
+    entity_name: str
+    result: str
+    sub_result: str | None
+    inspected_on: dt.date
+    deadline: dt.date
+    notes: str = ""
+
+    def payload(self) -> dict[str, Any]:
+        return {"plan_id": self.plan_id, "visit_id": self.visit_id, "department_id": self.department_id,
+                "entity_id": self.entity_id, "entity_name": self.entity_name, "result": self.result,
+                "sub_result": self.sub_result, "inspected_on": self.inspected_on.isoformat(),
+                "deadline": self.deadline.isoformat(), "notes": self.notes}
+
+    @classmethod
+    def from_payload(cls, p: Mapping[str, Any]) -> InspectionResult:
+        return cls(plan_id=p["plan_id"], visit_id=p["visit_id"], department_id=p["department_id"],
+                   entity_id=p["entity_id"], entity_name=p["entity_name"], result=p["result"],
+                   sub_result=p.get("sub_result"), inspected_on=dt.date.fromisoformat(p["inspected_on"]),
+                   deadline=dt.date.fromisoformat(p["deadline"]), notes=p.get("notes", ""))
+
+
+# ---------------------------------------------------------------------------------------
+# The plan directory
+
+
+def load_plan_dir(plan_dir: str | Path) -> Plan:
+    """Read ``plan.json`` of a plan directory; InputError if missing or not a randsup plan."""
+    p = Path(plan_dir) / "plan.json"
+    if not p.is_file():
+        raise InputError(Problem(str(p), None, None, None,
+                                 "no plan.json here; pass the folder `randsup plan --out` wrote"),
+                         header="not a plan directory")
+    try:
+        return Plan.model_validate_json(p.read_bytes())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(x) for x in first["loc"])
+        raise InputError(Problem(str(p), None, loc or None, None,
+                                 f"not a randsup-plan/1 file ({first['msg']}); was it edited?"),
+                         header="plan.json cannot be read") from None
+
+
+def plan_calendar(plan: Plan, plan_dir: str | Path) -> WorkingCalendar:
+    """The plan quarter's working-day calendar, with the holidays file the plan directory keeps.
+
+    spec.json names that copy relative to the plan directory (``holidays``), as verify reads it.
+    """
+    try:
+        name = json.loads((Path(plan_dir) / SPEC_FILE).read_text(encoding="utf-8")).get("holidays")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    override = Path(plan_dir) / name if isinstance(name, str) and name else None
+    return WorkingCalendar.for_quarter(plan.quarter, override)
+
+
+def publication_deadline(inspected_on: dt.date, calendar: WorkingCalendar) -> dt.date:
+    """The last day to publish a result: the 20th working day after the inspection date."""
+    return calendar.add_working_days(inspected_on, PUBLICATION_WORKING_DAYS)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading a results file
+
+
+def _parse_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    s = _norm(str(value))
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", s)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[list[object]]]:
+    """Header and rows of a CSV (UTF-8, UTF-8 with BOM, GB18030) or the first sheet of an XLSX."""
+    name = str(path)
+    if not path.is_file():
+        raise InputError(Problem(name, None, None, None, "results file not found; pass a .csv or .xlsx file"))
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
+            raise InputError(Problem(name, None, None, None,
+                                     f"not a readable XLSX workbook ({type(exc).__name__}); "
+                                     "save it again from a spreadsheet program")) from None
+        try:
+            table = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            wb.close()
+    else:
+        data = path.read_bytes()
+        for enc in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise InputError(Problem(name, None, None, None,
+                                     "not UTF-8 or GB18030 text; save the file as CSV UTF-8"))
+        table = [list(r) for r in csv.reader(io.StringIO(text))]
+    table = [r for r in table if any(c not in (None, "") for c in r)]
+    if not table:
+        raise InputError(Problem(name, None, None, None, "the file is empty; the first row must be the header"))
+    header = ["" if c is None else str(c).strip() for c in table[0]]
+    return header, table[1:]
+
+
+def _column_map(header: Sequence[str], name: str) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i, h in enumerate(header):
+        for col, zh in _COLUMNS.items():
+            if h == col or h in zh:
+                found.setdefault(col, i)
+    missing = [c for c in _REQUIRED if c not in found]
+    if missing:
+        raise InputError([Problem(name, 1, c, None,
+                                  f"required column missing; add a column {c!r} (or {_COLUMNS[c][0]!r})")
+                          for c in missing])
+    return found
+
+
+def read_results_file(path: str | Path, plan: Plan, calendar: WorkingCalendar) -> list[InspectionResult]:
+    """Parse and check a results file against its plan; every bad row reported at once.
+
+    Each bad row gives exactly one Problem (its faults joined), naming the row and column(s).
+
+    Raises:
+        InputError: unknown category or sub-type, unknown visit, a department not on that visit,
+            a date that is not a date or falls before the planned inspection date, a repeated
+            (visit, department), or a missing column.
+    """
+    p = Path(path)
+    name = str(p)
+    header, rows = _read_rows(p)
+    cols = _column_map(header, name)
+    visits: dict[str, Visit] = {v.visit_id: v for v in plan.visits}
+    problems: list[Problem] = []
+    out: list[InspectionResult] = []
+    seen: dict[tuple[str, str], int] = {}
+    for rownum, raw in enumerate(rows, start=2):
+        def cell(col: str, raw: list[object] = raw) -> object:
+            i = cols.get(col)
+            v = raw[i] if i is not None and i < len(raw) else None
+            return "" if v is None else v
+
+        faults: list[tuple[str, str, str]] = []  # (column, value, why)
+        visit_id = str(cell("visit_id")).strip()
+        department_id = str(cell("department_id")).strip()
+        visit = visits.get(visit_id)
+        if visit is None:
+            faults.append(("visit_id", visit_id, f"no such visit in plan {plan.plan_id}; "
+                                                 "copy the 检查编号 from visits.csv"))
+        elif department_id not in visit.departments:
+            faults.append(("department_id", department_id,
+                           f"department is not on visit {visit_id} (its departments: "
+                           f"{', '.join(visit.departments)})"))
+        result_text = str(cell("result")).strip()
+        result = canonical_result(result_text) if result_text else None
+        if result is None or result not in RESULT_CATEGORIES:
+            faults.append(("result", result_text, "unknown result category; use one of: " +
+                           "、".join(RESULT_CATEGORIES)))
+        sub_text = str(cell("sub_result")).strip()
+        sub = None
+        if sub_text:
+            sub = canonical_result(sub_text)
+            if sub not in RESULT_SUB_TYPES:
+                faults.append(("sub_result", sub_text, "unknown sub-type of 发现问题待后续处理; use one of: " +
+                               "、".join(RESULT_SUB_TYPES)))
+            elif result is not None and result != FOLLOW_UP:
+                faults.append(("sub_result", sub_text, f"a sub-type belongs only to the result {FOLLOW_UP}; "
+                                                       "leave it empty for other results"))
+        raw_date = cell("inspected_on")
+        inspected = _parse_date(raw_date)
+        if inspected is None:
+            faults.append(("inspected_on", str(raw_date), "not a date; write it as YYYY-MM-DD"))
+        elif visit is not None and visit.date is not None and inspected < visit.date:
+            faults.append(("inspected_on", inspected.isoformat(),
+                           f"before the planned inspection date {visit.date.isoformat()} of visit "
+                           f"{visit_id}; a result cannot precede its inspection"))
+        key = (visit_id, department_id)
+        if visit is not None and key in seen:
+            faults.append(("visit_id", visit_id, f"a result for this visit and department {department_id} is "
+                                                 f"already on row {seen[key]}; keep one row per pair"))
+        seen.setdefault(key, rownum)
+        if faults:
+            problems.append(_one_problem(name, rownum, faults))
+            continue
+        assert visit is not None and result is not None and inspected is not None
+        try:
+            deadline = publication_deadline(inspected, calendar)
+        except SpecError as exc:  # no working-day data for the year the deadline falls in
+            problems.append(Problem(name, rownum, "inspected_on", inspected.isoformat(), str(exc)))
+            continue
+        out.append(InspectionResult(plan_id=plan.plan_id, visit_id=visit_id, department_id=department_id,
+                                    entity_id=visit.entity_id, entity_name=visit.entity_name, result=result,
+                                    sub_result=sub, inspected_on=inspected, deadline=deadline,
+                                    notes=str(cell("notes")).strip()))
+    if problems:
+        n = len(problems)
+        raise InputError(problems, header=f"{n} bad row{'s' if n != 1 else ''} in {name}; nothing was recorded")
+    return sorted(out, key=lambda r: (r.visit_id, r.department_id))
+
+
+def _one_problem(name: str, row: int, faults: list[tuple[str, str, str]]) -> Problem:
+    if len(faults) == 1:
+        col, value, why = faults[0]
+        return Problem(name, row, col, value, why)
+    return Problem(name, row, ", ".join(f[0] for f in faults), None,
+                   "; ".join(f"{col} {value!r}: {why}" for col, value, why in faults))
+
+
+# ---------------------------------------------------------------------------------------
+# Recording, due lists
+
+
+def record_results(path: str | Path, plan_dir: str | Path, ledger: Ledger, *,
+                   at: str | None = None) -> list[InspectionResult]:
+    """Read a results file (CSV/XLSX) for the plan in ``plan_dir`` and record it in the ledger.
+
+    All rows are checked first; a file with any bad row records nothing. Recording a result for a
+    (visit, department) that already has one supersedes it (the latest record counts).
+
+    Returns:
+        The recorded results, sorted by visit and department, each with its deadline.
+    """
+    plan = load_plan_dir(plan_dir)
+    results = read_results_file(path, plan, plan_calendar(plan, plan_dir))
+    ensure_plan_recorded(ledger, plan, plan_dir)
+    ledger.record_results([r.payload() for r in results], at=at)
+    return results
+
+
+def current_results(ledger: Ledger, plan_id: str | None = None) -> list[tuple[int, InspectionResult]]:
+    """The latest result per (plan, visit, department), with its ledger seq, sorted."""
+    latest: dict[tuple[str, str, str], tuple[int, InspectionResult]] = {}
+    for rec in ledger.records("result"):
+        r = InspectionResult.from_payload(rec.payload)
+        if plan_id is None or r.plan_id == plan_id:
+            latest[(r.plan_id, r.visit_id, r.department_id)] = (rec.seq, r)
+    return [latest[k] for k in sorted(latest)]
+
+
+def _published_seqs(ledger: Ledger) -> set[int]:
+    return {int(s) for rec in ledger.records("publication") for s in rec.payload.get("result_seqs", [])}
+
+
+@dataclass(frozen=True)
+class DueResult:
+    """An unpublished result and where it stands on ``on``: "overdue" or "due"."""
+
+    result: InspectionResult
+    status: str
+    seq: int
+
+
+def due_results(ledger: Ledger, on: dt.date) -> list[DueResult]:
+    """Results recorded but not yet published, by deadline: overdue if the deadline is before ``on``.
+
+    ``on`` is the day to judge by (the CLI passes today); nothing here reads the clock.
+    """
+    published = _published_seqs(ledger)
+    out = [DueResult(r, "overdue" if r.deadline < on else "due", seq)
+           for seq, r in current_results(ledger) if seq not in published]
+    return sorted(out, key=lambda d: (d.result.deadline, d.result.plan_id, d.result.visit_id,
+                                      d.result.department_id))
+
+
+# ---------------------------------------------------------------------------------------
+# Publishing (抽查结果公告)
+
+
+def _department_names(ledger: Ledger) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for rec in ledger.records("snapshot"):
+        names.update(rec.payload.get("department_names", {}))
+    return names
+
+
+def render_results_notice(plan: Plan, results: Sequence[InspectionResult], *,
+                          department_names: Mapping[str, str], salt: str | None,
+                          authority: str | None = None) -> tuple[str, str]:
+    """The 抽查结果公告 as (Markdown, HTML): entity name, 统一社会信用代码, department, items and
+    result only; no inspector appears."""
+    title = (f"{authority + ' ' if authority else ''}{plan.quarter[:4]}年第{plan.quarter[-1]}季度"
+             "“双随机、一公开”抽查结果公告")
+    task_names = {t.task_id: t.name for t in plan.tasks}
+    task_departments = {t.task_id: set(t.departments) for t in plan.tasks}
+    visits = {v.visit_id: v for v in plan.visits}
+    rows: list[tuple[str, ...]] = []
+    for i, r in enumerate(results, start=1):
+        v = visits.get(r.visit_id)
+        tasks = [task_names[t] for t in (v.tasks if v else ()) if r.department_id in task_departments.get(t, ())]
+        outcome = r.result + (f"（{r.sub_result}）" if r.sub_result else "")
+        rows.append((str(i), r.entity_name, r.entity_id, department_names.get(r.department_id, r.department_id),
+                     "；".join(tasks), _zh_date(r.inspected_on), outcome))
+    commitment = plan.seed.get("salt_commitment")
+    checks = [f"密钥串（RFC 3797）：{plan.seed.get('key_string') or ''}"]
+    if commitment:
+        checks += [f"盐值承诺（抽取前公布）：{commitment}", f"公布的盐值：{salt}",
+                   "核对：SHA-256(盐值) 应等于盐值承诺；种子 = SHA-256(“randsup/1” ‖ 密钥串 ‖ 盐值)。"]
+    else:
+        checks.append("本计划未使用秘密盐值：种子 = SHA-256(“randsup/1” ‖ 密钥串)。")
+    checks += [f"种子：{plan.seed.get('seed_hex') or ''}",
+               "复算命令：randsup verify <计划目录> --data <名录库目录>" + (" --salt <盐值>" if commitment else "")]
+    blocks = [
+        _Block("h1", title),
+        _Block("p", f"根据抽查计划 {plan.plan_id}（{plan.quarter}）开展的“双随机、一公开”抽查，"
+                    f"现将 {len(results)} 项检查结果公告如下。检查结果按“谁检查、谁录入、谁公开”，"
+                    f"自检查之日起{PUBLICATION_WORKING_DAYS}个工作日内公示。"),
+        _Block("table", header=("序号", "检查对象名称", "统一社会信用代码", "检查部门", "抽查事项", "检查日期", "检查结果"),
+               rows=tuple(rows)),
+        _Block("h2", "抽取核验"),
+        _Block("ul", items=tuple(checks)),
+    ]
+    return _render_markdown(blocks), _render_html(blocks, title)
+
+
+def _plan_authority(plan_dir: str | Path) -> str | None:
+    """The issuing authority named by the plan's spec.json, when the plan directory has one."""
+    p = Path(plan_dir) / SPEC_FILE
+    try:
+        value = json.loads(p.read_text(encoding="utf-8")).get("authority")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _check_salt(plan: Plan, salt: str | None) -> None:
+    commitment = plan.seed.get("salt_commitment")
+    if commitment is None:
+        if salt is not None:
+            raise SeedError(f"plan {plan.plan_id} was drawn without a salt; leave --salt out")
+        return
+    if salt is None:
+        raise SeedError(f"plan {plan.plan_id} committed to a secret salt ({commitment}); pass --salt to reveal "
+                        "it with the results so that anyone can verify the draw")
+    from .seed import verify_salt
+
+    verify_salt(commitment, salt)
+
+
+def publish_results(plan_dir: str | Path, out: str | Path, ledger: Ledger, *, salt: str | None = None,
+                    authority: str | None = None, overwrite: bool = False,
+                    at: str | None = None) -> list[InspectionResult]:
+    """Write the 抽查结果公告 (results-notice.md/.html), results.json and a manifest to ``out``.
+
+    The salt, when the plan committed to one, is checked against the commitment and revealed so
+    anyone can re-run the draw. The output depends only on the plan and the recorded results; the
+    ledger notes the publication (with its time) afterwards.
+
+    Raises:
+        SeedError: the salt is missing, not wanted, or does not match the commitment.
+        LedgerError: the plan folder is not the plan the ledger recorded, or no result is recorded.
+    """
+    plan = load_plan_dir(plan_dir)
+    _check_salt(plan, salt)
+    ensure_plan_recorded(ledger, plan, plan_dir)
+    current = current_results(ledger, plan.plan_id)
+    if not current:
+        raise LedgerError(f"no results of plan {plan.plan_id} are recorded in {ledger.path}; "
+                          "run `randsup results record RESULTS --plan PLAN` first")
+    results = [r for _, r in current]
+    if authority is None:
+        authority = _plan_authority(plan_dir)
+    md, page = render_results_notice(plan, results, department_names=_department_names(ledger), salt=salt,
+                                     authority=authority)
+    record = {
+        "format": "randsup-results/1",
+        "plan_id": plan.plan_id,
+        "quarter": plan.quarter,
+        "seed": {"key_string": plan.seed.get("key_string"), "salt_commitment": plan.seed.get("salt_commitment"),
+                 "salt": salt, "seed_hex": plan.seed.get("seed_hex")},
+        "results": [{k: v for k, v in r.payload().items() if k != "notes"} for r in results],
+    }
+    files = {"results-notice.md": md.encode("utf-8"), "results-notice.html": page.encode("utf-8"),
+             "results.json": canonical_json(record)}
+    files[MANIFEST_FILE] = manifest_bytes(files)
+    try:
+        with atomic_directory(out, overwrite=overwrite) as tmp:
+            for name, data in files.items():
+                (tmp / name).write_bytes(data)
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: {exc.strerror}") from None
+    ledger.record_publication({"plan_id": plan.plan_id, "result_seqs": [s for s, _ in current],
+                               "files": json.loads(files[MANIFEST_FILE])["files"]}, at=at)
+    return results

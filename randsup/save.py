@@ -1,0 +1,158 @@
+"""Write a Directory (一单两库) as the canonical data folder of architecture §3, or as one workbook.
+
+Canonical CSV form, which :func:`randsup.load.load_directory` reads back unchanged:
+
+- one file per table, English headers in the column order of architecture §3;
+- UTF-8 without BOM, LF line ends, RFC 4180 quoting (``csv`` module, minimal quoting);
+- list cells (``check_methods``, ``partner_department_ids``, ``check_item_ids``, ``tags``,
+  ``fields``) joined with ``;`` in the order the model holds them (entity tags in
+  ``tag_names`` order);
+- booleans ``true``/``false``; dates ISO ``YYYY-MM-DD``; a missing date (NaT) is an empty cell;
+  risk classes as the letters A–D;
+- every cell passes :func:`randsup.io.neutralise_cell`, so a value a spreadsheet would run as a
+  formula (``=``, ``+``, ``-``, ``@``, tab, CR first) is written with a leading ``'``;
+- every table is written, a side table with no rows as its header line alone.
+
+The XLSX form has one sheet per table, named like the file without ``.csv``, the same header
+row and the same (neutralised) text cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from openpyxl import Workbook
+from openpyxl.utils.exceptions import IllegalCharacterError
+
+from .errors import OutputError
+from .io import atomic_directory, csv_text, neutralise_cell, write_atomic
+from .model import RISK_CLASSES, Directory, EntityTable
+
+__all__ = ["TABLE_COLUMNS", "directory_csv_files", "directory_tables", "save_directory",
+           "save_directory_xlsx", "write_directory_files"]
+
+# File name → English header, in the order of architecture §3 (the loader's contract).
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "departments.csv": ("department_id", "name"),
+    "supervision_items.csv": ("item_id", "name", "department_id", "category", "legal_basis"),
+    "check_items.csv": ("check_item_id", "item_id", "department_id", "name", "field", "object_type",
+                        "check_methods", "legal_basis"),
+    "joint_items.csv": ("joint_item_id", "name", "lead_department_id", "partner_department_ids",
+                        "check_item_ids", "object_type"),
+    "entities.csv": ("entity_id", "name", "entity_type", "industry", "area", "risk_class", "tags",
+                     "last_inspected"),
+    "inspectors.csv": ("inspector_id", "name", "department_id", "certificate_no",
+                       "certificate_valid_until", "fields", "area", "is_expert", "max_visits_per_day",
+                       "max_visits_per_quarter"),
+    "conflicts.csv": ("inspector_id", "entity_id", "reason"),
+    "unavailability.csv": ("inspector_id", "start", "end", "reason"),
+    "history.csv": ("entity_id", "inspector_id", "department_id", "date"),
+}
+
+Rows = list[Sequence[str]]
+
+
+def _joined(values: Iterable[str]) -> str:
+    return ";".join(values)
+
+
+def _bool(v: bool) -> str:
+    return "true" if v else "false"
+
+
+def _date(d: dt.date) -> str:
+    return d.isoformat()
+
+
+def _entity_rows(e: EntityTable) -> Rows:
+    """Entity rows built column by column, so 10^6 rows stay a few seconds."""
+    n = len(e)
+    letters = np.asarray(RISK_CLASSES, dtype=str)
+    risk = letters[e.risk_class.astype(np.intp)] if n else np.zeros(0, dtype=str)
+    # One text per distinct tag mask rather than per row: entities carry few combinations.
+    masks, inverse = np.unique(e.tags, return_inverse=True)
+    mask_text = [_joined(t for j, t in enumerate(e.tag_names) if int(m) >> j & 1) for m in masks.tolist()]
+    tags = np.asarray(mask_text or [""], dtype=object)[inverse.reshape(-1)] if n else np.zeros(0, dtype=object)
+    last = np.datetime_as_string(e.last_inspected.astype("datetime64[D]"), unit="D")
+    last = np.where(np.isnat(e.last_inspected), "", last)
+    columns = (e.entity_id, e.name, e.entity_type.values(), e.industry.values(), e.area.values(), risk, tags, last)
+    return list(zip(*(np.asarray(c).tolist() for c in columns), strict=True))
+
+
+def directory_tables(directory: Directory) -> dict[str, tuple[tuple[str, ...], Rows]]:
+    """Every table as (header, rows of cell texts), before formula neutralisation."""
+    d = directory
+    rows: dict[str, Rows] = {
+        "departments.csv": [(x.department_id, x.name) for x in d.departments],
+        "supervision_items.csv": [(x.item_id, x.name, x.department_id, x.category, x.legal_basis)
+                                  for x in d.supervision_items],
+        "check_items.csv": [(x.check_item_id, x.item_id, x.department_id, x.name, x.field, x.object_type,
+                             _joined(x.check_methods), x.legal_basis) for x in d.check_items],
+        "joint_items.csv": [(x.joint_item_id, x.name, x.lead_department_id, _joined(x.partner_department_ids),
+                             _joined(x.check_item_ids), x.object_type) for x in d.joint_items],
+        "entities.csv": _entity_rows(d.entities),
+        "inspectors.csv": [(x.inspector_id, x.name, x.department_id, x.certificate_no,
+                            _date(x.certificate_valid_until), _joined(x.fields), x.area, _bool(x.is_expert),
+                            str(x.max_visits_per_day), str(x.max_visits_per_quarter)) for x in d.inspectors],
+        "conflicts.csv": [(x.inspector_id, x.entity_id, x.reason) for x in d.conflicts],
+        "unavailability.csv": [(x.inspector_id, _date(x.start), _date(x.end), x.reason)
+                               for x in d.unavailability],
+        "history.csv": [(x.entity_id, x.inspector_id, x.department_id, _date(x.date)) for x in d.history],
+    }
+    return {name: (TABLE_COLUMNS[name], rows[name]) for name in TABLE_COLUMNS}
+
+
+def directory_csv_files(directory: Directory) -> dict[str, bytes]:
+    """File name → bytes of the canonical CSV form (see the module docstring)."""
+    return {name: csv_text(header, rows).encode("utf-8")
+            for name, (header, rows) in directory_tables(directory).items()}
+
+
+def write_directory_files(directory: Directory, folder: str | Path) -> None:
+    """Write the canonical CSV files into an existing ``folder`` (each file atomically)."""
+    for name, data in directory_csv_files(directory).items():
+        write_atomic(Path(folder) / name, data)
+
+
+def save_directory(directory: Directory, path: str | Path, *, overwrite: bool = False) -> None:
+    """Write ``directory`` as a data folder of canonical CSV files, all or nothing.
+
+    Args:
+        directory: the 一单两库 to write.
+        path: the folder to create.
+        overwrite: replace an existing folder instead of refusing.
+
+    Raises:
+        OutputError: ``path`` exists and ``overwrite`` is not set.
+    """
+    with atomic_directory(path, overwrite=overwrite) as tmp:
+        write_directory_files(directory, tmp)
+
+
+def save_directory_xlsx(directory: Directory, path: str | Path) -> None:
+    """Write ``directory`` as one XLSX workbook, a sheet per table, every cell as neutralised text.
+
+    Raises:
+        OutputError: ``path`` exists already.
+    """
+    target = Path(path)
+    if target.exists():
+        raise OutputError(f"{target} exists already; choose a new file name or remove the old workbook")
+    wb = Workbook(write_only=True)
+    for name, (header, rows) in directory_tables(directory).items():
+        sheet = name.removesuffix(".csv")
+        ws = wb.create_sheet(title=sheet)
+        ws.append([neutralise_cell(h) for h in header])
+        for i, r in enumerate(rows, start=2):
+            try:
+                ws.append([neutralise_cell(c) for c in r])
+            except IllegalCharacterError:
+                raise OutputError(f"sheet {sheet}, row {i}: a cell holds a control character that XLSX cannot store; "
+                                  "remove it from the data or write CSV instead") from None
+    buf = io.BytesIO()
+    wb.save(buf)
+    write_atomic(target, buf.getvalue())

@@ -1,0 +1,356 @@
+"""Verify a published plan directory: recompute it from the inputs and the seed and compare.
+
+What is checked, in order, and named precisely when it fails:
+
+1. the manifest: every file it lists exists and has the recorded SHA-256, and no file is unlisted;
+2. the revealed salt against the salt commitment;
+3. the input files: the data directory's SHA-256 digests against those plan.json records;
+4. the rules (without the solver): every published visit against check_plan_rules;
+5. the recomputation: make_plan on the same inputs, spec and seed, with any recorded recusals
+   (changes.json) replayed, compared field by field with plan.json (which visit, which field)
+   and file by file with the other published files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from pydantic import ValidationError
+
+from .calendar import WorkingCalendar
+from .checks import check_plan_rules
+from .errors import InfeasibleError, InputError, Problem, SeedError, SpecError, VerificationError
+from .ledger import with_history_file
+from .load import load_directory
+from .model import Directory, Plan
+from .plan import make_plan
+from .publish import DRAW_RECORD, MANIFEST_FILE, PLAN_FILE, SPEC_FILE, render_plan
+from .recuse import CHANGES_FILE, replay_changes
+from .seed import SEED_DOMAIN_TAG, PublicSeed, commit_salt, verify_salt
+from .spec import PlanSpec
+
+__all__ = ["VerifyReport", "manifest_differences", "plan_differences", "verify_plan"]
+
+_MAX_SHOWN = 60  # differences listed in one error; the count of the rest is given
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What a successful verification checked."""
+
+    out: str
+    plan_id: str
+    visits: int
+    tasks: int
+    files: int  # files of the plan directory checked against the manifest and the recomputation
+    inputs: int  # input files whose digests matched
+    salt_checked: bool
+    notes: tuple[str, ...] = field(default=())
+
+    def summary(self) -> str:
+        salt = ", salt matches its commitment" if self.salt_checked else ""
+        return (f"verified: {self.out} (plan {self.plan_id}, {self.tasks} tasks, {self.visits} visits, "
+                f"{self.files} files) is identical to its recomputation from {self.inputs} input files "
+                f"and the seed{salt}")
+
+
+# ---------------------------------------------------------------------------------------
+# Reading the published directory
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise VerificationError(f"{path}: {what} is missing; the plan directory is incomplete") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise VerificationError(f"{path}: {what} is not valid UTF-8 JSON ({exc})") from None
+
+
+def _short(h: str) -> str:
+    return h[:12] + "…" if len(h) > 12 else h
+
+
+def manifest_differences(out: Path) -> list[str]:
+    """Files that do not match manifest.json, or that it does not list."""
+    manifest = _read_json(out / MANIFEST_FILE, "manifest.json")
+    listed = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(listed, dict):
+        return [f"{MANIFEST_FILE}: has no 'files' table; it is not a randsup manifest"]
+    diffs: list[str] = []
+    for name in sorted(listed):
+        p = out / name
+        if not p.is_file():
+            diffs.append(f"{name}: listed in {MANIFEST_FILE} but missing from the plan directory")
+            continue
+        actual = hashlib.sha256(p.read_bytes()).hexdigest()
+        if actual != listed[name]:
+            diffs.append(f"{name}: SHA-256 is {_short(actual)} but {MANIFEST_FILE} records "
+                         f"{_short(str(listed[name]))}; the file changed after it was written")
+    on_disk = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    diffs += [f"{name}: in the plan directory but not listed in {MANIFEST_FILE}"
+              for name in on_disk if name != MANIFEST_FILE and name not in listed]
+    return diffs
+
+
+# ---------------------------------------------------------------------------------------
+# Comparing plans
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list) and value and all(isinstance(a, dict) and "inspector_id" in a for a in value):
+        return "[" + ", ".join(f"{a['inspector_id']}/{a['department_id']}" + ("*" if a.get("is_expert") else "")
+                               for a in value) + "]"
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _dict_differences(where: str, a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
+    out = []
+    for k in sorted(set(a) | set(b)):
+        if k not in b:
+            out.append(f"{where} {k}: published {_show(a[k])}, absent from the recomputation")
+        elif k not in a:
+            out.append(f"{where} {k}: absent from the published plan, recomputed {_show(b[k])}")
+        elif a[k] != b[k]:
+            out.append(f"{where} {k}: published {_show(a[k])}, recomputed {_show(b[k])}")
+    return out
+
+
+def _keyed(items: Sequence[Mapping[str, Any]], key: str) -> dict[str, Mapping[str, Any]]:
+    return {str(x.get(key)): x for x in items}
+
+
+def plan_differences(published: Plan, recomputed: Plan) -> list[str]:
+    """Field-level differences, visits and tasks named by id; ``software`` is compared apart."""
+    a = published.model_dump(mode="json", exclude={"software"})
+    b = recomputed.model_dump(mode="json", exclude={"software"})
+    diffs: list[str] = []
+    for k in sorted(set(a) | set(b)):
+        if k in ("visits", "tasks"):
+            key, label = ("visit_id", "visit") if k == "visits" else ("task_id", "task")
+            ka, kb = _keyed(a[k], key), _keyed(b[k], key)
+            for i in sorted(set(ka) | set(kb)):
+                if i not in kb:
+                    diffs.append(f"{PLAN_FILE}: {label} {i} is published but not in the recomputation")
+                elif i not in ka:
+                    diffs.append(f"{PLAN_FILE}: {label} {i} is recomputed but missing from the published plan")
+                else:
+                    diffs += _dict_differences(f"{PLAN_FILE}: {label} {i}", ka[i], kb[i])
+            if not diffs and [x[key] for x in a[k]] != [x[key] for x in b[k]]:
+                diffs.append(f"{PLAN_FILE}: the {k} are in a different order than recomputed")
+        elif isinstance(a.get(k), dict) and isinstance(b.get(k), dict):
+            diffs += _dict_differences(f"{PLAN_FILE}: {k}", a[k], b[k])
+        elif a.get(k) != b.get(k):
+            diffs.append(f"{PLAN_FILE}: {k}: published {_show(a.get(k))}, recomputed {_show(b.get(k))}")
+    return diffs
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        return [["" if c is None else str(c) for c in row] for row in wb.active.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def _file_difference(name: str, published: bytes, expected: bytes) -> str | None:
+    if published == expected:
+        return None
+    if name.endswith(".xlsx"):
+        # Zip bytes may differ across openpyxl/zlib builds; what must agree is every cell.
+        try:
+            pa, pe = _xlsx_rows(published), _xlsx_rows(expected)
+        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a difference to report
+            return f"{name}: not a readable workbook ({type(exc).__name__})"
+        if pa == pe:
+            return None
+        for r, (ra, re_) in enumerate(zip(pa, pe, strict=False), start=1):
+            if ra != re_:
+                return f"{name}: row {r} is {_show(ra)}, recomputed {_show(re_)}"
+        return f"{name}: has {len(pa)} rows, recomputed {len(pe)}"
+    a = published.decode("utf-8", errors="replace").splitlines()
+    b = expected.decode("utf-8", errors="replace").splitlines()
+    for i, (la, lb) in enumerate(zip(a, b, strict=False), start=1):
+        if la != lb:
+            unit = "row" if name.endswith(".csv") else "line"
+            return f"{name}: {unit} {i} is {_show(la)}, recomputed {_show(lb)}"
+    if len(a) != len(b):
+        return f"{name}: has {len(a)} lines, recomputed {len(b)}"
+    return f"{name}: differs from the recomputation in line endings or invisible bytes"
+
+
+# ---------------------------------------------------------------------------------------
+# The whole check
+
+
+def _load_spec(out: Path) -> PlanSpec:
+    raw = _read_json(out / SPEC_FILE, SPEC_FILE)
+    if isinstance(raw, dict):
+        raw.pop("base_dir", None)
+    try:
+        return PlanSpec.model_validate({**raw, "base_dir": str(out)})
+    except (ValidationError, TypeError) as exc:
+        raise VerificationError(f"{out / SPEC_FILE}: not a valid plan specification ({exc})") from None
+
+
+def _load_plan(out: Path) -> Plan:
+    raw = _read_json(out / PLAN_FILE, PLAN_FILE)
+    if not isinstance(raw, dict) or raw.get("format") != "randsup-plan/1":
+        raise VerificationError(f"{out / PLAN_FILE}: format is not 'randsup-plan/1'; not a randsup plan")
+    try:
+        return Plan.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise VerificationError(f"{out / PLAN_FILE}: {where}: {first['msg']} "
+                                f"({exc.error_count()} problem(s)); the file was edited by hand") from None
+
+
+def _revealed_salt(out: Path) -> str | None:
+    p = out / DRAW_RECORD
+    if not p.is_file():
+        return None
+    rec = _read_json(p, DRAW_RECORD)
+    seed = rec.get("seed") if isinstance(rec, dict) else None
+    salt = seed.get("salt") if isinstance(seed, dict) else None
+    return salt if isinstance(salt, str) else None
+
+
+def _salt_differences(commitment: str | None, given: str | None, revealed: str | None) -> list[str]:
+    diffs = []
+    if given is not None and revealed is not None and given != revealed:
+        diffs.append(f"{DRAW_RECORD}: the revealed salt differs from the salt given to verify")
+    for label, salt in (("given", given), ("revealed in " + DRAW_RECORD, revealed)):
+        if salt is None:
+            continue
+        if commitment is None:
+            diffs.append(f"salt {label}: the plan was drawn without a salt (plan.json has no salt_commitment)")
+            continue
+        try:
+            verify_salt(commitment, salt)
+        except SeedError:
+            diffs.append(f"salt {label}: its SHA-256 does not match the salt commitment {commitment} in {PLAN_FILE}")
+    return diffs
+
+
+def _input_differences(recorded: Mapping[str, str], directory: Directory) -> list[str]:
+    diffs = []
+    actual = directory.digests
+    for name in sorted(set(recorded) | set(actual)):
+        if name not in actual:
+            diffs.append(f"input {name}: recorded in {PLAN_FILE} but not found in the data directory")
+        elif name not in recorded:
+            diffs.append(f"input {name}: in the data directory but not among the plan's inputs; "
+                         "it did not exist when the plan was drawn")
+        elif actual[name] != recorded[name]:
+            diffs.append(f"input {name}: SHA-256 is {_short(actual[name])} but {PLAN_FILE} records "
+                         f"{_short(recorded[name])}; the file changed since the plan was drawn")
+    return diffs
+
+
+def _seed_from_record(key: str, salt: str | None) -> PublicSeed:
+    # plan.json keeps the key string, not the source values (a decimal such as "3245.67." cannot
+    # be split back into values unambiguously), so the seed is rebuilt from the key string with
+    # the derivation seed.py documents: SHA-256("randsup/1" || key string || salt).
+    salt_b = b"" if salt is None else salt.encode("utf-8")
+    digest = hashlib.sha256(SEED_DOMAIN_TAG + key.encode("utf-8") + salt_b).hexdigest()
+    return PublicSeed(key, digest, None if salt is None else commit_salt(salt))
+
+
+def _fail(out: Path, data: Path, diffs: Sequence[str], notes: Sequence[str] = ()) -> VerificationError:
+    shown = list(diffs[:_MAX_SHOWN])
+    if len(diffs) > _MAX_SHOWN:
+        shown.append(f"… and {len(diffs) - _MAX_SHOWN} more differences")
+    shown += [f"note: {n}" for n in notes]
+    n = len(diffs)
+    return VerificationError(f"{out} does not match its recomputation from {data}: "
+                             f"{n} difference{'s' if n != 1 else ''}", differences=shown)
+
+
+def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
+                progress: Callable[..., Any] | None = None) -> VerifyReport:
+    """Recompute the plan in ``out`` from the data directory ``data`` and its seed, and compare.
+
+    ``salt`` is the revealed secret salt when the plan committed to one (a salt revealed in
+    public/draw-record.json is used and checked too). Returns a VerifyReport when everything
+    matches.
+
+    Raises:
+        VerificationError: any difference: a file against the manifest, an input file against
+            its recorded digest, the salt against its commitment, a visit breaking a rule, or
+            the recomputed plan against the published one (file, visit and field named).
+        InputError: ``out`` is not a plan directory, or ``data`` does not load.
+        SeedError: the plan committed to a salt and none was given.
+    """
+    out_p, data_p = Path(out), Path(data)
+    if not (out_p / PLAN_FILE).is_file() and not (out_p / MANIFEST_FILE).is_file():
+        raise InputError(Problem(str(out_p), None, None, None,
+                                 "not a plan directory (no plan.json, no manifest.json); "
+                                 "pass the OUT folder that `randsup plan` wrote"),
+                         header="nothing to verify")
+    diffs = manifest_differences(out_p)
+    published = _load_plan(out_p)
+    spec = _load_spec(out_p)
+    commitment = published.seed.get("salt_commitment")
+    revealed = _revealed_salt(out_p)
+    salt_diffs = _salt_differences(commitment, salt, revealed)
+    if salt_diffs:  # a recomputation with a wrong salt would differ everywhere and hide the cause
+        raise _fail(out_p, data_p, diffs + salt_diffs)
+    use_salt = salt if salt is not None else revealed
+    if commitment is not None and use_salt is None:
+        raise SeedError(f"{out_p / PLAN_FILE} commits to a secret salt ({commitment}); pass the revealed salt "
+                        "with --salt to recompute the draw")
+
+    # A plan drawn with ledger history keeps that history beside it (ledger-history.csv).
+    directory = with_history_file(load_directory(data_p), out_p)
+    input_diffs = _input_differences(published.inputs, directory)
+    if input_diffs:  # a recomputation from other data would only bury the cause in noise
+        raise _fail(out_p, data_p, diffs + input_diffs)
+
+    seed = _seed_from_record(str(published.seed.get("key_string") or ""), use_salt)
+    try:
+        working_days = WorkingCalendar.for_quarter(spec.quarter, spec.holidays_path()).working_days()
+        diffs += [f"{PLAN_FILE}: rule broken: {r}" for r in
+                  check_plan_rules(list(published.visits), directory, spec, working_days)]
+        recomputed = make_plan(directory, spec, seed, progress=progress)
+    except (InfeasibleError, SpecError) as exc:
+        # The published spec (or its holidays copy) cannot reproduce a plan: a verification failure.
+        raise _fail(out_p, data_p, [*diffs, f"the plan cannot be recomputed: {exc.message}"]) from None
+    if (out_p / CHANGES_FILE).is_file():  # recusals (回避) since the plan was drawn, each redrawn again
+        try:
+            recomputed = replay_changes(recomputed, out_p, directory, spec, seed)
+        except VerificationError as exc:
+            diffs.append(exc.message)
+    plan_diffs = plan_differences(published, recomputed)
+    diffs += plan_diffs
+
+    notes: list[str] = []
+    if published.software != recomputed.software:
+        notes.append("software versions differ: published " + _show(published.software) +
+                     ", this run " + _show(recomputed.software) + "; differences may come from the versions")
+    expected = render_plan(recomputed.model_copy(update={"software": published.software}),
+                           spec=spec, directory=directory, reveal_salt=revealed)
+    on_disk = {n: (out_p / n).read_bytes() for n in expected if (out_p / n).is_file()}
+    for name in sorted(expected):
+        if name == MANIFEST_FILE or (name == PLAN_FILE and plan_diffs):
+            continue  # the manifest was checked above; plan.json differences are listed by field
+        if name not in on_disk:
+            diffs.append(f"{name}: missing from the plan directory")
+            continue
+        d = _file_difference(name, on_disk[name], expected[name])
+        if d is not None:
+            diffs.append(d)
+    if diffs:
+        raise _fail(out_p, data_p, diffs, notes)
+    return VerifyReport(out=str(out_p), plan_id=published.plan_id, visits=len(published.visits),
+                        tasks=len(published.tasks), files=len(expected), inputs=len(published.inputs),
+                        salt_checked=use_salt is not None, notes=tuple(notes))
+

@@ -1,0 +1,197 @@
+"""`randsup plan` and `randsup verify` end to end, bad usage, and the runnable examples."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from randsup.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ["--source", "02 05 12 20 25 31 08", "--source", "3245.67"]
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def no_traceback(r: Result) -> bool:
+    return "Traceback" not in r.output and (r.exception is None or isinstance(r.exception, SystemExit))
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("cli")
+    r = run("demo-data", root / "D", "--entities", "3000", "--inspectors", "200", "--seed", "0")
+    assert r.exit_code == 0, r.output
+    r = run("plan", root / "D", root / "D" / "plan-2027Q1.toml", *SOURCES, "--out", root / "P")
+    assert r.exit_code == 0, r.output
+    return root / "D", root / "P"
+
+
+def test_demo_plan_verify_exits_0_with_a_summary(demo: tuple[Path, Path]) -> None:
+    data, out = demo
+    r = run("verify", out, "--data", data)
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("verified: ") and r.stdout.count("\n") == 1
+    plan = json.loads((out / "plan.json").read_text("utf-8"))
+    assert f"{len(plan['visits'])} visits" in r.stdout
+
+
+def test_plan_summary_table(tmp_path: Path, demo: tuple[Path, Path]) -> None:
+    data, _ = demo
+    r = run("plan", data, data / "plan-2027Q1.toml", *SOURCES, "--out", tmp_path / "P")
+    assert r.exit_code == 0, r.output
+    for label in ("tasks", "visits", "joint visits", "visits saved by merging", "inspectors used", "solve status"):
+        assert label in r.stdout
+    assert r.stderr == ""  # no progress bar when stderr is not a terminal
+
+
+def test_plan_twice_is_byte_identical(tmp_path: Path, demo: tuple[Path, Path]) -> None:
+    data, first = demo
+    r = run("plan", data, data / "plan-2027Q1.toml", *SOURCES, "--out", tmp_path / "again")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "again" / "plan.json").read_bytes() == (first / "plan.json").read_bytes()
+    assert tree_digest(tmp_path / "again") == tree_digest(first)
+
+
+def test_edited_plan_exits_1_naming_the_visit(tmp_path: Path, demo: tuple[Path, Path]) -> None:
+    import shutil
+
+    from randsup.publish import manifest_bytes
+
+    data, out = demo
+    forged = tmp_path / "P"
+    shutil.copytree(out, forged)
+    plan = json.loads((forged / "plan.json").read_text("utf-8"))
+    visit = plan["visits"][-1]
+    visit["date"] = "2027-03-31" if visit["date"] != "2027-03-31" else "2027-03-30"
+    (forged / "plan.json").write_text(json.dumps(plan, ensure_ascii=False, sort_keys=True, indent=2) + "\n", "utf-8")
+    files = {str(p.relative_to(forged)): p.read_bytes() for p in forged.rglob("*") if p.is_file()}
+    (forged / "manifest.json").write_bytes(manifest_bytes(files))
+    r = run("verify", forged, "--data", data)
+    assert r.exit_code == 1 and no_traceback(r)
+    assert f"visit {visit['visit_id']} date" in r.stderr
+
+
+def test_changed_input_exits_1_naming_the_file(tmp_path: Path, demo: tuple[Path, Path]) -> None:
+    import shutil
+
+    data, out = demo
+    copy = tmp_path / "D"
+    shutil.copytree(data, copy)
+    with (copy / "conflicts.csv").open("ab") as f:
+        f.write(b"\n")
+    r = run("verify", out, "--data", copy)
+    assert r.exit_code == 1 and no_traceback(r)
+    assert "input conflicts.csv" in r.stderr
+
+
+def test_public_files_have_no_inspector_personal_data(demo: tuple[Path, Path]) -> None:
+    from randsup.load import load_directory
+
+    data, out = demo
+    directory = load_directory(data)
+    text = "\n".join(p.read_text("utf-8") for p in sorted((out / "public").iterdir()))
+    for i in directory.inspectors:
+        assert i.certificate_no not in text
+        assert i.inspector_id not in text
+        assert i.name not in text
+    plan = json.loads((out / "plan.json").read_text("utf-8"))
+    for v in plan["visits"]:
+        assert v["entity_id"] not in text  # no entity list while inspections are unannounced
+
+
+# ---------------------------------------------------------------------------------------
+# Bad usage: exit 2, a message, no traceback
+
+
+@pytest.mark.parametrize("case", ["missing spec", "unknown field", "unknown check item", "out exists",
+                                  "too few sources", "text source", "missing data"])
+def test_bad_usage_exits_2(case: str, tmp_path: Path, demo: tuple[Path, Path]) -> None:
+    data, out = demo
+    spec = data / "plan-2027Q1.toml"
+    text = spec.read_text("utf-8")
+    target, sources = tmp_path / "P", SOURCES
+    expect = ""
+    if case == "missing spec":
+        spec, expect = tmp_path / "nope.toml", "not found"
+    elif case == "unknown field":
+        spec, expect = tmp_path / "s.toml", "unknown field"
+        spec.write_text(text.replace("coordination = ", "coordinaton = ", 1), "utf-8")
+    elif case == "unknown check item":
+        spec, expect = tmp_path / "s.toml", "check item 'NOPE01'"
+        spec.write_text(text.replace('check_items = ["', 'check_items = ["NOPE01", "', 1), "utf-8")
+    elif case == "out exists":
+        target, expect = out, "exists already"
+    elif case == "too few sources":
+        sources, expect = SOURCES[:2], "2 seed source(s)"
+    elif case == "text source":
+        sources, expect = ["--source", "双色球第2027003期", "--source", "3245.67"], "not a number"
+    elif case == "missing data":
+        data = tmp_path / "nodata"
+    before = tree_digest(out)
+    r = run("plan", data, spec, *sources, "--out", target)
+    assert r.exit_code == 2, r.output
+    assert no_traceback(r)
+    assert "error:" in r.stderr and expect in r.stderr
+    assert tree_digest(out) == before
+    assert case == "out exists" or not target.exists()
+
+
+def test_verify_bad_usage_exits_2(tmp_path: Path, demo: tuple[Path, Path]) -> None:
+    data, _ = demo
+    r = run("verify", tmp_path, "--data", data)
+    assert r.exit_code == 2 and no_traceback(r) and "not a plan directory" in r.stderr
+    r = run("verify", tmp_path)
+    assert r.exit_code == 2 and no_traceback(r)  # --data is required
+
+
+# ---------------------------------------------------------------------------------------
+# The examples run
+
+
+def _example(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "examples" / name), *args], capture_output=True,
+                          text=True, timeout=300, cwd=ROOT)
+
+
+def test_example_plan_and_verify_runs(tmp_path: Path) -> None:
+    r = _example("plan_and_verify.py", "--entities", "3000", "--inspectors", "200", "--keep", str(tmp_path / "k"))
+    assert r.returncode == 0, r.stderr
+    assert "verified: " in r.stdout and (tmp_path / "k" / "plan" / "manifest.json").is_file()
+
+
+def test_example_consistent_sampler_reproduces_the_draw(demo: tuple[Path, Path]) -> None:
+    data, out = demo
+    r = _example("verify_with_consistent_sampler.py", str(out), "--data", str(data))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "consistent_sampler reproduces the draw" in r.stdout
+    assert "MISMATCH" not in r.stdout
+
+
+def test_example_consistent_sampler_catches_a_wrong_record(tmp_path: Path, demo: tuple[Path, Path]) -> None:
+    import shutil
+
+    data, out = demo
+    copy = tmp_path / "P"
+    shutil.copytree(out, copy)
+    rec_path = copy / "public" / "draw-record.json"
+    rec = json.loads(rec_path.read_text("utf-8"))
+    task = next(t for t in rec["tasks"] if any(s["sample"] for s in t["strata"].values()))
+    cls = next(k for k, s in sorted(task["strata"].items()) if s["sample"])
+    task["strata"][cls]["population"] += 1
+    rec_path.write_text(json.dumps(rec, ensure_ascii=False), "utf-8")
+    r = _example("verify_with_consistent_sampler.py", str(copy), "--data", str(data), "--task", task["task_id"])
+    assert r.returncode == 1 and "MISMATCH" in r.stdout
