@@ -5,6 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO := demo
+# The demo's public seed sources: the values of the two sources plan-2027Q1.toml names in advance
+# (a 双色球 draw and an index close). Real plans pass the real published values.
+SOURCE_LOTTERY := 02 05 12 20 25 31 08
+SOURCE_INDEX := 3245.67
 
 .PHONY: demo test lint bench clean
 
@@ -20,6 +24,9 @@ demo: $(VENV)/.installed
 	rm -rf $(DEMO)
 	$(BIN)/randsup demo-data $(DEMO)/data
 	$(BIN)/randsup validate $(DEMO)/data
+	$(BIN)/randsup plan $(DEMO)/data $(DEMO)/data/plan-2027Q1.toml \
+		--source "$(SOURCE_LOTTERY)" --source "$(SOURCE_INDEX)" --out $(DEMO)/plan
+	$(BIN)/randsup verify $(DEMO)/plan --data $(DEMO)/data
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check randsup tests benchmarks examples

@@ -20,6 +20,7 @@ __all__ = [
     "canonical_json",
     "csv_text",
     "neutralise_cell",
+    "unneutralise_cell",
     "write_atomic",
 ]
 
@@ -29,22 +30,38 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def neutralise_cell(value: object) -> str:
     """Text for a CSV/XLSX cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
     s = "" if value is None else str(value)
-    return "'" + s if s.startswith(_FORMULA_START) else s
+    # Text that already starts with quote marks before a formula character gets one more, so that
+    # unneutralise_cell gives back exactly the original.
+    return "'" + s if s.lstrip("'").startswith(_FORMULA_START) else s
+
+
+def unneutralise_cell(s: str) -> str:
+    """The inverse of :func:`neutralise_cell`, for reading back what randsup wrote."""
+    return s[1:] if s.startswith("'") and s.lstrip("'").startswith(_FORMULA_START) else s
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """CSV (LF line ends, every cell neutralised) as a string."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([neutralise_cell(h) for h in header])
-    for r in rows:
-        w.writerow([neutralise_cell(c) for c in r])
+    # With LF line ends the csv module leaves a bare CR unquoted, which splits the row for
+    # spreadsheet readers; such rows are written fully quoted instead.
+    w_quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for r in [header, *rows]:
+        cells = [neutralise_cell(c) for c in r]
+        (w_quoted if any("\r" in c for c in cells) else w).writerow(cells)
     return buf.getvalue()
 
 
 def canonical_json(obj: Any) -> bytes:
     """UTF-8 JSON with sorted keys, 2-space indent and a final LF: byte-identical for equal data."""
     return (json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> None:
@@ -55,6 +72,7 @@ def write_atomic(path: str | Path, data: bytes | str) -> None:
         data = data.encode("utf-8")
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would make public files unreadable to others
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -77,6 +95,8 @@ def atomic_directory(path: str | Path, *, overwrite: bool = False) -> Iterator[P
         raise OutputError(f"{target} exists already; choose a new output folder or remove the old one")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial"))
+    # mkdtemp makes the folder private (0700); a published folder should read like any other.
+    tmp.chmod(0o777 & ~_umask())
     try:
         yield tmp
         if target.exists():

@@ -49,7 +49,7 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, Problem
-from .io import _FORMULA_START  # the first characters randsup.io.neutralise_cell protects with "'"
+from .io import unneutralise_cell
 from .model import (
     CHECK_METHODS,
     ENTITY_TYPES,
@@ -92,9 +92,7 @@ class _Bad(Exception):
 
 
 def _text(s: str) -> str:
-    s = s.strip()
-    # Undo randsup.io.neutralise_cell: "'=x" was written for "=x".
-    return s[1:] if s[:1] == "'" and s[1:2] in _FORMULA_START else s
+    return unneutralise_cell(s.strip())
 
 
 def _required(s: str) -> str:

@@ -33,7 +33,7 @@ from .model import Directory, Plan
 from .plan import make_plan
 from .publish import DRAW_RECORD, MANIFEST_FILE, PLAN_FILE, SPEC_FILE, render_plan
 from .recuse import CHANGES_FILE, replay_changes
-from .seed import SEED_DOMAIN_TAG, PublicSeed, commit_salt, verify_salt
+from .seed import PublicSeed, verify_salt
 from .spec import PlanSpec
 
 __all__ = ["VerifyReport", "manifest_differences", "plan_differences", "verify_plan"]
@@ -258,11 +258,11 @@ def _input_differences(recorded: Mapping[str, str], directory: Directory) -> lis
 
 def _seed_from_record(key: str, salt: str | None) -> PublicSeed:
     # plan.json keeps the key string, not the source values (a decimal such as "3245.67." cannot
-    # be split back into values unambiguously), so the seed is rebuilt from the key string with
-    # the derivation seed.py documents: SHA-256("randsup/1" || key string || salt).
-    salt_b = b"" if salt is None else salt.encode("utf-8")
-    digest = hashlib.sha256(SEED_DOMAIN_TAG + key.encode("utf-8") + salt_b).hexdigest()
-    return PublicSeed(key, digest, None if salt is None else commit_salt(salt))
+    # be split back into values unambiguously), so the seed is rebuilt from the key string.
+    try:
+        return PublicSeed.from_key_string(key, salt)
+    except SeedError as exc:
+        raise VerificationError(f"{PLAN_FILE}: the recorded seed key string is unusable: {exc}") from None
 
 
 def _fail(out: Path, data: Path, diffs: Sequence[str], notes: Sequence[str] = ()) -> VerificationError:
