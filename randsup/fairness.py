@@ -404,13 +404,13 @@ def _eligibility(visits: Sequence[Visit], directory: Directory, spec: PlanSpec
     """Per department: its (visit, department) demands, its non-expert inspectors and, per rule,
     which inspector each rule excludes from each demand — teams.py's own rule tables, so that
     the baselines are judged by exactly the rules randsup keeps."""
-    by_dept = teams_mod._demands(visits, directory)
-    rules = teams_mod._build_rules(directory, spec, {v.entity_id for v in visits})
+    by_dept = teams_mod.demands_by_department(visits, directory)
+    rules = teams_mod.build_rules(directory, spec, {v.entity_id for v in visits})
     staff = _staff(directory)
     out = []
     for dept, demands in by_dept.items():
         people = staff.get(dept, [])
-        pool = teams_mod._pool(dept, demands, people, rules, spec.team_size, optional=False)
+        pool = teams_mod.eligible_pool(dept, demands, people, rules, spec.team_size, optional=False)
         out.append((dept, demands, people, pool.fails))
     return out
 

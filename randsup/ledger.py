@@ -40,8 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LedgerError
-from .io import csv_text
-from .load import _text as _cell  # undoes the formula guard csv_text puts on cells
+from .io import csv_text, unneutralise_cell
 from .model import Directory, HistoryVisit, Plan
 
 __all__ = [
@@ -78,6 +77,11 @@ BEGIN SELECT RAISE(ABORT, 'randsup ledger records are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS records_append_only_delete BEFORE DELETE ON records
 BEGIN SELECT RAISE(ABORT, 'randsup ledger records are append-only'); END;
 """
+
+
+def _cell(s: str) -> str:
+    """A CSV cell as randsup wrote it, back to its text (undoes csv_text's formula guard)."""
+    return unneutralise_cell(s.strip())
 
 
 def default_ledger_path(data: str | Path) -> Path:

@@ -104,7 +104,7 @@ _COORDINATION_ZH = {
 # Small pure helpers
 
 
-def _zh_date(d: dt.date) -> str:
+def zh_date(d: dt.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
@@ -268,7 +268,7 @@ def _worklist_xlsx(plan: Plan, rows: Sequence[Sequence[str]]) -> bytes:
 
 
 @dataclass(frozen=True)
-class _Block:
+class NoticeBlock:
     kind: str  # h1 | h2 | h3 | p | ul | table | code
     text: str = ""
     items: tuple[str, ...] = ()
@@ -300,8 +300,8 @@ def _scope(population: PopulationFilter | None) -> str:
     return "定向：" + "；".join(parts) if parts else "不定向：名录库中全部检查对象"
 
 
-def _task_blocks(i: int, pt: PlanTask, ts: TaskSpec | None, names: _Names) -> list[_Block]:
-    blocks = [_Block("h3", f"{i}. {pt.task_id} {pt.name}")]
+def _task_blocks(i: int, pt: PlanTask, ts: TaskSpec | None, names: _Names) -> list[NoticeBlock]:
+    blocks = [NoticeBlock("h3", f"{i}. {pt.task_id} {pt.name}")]
     partners = [names.department(d) for d in pt.departments if d != pt.lead_department]
     facts = [f"发起部门：{names.department(pt.lead_department)}",
              "配合部门：" + ("、".join(partners) if partners else "无")]
@@ -316,7 +316,7 @@ def _task_blocks(i: int, pt: PlanTask, ts: TaskSpec | None, names: _Names) -> li
             facts.append(f"抽查数量：{ts.count} 户，按信用风险分类分配到各类")
         if ts.min_per_class:
             facts.append(f"每类至少抽取：{ts.min_per_class} 户")
-    blocks.append(_Block("ul", items=tuple(facts)))
+    blocks.append(NoticeBlock("ul", items=tuple(facts)))
     rows = []
     for k in RISK_CLASSES:
         s = pt.strata.get(k)
@@ -327,52 +327,52 @@ def _task_blocks(i: int, pt: PlanTask, ts: TaskSpec | None, names: _Names) -> li
     if rows:
         rows.append(("合计", "", str(sum(int(r[2]) for r in rows)), str(sum(int(r[3]) for r in rows)),
                      str(sum(int(r[4]) for r in rows))))
-        blocks.append(_Block("table", header=("信用风险分类", "抽查比例", "检查对象数", "因年度上限排除", "抽查数量"),
+        blocks.append(NoticeBlock("table", header=("信用风险分类", "抽查比例", "检查对象数", "因年度上限排除", "抽查数量"),
                              rows=tuple(rows)))
     return blocks
 
 
-def _notice_blocks(plan: Plan, spec: PlanSpec, names: _Names, salt_revealed: str | None) -> list[_Block]:
+def _notice_blocks(plan: Plan, spec: PlanSpec, names: _Names, salt_revealed: str | None) -> list[NoticeBlock]:
     first, last = quarter_bounds(plan.quarter)
     tasks_by_id = {t.task_id: t for t in spec.tasks}
     blocks = [
-        _Block("h1", f"{spec.authority} {plan.quarter[:4]}年第{plan.quarter[-1]}季度“双随机、一公开”抽查计划公告"),
-        _Block("ul", items=(
+        NoticeBlock("h1", f"{spec.authority} {plan.quarter[:4]}年第{plan.quarter[-1]}季度“双随机、一公开”抽查计划公告"),
+        NoticeBlock("ul", items=(
             f"发布机关：{spec.authority}",
             f"计划编号：{plan.plan_id}",
-            f"抽查期间：{_zh_date(first)}至{_zh_date(last)}（工作日）",
+            f"抽查期间：{zh_date(first)}至{zh_date(last)}（工作日）",
             f"抽查任务：{len(plan.tasks)} 项",
         )),
-        _Block("p", "依据国办发〔2015〕58号、国发〔2019〕5号，从检查对象名录库中随机抽取检查对象，"
+        NoticeBlock("p", "依据国办发〔2015〕58号、国发〔2019〕5号，从检查对象名录库中随机抽取检查对象，"
                     "从执法检查人员名录库中随机选派执法检查人员。为保证检查不打招呼，"
                     "被抽中的检查对象名单不在本公告中公布，检查结果按“谁检查、谁录入、谁公开”"
                     "自产生之日起20个工作日内通过国家企业信用信息公示系统公示。"),
-        _Block("h2", "一、抽查任务"),
+        NoticeBlock("h2", "一、抽查任务"),
     ]
     for i, pt in enumerate(plan.tasks, start=1):
         blocks += _task_blocks(i, pt, tasks_by_id.get(pt.task_id), names)
     commitment = plan.seed.get("salt_commitment")
     blocks += [
-        _Block("h2", "二、随机种子"),
-        _Block("p", "公开随机源（抽取前已公布名称，按以下顺序使用）："),
-        _Block("ul", items=tuple(f"（{j}）{s}" for j, s in enumerate(spec.seed.sources, start=1))),
-        _Block("p", "由上述随机源的开奖、收盘数值得到的密钥串（RFC 3797）："),
-        _Block("code", str(plan.seed.get("key_string") or "")),
+        NoticeBlock("h2", "二、随机种子"),
+        NoticeBlock("p", "公开随机源（抽取前已公布名称，按以下顺序使用）："),
+        NoticeBlock("ul", items=tuple(f"（{j}）{s}" for j, s in enumerate(spec.seed.sources, start=1))),
+        NoticeBlock("p", "由上述随机源的开奖、收盘数值得到的密钥串（RFC 3797）："),
+        NoticeBlock("code", str(plan.seed.get("key_string") or "")),
     ]
     if commitment:
-        blocks += [_Block("p", "盐值承诺（盐值在公开随机源产生前已固定，在检查完成后公布）："),
-                   _Block("code", str(commitment))]
+        blocks += [NoticeBlock("p", "盐值承诺（盐值在公开随机源产生前已固定，在检查完成后公布）："),
+                   NoticeBlock("code", str(commitment))]
         if salt_revealed is not None:
-            blocks += [_Block("p", "已公布的盐值："), _Block("code", salt_revealed)]
+            blocks += [NoticeBlock("p", "已公布的盐值："), NoticeBlock("code", salt_revealed)]
         seed_rule = "种子 = SHA-256(“randsup/1” ‖ 密钥串 ‖ 盐值)；任何人可在盐值公布后核对 SHA-256(盐值) 与盐值承诺一致。"
         command = "复算命令：randsup verify <计划目录> --data <名录库目录> --salt <盐值>"
     else:
-        blocks.append(_Block("p", "本计划未使用盐值，种子完全由公开随机源决定。"))
+        blocks.append(NoticeBlock("p", "本计划未使用盐值，种子完全由公开随机源决定。"))
         seed_rule = "种子 = SHA-256(“randsup/1” ‖ 密钥串)。"
         command = "复算命令：randsup verify <计划目录> --data <名录库目录>"
     blocks += [
-        _Block("h2", "三、如何核验"),
-        _Block("ul", items=(
+        NoticeBlock("h2", "三、如何核验"),
+        NoticeBlock("ul", items=(
             seed_rule,
             "每个检查对象的随机号为 Rivest consistent-sampler 的 first_fraction（SHA-256），"
             "可用独立发布的 consistent-sampler 软件包复算；各信用风险分类内抽取随机号最小的对象。",
@@ -384,7 +384,7 @@ def _notice_blocks(plan: Plan, spec: PlanSpec, names: _Names, salt_revealed: str
     return blocks
 
 
-def _render_markdown(blocks: Sequence[_Block]) -> str:
+def render_notice_markdown(blocks: Sequence[NoticeBlock]) -> str:
     out: list[str] = []
     for b in blocks:
         if b.kind in ("h1", "h2", "h3"):
@@ -403,7 +403,7 @@ def _render_markdown(blocks: Sequence[_Block]) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def _render_html(blocks: Sequence[_Block], title: str) -> str:
+def render_notice_html(blocks: Sequence[NoticeBlock], title: str) -> str:
     e = html.escape
     body: list[str] = []
     for b in blocks:
@@ -510,8 +510,8 @@ def render_plan(plan: Plan, *, spec: PlanSpec, directory: Directory | None = Non
     files[VISITS_CSV] = csv_text([en for en, _ in WORKLIST_COLUMNS], rows).encode("utf-8")
     files[VISITS_XLSX] = _worklist_xlsx(plan, rows)
     blocks = _notice_blocks(plan, spec, names, reveal_salt)
-    files[NOTICE_MD] = _render_markdown(blocks).encode("utf-8")
-    files[NOTICE_HTML] = _render_html(blocks, blocks[0].text).encode("utf-8")
+    files[NOTICE_MD] = render_notice_markdown(blocks).encode("utf-8")
+    files[NOTICE_HTML] = render_notice_html(blocks, blocks[0].text).encode("utf-8")
     files[DRAW_RECORD] = canonical_json(_draw_record(plan, spec, names, reveal_salt))
     files[MANIFEST_FILE] = manifest_bytes(files)
     return dict(sorted(files.items()))

@@ -32,7 +32,15 @@ from .model import Assignment, Directory, Plan, Visit
 from .publish import DRAW_RECORD, MANIFEST_FILE, PLAN_FILE, render_plan, write_plan
 from .seed import PublicSeed
 from .spec import PlanSpec
-from .teams import INSPECTORS_DOMAIN, RULES, SubSeeded, _build_rules, _demands, _pool, pair_ticket_id
+from .teams import (
+    INSPECTORS_DOMAIN,
+    RULES,
+    SubSeeded,
+    build_rules,
+    demands_by_department,
+    eligible_pool,
+    pair_ticket_id,
+)
 from .tickets import ticket
 
 __all__ = [
@@ -99,11 +107,11 @@ def _next_inspector(plan: Plan, directory: Directory, spec: PlanSpec, seed_strin
                     department_id: str, expert: bool, excluded: set[str]) -> tuple[str | None, int, list[str]]:
     """(inspector id or None, its rank, why-none reasons) for the next eligible inspector by ticket."""
     assert visit.date is not None
-    rules = _build_rules(directory, spec, {visit.entity_id})
-    demand = _demands([visit], directory)[department_id]
+    rules = build_rules(directory, spec, {visit.entity_id})
+    demand = demands_by_department([visit], directory)[department_id]
     staff = sorted((p for p in directory.inspectors if p.department_id == department_id and p.is_expert == expert),
                    key=lambda p: p.inspector_id)
-    pool = _pool(department_id, demand, staff, rules, 1, optional=expert)
+    pool = eligible_pool(department_id, demand, staff, rules, 1, optional=expert)
 
     on_visit = {a.inspector_id for a in visit.inspectors}
     same_entity = {a.inspector_id for v in plan.visits if v.visit_id != visit.visit_id
@@ -210,7 +218,7 @@ def replay_changes(plan: Plan, plan_dir: str | Path, directory: Directory, spec:
 
 
 def _load_spec(plan_dir: Path) -> PlanSpec:
-    from .verify import _load_spec as load
+    from .verify import load_published_spec as load
 
     return load(plan_dir)
 

@@ -33,11 +33,11 @@ from .model import Plan, Visit
 from .publish import (
     MANIFEST_FILE,
     SPEC_FILE,
-    _Block,
-    _render_html,
-    _render_markdown,
-    _zh_date,
+    NoticeBlock,
     manifest_bytes,
+    render_notice_html,
+    render_notice_markdown,
+    zh_date,
 )
 
 __all__ = [
@@ -438,7 +438,7 @@ def render_results_notice(plan: Plan, results: Sequence[InspectionResult], *,
         tasks = [task_names[t] for t in (v.tasks if v else ()) if r.department_id in task_departments.get(t, ())]
         outcome = r.result + (f"（{r.sub_result}）" if r.sub_result else "")
         rows.append((str(i), r.entity_name, r.entity_id, department_names.get(r.department_id, r.department_id),
-                     "；".join(tasks), _zh_date(r.inspected_on), outcome))
+                     "；".join(tasks), zh_date(r.inspected_on), outcome))
     commitment = plan.seed.get("salt_commitment")
     checks = [f"密钥串（RFC 3797）：{plan.seed.get('key_string') or ''}"]
     if commitment:
@@ -449,16 +449,16 @@ def render_results_notice(plan: Plan, results: Sequence[InspectionResult], *,
     checks += [f"种子：{plan.seed.get('seed_hex') or ''}",
                "复算命令：randsup verify <计划目录> --data <名录库目录>" + (" --salt <盐值>" if commitment else "")]
     blocks = [
-        _Block("h1", title),
-        _Block("p", f"根据抽查计划 {plan.plan_id}（{plan.quarter}）开展的“双随机、一公开”抽查，"
+        NoticeBlock("h1", title),
+        NoticeBlock("p", f"根据抽查计划 {plan.plan_id}（{plan.quarter}）开展的“双随机、一公开”抽查，"
                     f"现将 {len(results)} 项检查结果公告如下。检查结果按“谁检查、谁录入、谁公开”，"
                     f"自检查之日起{PUBLICATION_WORKING_DAYS}个工作日内公示。"),
-        _Block("table", header=("序号", "检查对象名称", "统一社会信用代码", "检查部门", "抽查事项", "检查日期", "检查结果"),
+        NoticeBlock("table", header=("序号", "检查对象名称", "统一社会信用代码", "检查部门", "抽查事项", "检查日期", "检查结果"),
                rows=tuple(rows)),
-        _Block("h2", "抽取核验"),
-        _Block("ul", items=tuple(checks)),
+        NoticeBlock("h2", "抽取核验"),
+        NoticeBlock("ul", items=tuple(checks)),
     ]
-    return _render_markdown(blocks), _render_html(blocks, title)
+    return render_notice_markdown(blocks), render_notice_html(blocks, title)
 
 
 def _plan_authority(plan_dir: str | Path) -> str | None:

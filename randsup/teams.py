@@ -72,7 +72,19 @@ from .model import Assignment, Directory, Inspector, Visit
 from .spec import PlanSpec
 from .tickets import KEY_DIGITS, KEY_SCALE, ticket_keys, tickets
 
-__all__ = ["SubSeeded", "assign_teams", "pair_ticket_id"]
+# build_rules, demands_by_department and eligible_pool are public so that recusal (recuse.py) and the
+# fairness baselines judge a team by exactly the rules assign_teams applies.
+__all__ = [
+    "Demand",
+    "Pool",
+    "Rules",
+    "SubSeeded",
+    "assign_teams",
+    "build_rules",
+    "demands_by_department",
+    "eligible_pool",
+    "pair_ticket_id",
+]
 
 INSPECTORS_DOMAIN = "inspectors"  # sub-seed domain of 第二随机
 COST_DIGITS = 12  # 8·10^12 · (nodes + 1) stays below OR-Tools' int64 cost-scaling limit to ~10^6 nodes
@@ -112,7 +124,7 @@ def pair_ticket_id(visit_id: str, department_id: str, inspector_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Demand:
+class Demand:
     """One (visit, department) node: needs a team of that department."""
 
     visit_index: int
@@ -125,7 +137,7 @@ class _Demand:
 
 
 @dataclass(frozen=True)
-class _Rules:
+class Rules:
     conflicts: dict[str, frozenset[str]]  # entity → inspectors who must recuse
     unavailable: dict[str, tuple[tuple[dt.date, dt.date], ...]]  # inspector → (start, end) spans
     last_visits: dict[tuple[str, str], tuple[tuple[dt.date, frozenset[str]], ...]]  # (entity, dept) → by date
@@ -142,7 +154,7 @@ class _Rules:
         return latest
 
 
-def _build_rules(directory: Directory, spec: PlanSpec, entities: set[str]) -> _Rules:
+def build_rules(directory: Directory, spec: PlanSpec, entities: set[str]) -> Rules:
     conflicts: dict[str, set[str]] = defaultdict(set)
     for c in directory.conflicts:
         if c.entity_id in entities:
@@ -160,7 +172,7 @@ def _build_rules(directory: Directory, spec: PlanSpec, entities: set[str]) -> _R
         if q_start <= h.date <= q_end:
             used_day[(h.inspector_id, h.date)] += 1
             used_quarter[h.inspector_id] += 1
-    return _Rules(
+    return Rules(
         conflicts={e: frozenset(s) for e, s in conflicts.items()},
         unavailable={i: tuple(sorted(s)) for i, s in spans.items()},
         last_visits={k: tuple((d, frozenset(v[d])) for d in sorted(v)) for k, v in teams.items()},
@@ -169,9 +181,9 @@ def _build_rules(directory: Directory, spec: PlanSpec, entities: set[str]) -> _R
     )
 
 
-def _demands(visits: Sequence[Visit], directory: Directory) -> dict[str, list[_Demand]]:
+def demands_by_department(visits: Sequence[Visit], directory: Directory) -> dict[str, list[Demand]]:
     """(visit, department) nodes grouped by department, each list in visit_id order."""
-    by_dept: dict[str, list[_Demand]] = defaultdict(list)
+    by_dept: dict[str, list[Demand]] = defaultdict(list)
     seen: set[str] = set()
     for k, v in enumerate(visits):
         if v.date is None:
@@ -189,7 +201,7 @@ def _demands(visits: Sequence[Visit], directory: Directory) -> dict[str, list[_D
             own = [ci for ci in items if ci.department_id == dept]
             key = any(directory.item_by_id[ci.item_id].category == "重点"
                       for ci in own if ci.item_id in directory.item_by_id)
-            by_dept[dept].append(_Demand(k, v.visit_id, v.entity_id, v.date, dept,
+            by_dept[dept].append(Demand(k, v.visit_id, v.entity_id, v.date, dept,
                                          tuple(sorted({ci.field for ci in own})), key))
     for lst in by_dept.values():
         lst.sort(key=lambda d: d.visit_id)
@@ -201,11 +213,11 @@ def _demands(visits: Sequence[Visit], directory: Directory) -> dict[str, list[_D
 
 
 @dataclass
-class _Pool:
+class Pool:
     """The demand nodes of one department and the inspectors who may fill them."""
 
     department: str
-    demands: list[_Demand]
+    demands: list[Demand]
     inspectors: list[Inspector]  # sorted by inspector_id
     need: np.ndarray  # int64 per demand: team_size, or 1 for the optional expert
     optional: bool  # experts: serve as many as possible, never required
@@ -220,8 +232,8 @@ class _Pool:
         self.eligible = ok
 
 
-def _pool(department: str, demands: list[_Demand], inspectors: list[Inspector], rules: _Rules,
-          need: int, optional: bool) -> _Pool:
+def eligible_pool(department: str, demands: list[Demand], inspectors: list[Inspector], rules: Rules,
+          need: int, optional: bool) -> Pool:
     n, m = len(demands), len(inspectors)
     col = {p.inspector_id: j for j, p in enumerate(inspectors)}
     fails = {r: np.zeros((n, m), dtype=bool) for r in RULES}
@@ -250,10 +262,10 @@ def _pool(department: str, demands: list[_Demand], inspectors: list[Inspector], 
         for pid in rules.previous_team(d.entity_id, department, d.date):
             if pid in col:
                 fails["rotation"][i, col[pid]] = True
-    return _Pool(department, demands, inspectors, np.full(n, need, dtype=np.int64), optional, fails)
+    return Pool(department, demands, inspectors, np.full(n, need, dtype=np.int64), optional, fails)
 
 
-def _rotation_pairs(demands: list[_Demand]) -> list[tuple[int, int]]:
+def _rotation_pairs(demands: list[Demand]) -> list[tuple[int, int]]:
     """Consecutive visits of this plan to one entity by one department (rows of the pool)."""
     by_entity: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(demands):
@@ -281,7 +293,7 @@ class _Arcs:
         return _Arcs(self.rows[index], self.cols[index], self.keys[index])
 
 
-def _pair_ids(pool: _Pool, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def _pair_ids(pool: Pool, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """UTF-8 pair_ticket_id of each pair, built without a Python call per pair."""
     # repr(tuple) = "(" + repr(a) + ", " + repr(b) + ", " + repr(c) + ")"; numpy joins bytes fast.
     head = np.array([f"({d.visit_id!r}, {pool.department!r}, ".encode() for d in pool.demands] or [b""])
@@ -289,7 +301,7 @@ def _pair_ids(pool: _Pool, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return np.char.add(head[rows], tail[cols]) if rows.size else np.zeros(0, dtype="S1")
 
 
-def _ticketed(seed_string: str, pool: _Pool) -> _Arcs:
+def _ticketed(seed_string: str, pool: Pool) -> _Arcs:
     """Every eligible pair of the pool and its ticket key, hashed in blocks to bound memory."""
     rows, cols = np.nonzero(pool.eligible)  # row-major: visit_id order, then inspector_id order
     rows, cols = rows.astype(np.int64), cols.astype(np.int64)
@@ -300,7 +312,7 @@ def _ticketed(seed_string: str, pool: _Pool) -> _Arcs:
     return _Arcs(rows, cols, keys)
 
 
-def _costs(seed_string: str, pool: _Pool, arcs: _Arcs) -> np.ndarray:
+def _costs(seed_string: str, pool: Pool, arcs: _Arcs) -> np.ndarray:
     """Each pair's cost: its ticket's first 12 digits × 8 + its rank among equal prefixes at its node.
 
     The cost depends only on the pair and the lower-ticket pairs of its own (visit, department)
@@ -330,7 +342,7 @@ def _costs(seed_string: str, pool: _Pool, arcs: _Arcs) -> np.ndarray:
     return costs
 
 
-def _shortlist(pool: _Pool, arcs: _Arcs) -> np.ndarray:
+def _shortlist(pool: Pool, arcs: _Arcs) -> np.ndarray:
     """Per node, the pairs whose key lies below a threshold that keeps about SLACK spare pairs.
 
     Bool over the pool's arcs. A node the threshold leaves short of its team keeps all its pairs.
@@ -375,7 +387,7 @@ def _potentials(net: _Network, flows: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def _pruned_improving(pool: _Pool, arcs: _Arcs, keep: np.ndarray, net: _Network,
+def _pruned_improving(pool: Pool, arcs: _Arcs, keep: np.ndarray, net: _Network,
                       dist: np.ndarray) -> np.ndarray:
     """Pruned pairs whose reduced cost could be negative under the shortlist's potentials.
 
@@ -425,7 +437,7 @@ class _Network:
     n_nodes: int
 
 
-def _network(pool: _Pool, rules: _Rules, rows: np.ndarray, cols: np.ndarray, costs: np.ndarray) -> _Network:
+def _network(pool: Pool, rules: Rules, rows: np.ndarray, cols: np.ndarray, costs: np.ndarray) -> _Network:
     """source → inspector (quarter cap) → inspector-day (daily cap) → (visit, dept) → sink."""
     m = len(pool.inspectors)
     day = np.array([d.date.toordinal() for d in pool.demands], dtype=np.int64)
@@ -478,7 +490,7 @@ def _solve_flow(net: _Network, optional: bool) -> tuple[np.ndarray | None, str]:
 # CP-SAT for a department whose flow broke rotation between two visits of this plan.
 
 
-def _add_team_size(model: cp_model.CpModel, x: list[cp_model.IntVar], rows: np.ndarray, pool: _Pool) -> None:
+def _add_team_size(model: cp_model.CpModel, x: list[cp_model.IntVar], rows: np.ndarray, pool: Pool) -> None:
     """Each (visit, department) gets exactly its team (experts: at most one)."""
     per_row: dict[int, list[cp_model.IntVar]] = defaultdict(list)
     for k, r in enumerate(rows.tolist()):
@@ -517,7 +529,7 @@ def _add_rotation_between_visits(model: cp_model.CpModel, x: list[cp_model.IntVa
             model.add_at_most_one(x[index[(a, c)]], x[index[(b, c)]])
 
 
-def _solve_cpsat(pool: _Pool, net: _Network, rows: np.ndarray, cols: np.ndarray, costs: np.ndarray,
+def _solve_cpsat(pool: Pool, net: _Network, rows: np.ndarray, cols: np.ndarray, costs: np.ndarray,
                  pairs: list[tuple[int, int]], hint: np.ndarray) -> tuple[np.ndarray | None, str]:
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x[{pool.demands[r].visit_id},{pool.inspectors[c].inspector_id}]")
@@ -570,11 +582,11 @@ def _listed(lines: list[str], limit: int = SHOW) -> list[str]:
     return lines[:limit] + [f"… and {len(lines) - limit} more"]
 
 
-def _where(d: _Demand) -> str:
+def _where(d: Demand) -> str:
     return f"visit {d.visit_id} (entity {d.entity_id}, {d.date.isoformat()})"
 
 
-def _explain_ineligible(pool: _Pool, team_size: int, directory: Directory) -> tuple[list[str], list[str]]:
+def _explain_ineligible(pool: Pool, team_size: int, directory: Directory) -> tuple[list[str], list[str]]:
     """Reasons and fixes for the demand nodes with fewer eligible inspectors than a team needs."""
     counts = pool.eligible.sum(axis=1)
     short = np.flatnonzero(counts < pool.need)
@@ -623,7 +635,7 @@ def _explain_ineligible(pool: _Pool, team_size: int, directory: Directory) -> tu
     return reasons, fixes
 
 
-def _explain_shortfall(pool: _Pool, net: _Network, directory: Directory) -> tuple[list[str], list[str]]:
+def _explain_shortfall(pool: Pool, net: _Network, directory: Directory) -> tuple[list[str], list[str]]:
     """A max-flow min cut: the visits competing for too few inspector slots, and the binding caps."""
     mf = max_flow.SimpleMaxFlow()
     mf.add_arcs_with_capacity(net.tails, net.heads, net.caps)
@@ -684,7 +696,7 @@ class _Outcome:
     flows: np.ndarray | None = None  # every arc's flow, when the flow's answer stands
 
 
-def _solve_arcs(pool: _Pool, rules: _Rules, seed_string: str, arcs: _Arcs) -> _Outcome:
+def _solve_arcs(pool: Pool, rules: Rules, seed_string: str, arcs: _Arcs) -> _Outcome:
     """Min-cost flow on these pairs; CP-SAT if the flow breaks rotation between plan visits."""
     costs = _costs(seed_string, pool, arcs)
     net = _network(pool, rules, arcs.rows, arcs.cols, costs)
@@ -699,7 +711,7 @@ def _solve_arcs(pool: _Pool, rules: _Rules, seed_string: str, arcs: _Arcs) -> _O
     return _Outcome(arcs, net, chosen, status, "min-cost flow", flows)
 
 
-def _solve_shortlisted(pool: _Pool, rules: _Rules, seed_string: str, arcs: _Arcs) -> _Outcome | None:
+def _solve_shortlisted(pool: Pool, rules: Rules, seed_string: str, arcs: _Arcs) -> _Outcome | None:
     """Solve on each node's lowest-ticket pairs; keep the answer only if duality proves it optimal.
 
     Pruned pairs that might improve it are added and the shortlist solved again, a few rounds at
@@ -720,7 +732,7 @@ def _solve_shortlisted(pool: _Pool, rules: _Rules, seed_string: str, arcs: _Arcs
     return None
 
 
-def _solve_pool(pool: _Pool, rules: _Rules, seed_string: str, solved: _Solved,
+def _solve_pool(pool: Pool, rules: Rules, seed_string: str, solved: _Solved,
                 directory: Directory) -> tuple[list[str], list[str]] | None:
     """Fill the pool's demand; record assignments, or return (reasons, fixes) if caps forbid it."""
     arcs = _ticketed(seed_string, pool)
@@ -777,14 +789,14 @@ def assign_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec,
             met; names the departments, the visits, the binding caps and what to relax.
     """
     seed_string = seed.sub_seed(INSPECTORS_DOMAIN)
-    by_dept = _demands(visits, directory)
-    rules = _build_rules(directory, spec, {v.entity_id for v in visits})
+    by_dept = demands_by_department(visits, directory)
+    rules = build_rules(directory, spec, {v.entity_id for v in visits})
     staff: dict[tuple[str, bool], list[Inspector]] = defaultdict(list)
     for p in sorted(directory.inspectors, key=lambda p: p.inspector_id):
         staff[(p.department_id, p.is_expert)].append(p)
 
     # Hall-type pre-check over every department before any solve, so all gaps show at once.
-    pools = {d: _pool(d, dem, staff[(d, False)], rules, spec.team_size, optional=False)
+    pools = {d: eligible_pool(d, dem, staff[(d, False)], rules, spec.team_size, optional=False)
              for d, dem in by_dept.items()}
     reasons: list[str] = []
     fixes: list[str] = []
@@ -816,7 +828,7 @@ def assign_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec,
     for dept, dem in by_dept.items():
         keyed = [d for d in dem if d.key_item]
         if keyed and staff[(dept, True)]:
-            pool = _pool(dept, keyed, staff[(dept, True)], rules, 1, optional=True)
+            pool = eligible_pool(dept, keyed, staff[(dept, True)], rules, 1, optional=True)
             _solve_pool(pool, rules, seed_string, solved, directory)
 
     out = []

@@ -191,7 +191,7 @@ def _file_difference(name: str, published: bytes, expected: bytes) -> str | None
 # The whole check
 
 
-def _load_spec(out: Path) -> PlanSpec:
+def load_published_spec(out: Path) -> PlanSpec:
     raw = _read_json(out / SPEC_FILE, SPEC_FILE)
     if isinstance(raw, dict):
         raw.pop("base_dir", None)
@@ -298,7 +298,7 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
                          header="nothing to verify")
     diffs = manifest_differences(out_p)
     published = _load_plan(out_p)
-    spec = _load_spec(out_p)
+    spec = load_published_spec(out_p)
     commitment = published.seed.get("salt_commitment")
     revealed = _revealed_salt(out_p)
     salt_diffs = _salt_differences(commitment, salt, revealed)

@@ -188,8 +188,8 @@ def test_costs_follow_ticket_order_and_never_tie() -> None:
     fall back to the full ticket, like consistent_sampler."""
     staff = [inspector(f"A{k}", "D1") for k in range(5)]
     d = directory(staff, ["E1", "E2"])
-    demands = teams._demands([visit("V1", "E1", day(0)), visit("V2", "E2", day(0))], d)["D1"]
-    pool = teams._pool("D1", demands, staff, teams._build_rules(d, spec(), {"E1", "E2"}), 2, optional=False)
+    demands = teams.demands_by_department([visit("V1", "E1", day(0)), visit("V2", "E2", day(0))], d)["D1"]
+    pool = teams.eligible_pool("D1", demands, staff, teams.build_rules(d, spec(), {"E1", "E2"}), 2, optional=False)
     step = 10**7  # one unit of the 12-digit prefix, in 19-digit key units
     rows = np.array([0, 0, 0, 0, 0, 1], dtype=np.int64)
     cols = np.array([0, 1, 2, 3, 4, 0], dtype=np.int64)
