@@ -117,10 +117,20 @@ class PlanSpec(_Spec):
         return None if self.holidays is None else Path(self.base_dir) / self.holidays
 
 
-def _format_validation(path: str, exc: ValidationError) -> str:
+def _where(loc: tuple[int | str, ...], raw: dict[str, object]) -> str:
+    # "tasks.10.ratio" is hard to find in a long file; name the task by its task_id instead.
+    parts = [str(p) for p in loc]
+    tasks = raw.get("tasks")
+    if len(loc) >= 2 and loc[0] == "tasks" and isinstance(loc[1], int) and isinstance(tasks, list) \
+            and loc[1] < len(tasks) and isinstance(tasks[loc[1]], dict) and "task_id" in tasks[loc[1]]:
+        parts[:2] = [f"task {tasks[loc[1]]['task_id']} ([[tasks]] #{loc[1] + 1})"]
+    return ".".join(parts) or "(top level)"
+
+
+def _format_validation(path: str, exc: ValidationError, raw: dict[str, object]) -> str:
     lines = [f"{path}: the plan specification has {exc.error_count()} problem(s):"]
     for e in exc.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        loc = _where(e["loc"], raw)
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown field; check its spelling against the documented spec fields"
@@ -143,7 +153,7 @@ def load_spec(path: str | Path) -> PlanSpec:
     try:
         return PlanSpec.model_validate({**raw, "base_dir": str(p.parent)})
     except ValidationError as exc:
-        raise SpecError(_format_validation(str(p), exc)) from None
+        raise SpecError(_format_validation(str(p), exc, raw)) from None
 
 
 def check_spec_against(spec: PlanSpec, directory: Directory) -> None:
