@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -59,6 +59,7 @@ from .errors import SpecError
 from .model import (
     RISK_CLASSES,
     TAG_DESK_CHECK,
+    Categorical,
     Directory,
     DrawResult,
     EntityTable,
@@ -94,6 +95,15 @@ def _listing(values: Iterable[str], limit: int = 12) -> str:
     return head + (f", … ({len(vals)} in all)" if len(vals) > limit else "")
 
 
+def _known_values_mask(column: Categorical, values: Sequence[str], where: str) -> np.ndarray:
+    """Rows whose value is one of ``values``; a value no entity has is a SpecError (likely a typo)."""
+    unknown = [v for v in values if v not in column.categories]
+    if unknown:
+        raise SpecError(f"{where} {', '.join(map(repr, unknown))} matches no entity; the directory "
+                        f"has {_listing(column.categories)}; fix the spelling")
+    return column.mask(values)
+
+
 def population_mask(entities: EntityTable, flt: PopulationFilter | None, *, task_id: str = "?") -> np.ndarray:
     """Rows matching a task's population filter (定向); every row when there is none (不定向).
 
@@ -106,11 +116,7 @@ def population_mask(entities: EntityTable, flt: PopulationFilter | None, *, task
         return mask
     where = f"task {task_id}: population"
     if flt.entity_type is not None:
-        unknown = [v for v in flt.entity_type if v not in entities.entity_type.categories]
-        if unknown:
-            raise SpecError(f"{where}.entity_type {', '.join(map(repr, unknown))} matches no entity; the "
-                            f"directory has {_listing(entities.entity_type.categories)}; fix the spelling")
-        mask &= entities.entity_type.mask(flt.entity_type)
+        mask &= _known_values_mask(entities.entity_type, flt.entity_type, f"{where}.entity_type")
     if flt.industry_prefix is not None:
         cats = entities.industry.categories
         unknown = [p for p in flt.industry_prefix if not any(c.startswith(p) for c in cats)]
@@ -119,11 +125,7 @@ def population_mask(entities: EntityTable, flt: PopulationFilter | None, *, task
                             "industry code (GB/T 4754, e.g. 'F52' or 'F5221'); fix the prefix")
         mask &= entities.industry.mask(prefixes=flt.industry_prefix)
     if flt.area is not None:
-        unknown = [v for v in flt.area if v not in entities.area.categories]
-        if unknown:
-            raise SpecError(f"{where}.area {', '.join(map(repr, unknown))} matches no entity; the directory "
-                            f"has {_listing(entities.area.categories)}; fix the spelling")
-        mask &= entities.area.mask(flt.area)
+        mask &= _known_values_mask(entities.area, flt.area, f"{where}.area")
     for tag in flt.tags or ():
         if tag not in entities.tag_names:
             raise SpecError(f"{where}.tags {tag!r}: no entity carries this tag; the directory's tags are "

@@ -6,19 +6,17 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pytest
+from factories import entity_table
 
 from randsup.calendar import WorkingCalendar
 from randsup.checks import check_plan_rules
 from randsup.model import (
     Assignment,
-    Categorical,
     CheckItem,
     Conflict,
     Department,
     Directory,
-    EntityTable,
     HistoryVisit,
     Inspector,
     SupervisionItem,
@@ -46,10 +44,7 @@ def _directory(*, inspectors: tuple[Inspector, ...] | None = None, **side: tuple
         _inspector("A3", "D1", ("食品安全",)), _inspector("B1", "D2", ("特种设备",)),
         _inspector("B2", "D2", ("特种设备",)), _inspector("BX", "D2", ("特种设备",), is_expert=True))
     ids = ["E1", "E2"]
-    ents = EntityTable(entity_id=np.asarray(ids), name=np.asarray(ids), entity_type=Categorical.from_values(["企业"] * 2),
-                       industry=Categorical.from_values(["F52"] * 2), area=Categorical.from_values(["x"] * 2),
-                       risk_class=np.zeros(2, dtype=np.uint8), tags=np.zeros(2, dtype=np.uint64), tag_names=(),
-                       last_inspected=np.full(2, "NaT", dtype="datetime64[D]"))
+    ents = entity_table(ids, industry="F52", area="x")
     return Directory(
         departments=(Department(department_id="D1", name="市场监管局"), Department(department_id="D2", name="应急管理局")),
         supervision_items=(SupervisionItem(item_id="S1", name="食品", department_id="D1", category="一般", legal_basis="法"),

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 import re
 from collections import Counter
 
-import numpy as np
 import pytest
+from factories import StubSeed, entity_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +16,6 @@ from randsup.calendar import WorkingCalendar
 from randsup.dates import assign_dates, date_ticket, schedule_dates, team_capacity
 from randsup.errors import InfeasibleError
 from randsup.model import (
-    Categorical,
     Department,
     Directory,
     EntityTable,
@@ -32,22 +30,8 @@ CAL = WorkingCalendar.for_quarter("2026Q4")  # chinesecalendar data: 国庆 and 
 DAYS = CAL.working_days()
 
 
-class StubSeed:
-    """Stands in for randsup.seed.PublicSeed: a hex sub-seed per domain."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def sub_seed(self, domain: str) -> str:
-        return hashlib.sha256(f"{self.text}/{domain}".encode()).hexdigest()
-
-
 def no_entities() -> EntityTable:
-    return EntityTable(entity_id=np.array([], dtype=str), name=np.array([], dtype=str),
-                       entity_type=Categorical.from_values([]), industry=Categorical.from_values([]),
-                       area=Categorical.from_values([]), risk_class=np.array([], dtype=np.uint8),
-                       tags=np.array([], dtype=np.uint64), tag_names=(),
-                       last_inspected=np.array([], dtype="datetime64[D]"))
+    return entity_table([])
 
 
 def people(dept: str, n: int, *, per_day: int = 2, per_quarter: int = 60, valid: dt.date = dt.date.max,

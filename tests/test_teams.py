@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 import os
@@ -16,6 +15,7 @@ from pathlib import Path
 import consistent_sampler
 import numpy as np
 import pytest
+from factories import StubSeed, entity_table
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
@@ -24,7 +24,6 @@ from randsup import teams
 from randsup.checks import check_plan_rules
 from randsup.errors import InfeasibleError
 from randsup.model import (
-    Categorical,
     CheckItem,
     Conflict,
     Department,
@@ -44,23 +43,8 @@ from randsup.tickets import ticket
 Q_START = dt.date(2027, 1, 4)
 
 
-class StubSeed:
-    """Stands in for randsup.seed.PublicSeed: a hex sub-seed per domain."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def sub_seed(self, domain: str) -> str:
-        return hashlib.sha256(f"{self.text}/{domain}".encode()).hexdigest()
-
-
 def entities(ids: list[str]) -> EntityTable:
-    n = len(ids)
-    return EntityTable(
-        entity_id=np.asarray(ids, dtype=str), name=np.asarray([f"name {e}" for e in ids], dtype=str),
-        entity_type=Categorical.from_values(["企业"] * n), industry=Categorical.from_values(["F5221"] * n),
-        area=Categorical.from_values(["岳阳街道"] * n), risk_class=np.zeros(n, dtype=np.uint8),
-        tags=np.zeros(n, dtype=np.uint64), tag_names=(), last_inspected=np.full(n, "NaT", dtype="datetime64[D]"))
+    return entity_table(ids, names=[f"name {e}" for e in ids])
 
 
 def inspector(pid: str, dept: str, fields: tuple[str, ...] = ("食品安全",), *, expert: bool = False,

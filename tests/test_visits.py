@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-import numpy as np
 import pytest
+from factories import entity_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from randsup.errors import SpecError
 from randsup.model import (
-    Categorical,
     CheckItem,
     Department,
     Directory,
@@ -28,12 +27,7 @@ ENTITIES = [f"E{i:02d}" for i in range(12)]
 
 
 def entities(ids: list[str]) -> EntityTable:
-    n = len(ids)
-    return EntityTable(
-        entity_id=np.asarray(ids, dtype=str), name=np.asarray([f"名称{e}" for e in ids], dtype=str),
-        entity_type=Categorical.from_values(["企业"] * n), industry=Categorical.from_values(["F5221"] * n),
-        area=Categorical.from_values(["岳阳街道"] * n), risk_class=np.zeros(n, dtype=np.uint8),
-        tags=np.zeros(n, dtype=np.uint64), tag_names=(), last_inspected=np.full(n, "NaT", dtype="datetime64[D]"))
+    return entity_table(ids, names=[f"名称{e}" for e in ids])
 
 
 def check(cid: str, dept: str, field: str) -> CheckItem:
