@@ -3,7 +3,7 @@
 For each size (default: the Songjiang demo, 300,000 entities and 1,800 inspectors, then 4× both),
 in a fresh process so that peak memory is that size's own:
 
-1. write the demo data folder (randsup.synth.write_demo_data) and load it (randsup.load_directory);
+1. write the demo data folder (randsup.demo.synth.write_demo_data) and load it (randsup.load_directory);
 2. ``randsup.make_plan`` on its ``plan-2027Q1.toml``, with the time of each stage (calendar, draw,
    visits, dates, teams) and the peak resident memory (getrusage, this process);
 3. check the plan with ``randsup.check_plan_rules`` (written apart from the solver);
@@ -35,11 +35,11 @@ from pathlib import Path
 from ortools.sat.python import cp_model
 
 import randsup
-from randsup import teams
-from randsup.calendar import WorkingCalendar
+from randsup.assign import teams
+from randsup.assign.workdays import WorkingCalendar
+from randsup.demo.synth import write_demo_data
+from randsup.draw.seed import PublicSeed
 from randsup.plan import make_plan
-from randsup.seed import PublicSeed
-from randsup.synth import write_demo_data
 
 SOURCES = ["2 5 12 18 23 31 7", "3245.67"]  # stand-ins for the two named public sources
 
@@ -54,14 +54,14 @@ def baseline(plan: randsup.Plan, directory: randsup.Directory, spec: randsup.Pla
     started = time.perf_counter()
     visits = [v.model_copy(update={"inspectors": ()}) for v in plan.visits]
     seed_string = seed.sub_seed(teams.INSPECTORS_DOMAIN)
-    rules = teams._build_rules(directory, spec, {v.entity_id for v in visits})
+    rules = teams.build_rules(directory, spec, {v.entity_id for v in visits})
     staff: dict[str, list[randsup.Inspector]] = defaultdict(list)
     for p in sorted(directory.inspectors, key=lambda p: p.inspector_id):
         if not p.is_expert:
             staff[p.department_id].append(p)
     pools, priced = [], []
-    for dept, demands in teams._demands(visits, directory).items():
-        pool = teams._pool(dept, demands, staff[dept], rules, spec.team_size, optional=False)
+    for dept, demands in teams.demands_by_department(visits, directory).items():
+        pool = teams.eligible_pool(dept, demands, staff[dept], rules, spec.team_size, optional=False)
         arcs = teams._ticketed(seed_string, pool)
         pools.append(pool)
         priced.append((arcs, teams._costs(seed_string, pool, arcs)))

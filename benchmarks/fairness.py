@@ -1,5 +1,5 @@
 """Fairness benchmark: randsup's draws and teams over many public seeds, against the baselines
-regulators use today. The library does the work (randsup.fairness); this script only parses.
+regulators use today. The library does the work (randsup.bench.fairness); this script only parses.
 
     .venv/bin/python benchmarks/fairness.py [--seeds 1000] [--report .bench/fairness]
         [--entities 20000] [--inspectors 1000] [--workers N]
@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from randsup.fairness import (
+from randsup.bench.fairness import (
     DEFAULT_SEEDS,
     QUICK_ENTITIES,
     QUICK_INSPECTORS,

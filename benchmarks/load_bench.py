@@ -1,8 +1,8 @@
 """Time ``randsup.load_directory`` (load + validate) on a data folder with 1,000,000 entities.
 
 Target (issue 2): under 5 s on a 2-core machine. The folder is the Songjiang-like demo data
-(randsup.synth.generate_directory) at 1,000,000 entities, written as canonical CSV by
-randsup.save.save_directory, then loaded ``--repeat`` times in this process. Printed: the
+(randsup.demo.synth.generate_directory) at 1,000,000 entities, written as canonical CSV by
+randsup.inputs.save.save_directory, then loaded ``--repeat`` times in this process. Printed: the
 best and median wall-clock times, the CPU time of the best run (both threads), the machine,
 and the load average, which tells a busy machine from a slow loader.
 
@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 import randsup
-from randsup.save import save_directory
-from randsup.synth import generate_directory
+from randsup.demo.synth import generate_directory
+from randsup.inputs.save import save_directory
 
 
 def main(argv: list[str] | None = None) -> int:

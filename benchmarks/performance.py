@@ -51,7 +51,7 @@ def _peak_mb() -> dict[str, float]:
 def child_tickets(n: int, repeat: int) -> dict[str, Any]:
     from tickets_bench import SEED, best, duckdb_rates, ids_of
 
-    from randsup.tickets import ticket_keys
+    from randsup.draw.tickets import ticket_keys
 
     ids = ids_of(n)
     ticket_keys(SEED, ids[:1000], workers=1)  # warm-up: lookup tables
@@ -61,8 +61,8 @@ def child_tickets(n: int, repeat: int) -> dict[str, Any]:
 
 
 def child_make_directory(folder: str, entities: int) -> dict[str, Any]:
-    from randsup.save import save_directory
-    from randsup.synth import generate_directory
+    from randsup.demo.synth import generate_directory
+    from randsup.inputs.save import save_directory
 
     t = time.perf_counter()
     save_directory(generate_directory(entities=entities), folder)
@@ -83,7 +83,7 @@ def child_load(folder: str, repeat: int) -> dict[str, Any]:
 
 
 def child_make_demo(folder: str, entities: int, inspectors: int) -> dict[str, Any]:
-    from randsup.synth import write_demo_data
+    from randsup.demo.synth import write_demo_data
 
     t = time.perf_counter()
     write_demo_data(folder, entities=entities, inspectors=inspectors)
@@ -93,9 +93,9 @@ def child_make_demo(folder: str, entities: int, inspectors: int) -> dict[str, An
 def child_quarter(folder: str, out: str) -> dict[str, Any]:
     """Load the demo folder, make the plan, write it: the whole quarter as a user runs it."""
     import randsup
+    from randsup.draw.seed import PublicSeed
     from randsup.plan import make_plan
-    from randsup.publish import write_plan
-    from randsup.seed import PublicSeed
+    from randsup.publish.render import write_plan
     from randsup.spec import load_spec
 
     t0 = time.perf_counter()
@@ -153,9 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--load-entities", type=int, default=1_000_000)
     ap.add_argument("--scales", type=int, nargs="*", default=[1, 2, 4])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--base-entities", type=int, default=DEMO_ENTITIES, help="entities at 1× (default: the demo)")
+    ap.add_argument("--base-inspectors", type=int, default=DEMO_INSPECTORS, help="inspectors at 1×")
     args = ap.parse_args(argv)
 
-    from randsup.fairness import machine_description
+    from randsup.bench.fairness import machine_description
 
     print(f"machine: {machine_description()}; load average {os.getloadavg()[0]:.1f}\n", flush=True)
     rows: list[list[str]] = []
@@ -182,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         first: dict[str, Any] | None = None
         for k in args.scales:
             folder = str(Path(tmp) / f"demo{k}")
-            run_child("make-demo", folder=folder, entities=DEMO_ENTITIES * k, inspectors=DEMO_INSPECTORS * k)
+            run_child("make-demo", folder=folder, entities=args.base_entities * k,
+                      inspectors=args.base_inspectors * k)
             r = run_child("quarter", folder=folder, out=str(Path(tmp) / f"plan{k}"))
             total = r["load_s"] + r["plan_s"] + r["write_s"]
             first = first or {**r, "total": total}

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from randsup.tickets import _available_cores, _digest_keys, _encode, _seed_prefix, ticket_keys
+from randsup.draw.tickets import _available_cores, _digest_keys, _encode, _seed_prefix, ticket_keys
 
 SEED = "randsup-benchmark-seed"
 

@@ -4,10 +4,15 @@ Load 一单两库, draw entities (第一随机) from published seeds, assign ins
 (第二随机), and publish a plan anyone can verify (一公开).
 """
 
-from .calendar import HolidayOverride, WorkingCalendar, load_holidays, quarter_bounds
-from .checks import check_plan_rules
-from .dates import DateSchedule, assign_dates, schedule_dates
-from .draw import draw_entities, inspections_in_year, population_mask
+from .assign.dates import DateSchedule, assign_dates, schedule_dates
+from .assign.rule_check import check_plan_rules
+from .assign.teams import assign_teams, pair_ticket_id
+from .assign.workdays import HolidayOverride, WorkingCalendar, load_holidays, quarter_bounds
+from .demo.synth import generate_directory, write_demo_data
+from .draw.sample import draw_entities, inspections_in_year, population_mask
+from .draw.seed import PublicSeed, commit_salt, key_string, rfc3797_select, verify_salt
+from .draw.tickets import TicketTable, ticket, ticket_keys, ticket_strings
+from .draw.visits import TaskScope, VisitStats, build_visits, task_scope
 from .errors import (
     InfeasibleError,
     InputError,
@@ -16,11 +21,11 @@ from .errors import (
     Problem,
     RandsupError,
     SeedError,
+    SolverTimeoutError,
     SpecError,
     VerificationError,
 )
-from .fairness import FairnessResult, run_fairness, write_report
-from .ledger import (
+from .history.ledger import (
     Ledger,
     LedgerIssue,
     LedgerRecord,
@@ -29,7 +34,22 @@ from .ledger import (
     with_history_file,
     with_ledger_history,
 )
-from .load import load_directory
+from .history.planning import plan_with_ledger
+from .history.recuse import Recusal, apply_recusal, recuse, replay_changes
+from .history.results import (
+    RESULT_CATEGORIES,
+    RESULT_SUB_TYPES,
+    DueResult,
+    InspectionResult,
+    due_results,
+    publication_deadline,
+    publish_results,
+    read_results_file,
+    record_results,
+)
+from .inputs.load import load_directory
+from .inputs.save import save_directory, save_directory_xlsx
+from .inputs.uscc import check_character, uscc_problem
 from .model import (
     RISK_CLASSES,
     Assignment,
@@ -52,30 +72,31 @@ from .model import (
     Visit,
 )
 from .plan import make_plan
-from .publish import plan_summary, render_plan, write_plan
-from .recuse import Recusal, apply_recusal, recuse, replay_changes
-from .results import (
-    RESULT_CATEGORIES,
-    RESULT_SUB_TYPES,
-    DueResult,
-    InspectionResult,
-    due_results,
-    publication_deadline,
-    publish_results,
-    read_results_file,
-    record_results,
-)
-from .save import save_directory, save_directory_xlsx
-from .seed import PublicSeed, commit_salt, key_string, rfc3797_select, verify_salt
+from .publish.render import plan_summary, render_plan, write_plan
 from .spec import PlanSpec, PopulationFilter, SeedSpec, TaskSpec, check_spec_against, load_spec
-from .synth import generate_directory, write_demo_data
-from .teams import assign_teams, pair_ticket_id
-from .tickets import TicketTable, ticket, ticket_keys, ticket_strings
-from .uscc import check_character, uscc_problem
 from .verify import VerifyReport, verify_plan
-from .visits import TaskScope, VisitStats, build_visits, task_scope
+from .version import __version__
 
-__version__ = "0.1.0"
+# The fairness benchmark (bench/) is heavy (scipy, matplotlib on use) and not part of planning:
+# its public names load on first use instead of with the package.
+_LAZY = {"FairnessResult": "randsup.bench.fairness", "run_fairness": "randsup.bench.fairness",
+         "write_report": "randsup.bench.fairness"}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'randsup' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Assignment",
@@ -114,6 +135,7 @@ __all__ = [
     "Recusal",
     "SeedError",
     "SeedSpec",
+    "SolverTimeoutError",
     "SpecError",
     "StratumDraw",
     "SupervisionItem",
@@ -149,6 +171,7 @@ __all__ = [
     "make_plan",
     "pair_ticket_id",
     "plan_summary",
+    "plan_with_ledger",
     "population_mask",
     "publication_deadline",
     "publish_results",

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import errno
+import functools
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from .errors import RandsupError
+from .errors import OutputError, RandsupError
+
+__all__ = ["app", "main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 app = typer.Typer(
     name="randsup",
@@ -30,25 +38,58 @@ def fail(exc: RandsupError) -> typer.Exit:
     return typer.Exit(code=exc.exit_code)
 
 
+def os_error(exc: OSError) -> OutputError:
+    """An operating-system refusal (permission, not a folder, name too long, disk full) as a clear error."""
+    where = exc.filename if exc.filename is not None else "a file"
+    hint = {
+        errno.EACCES: "you may not write or read there; choose another folder or fix its permissions",
+        errno.EPERM: "the system does not allow this; choose another folder or fix its permissions",
+        errno.ENOTDIR: "a part of this path is a file, not a folder; choose another path",
+        errno.EISDIR: "this is a folder where a file was expected; choose another path",
+        errno.ENAMETOOLONG: "the name is too long for the file system; choose a shorter path",
+        errno.ENOSPC: "the disk is full; free some space or choose another disk, then run the command again",
+        errno.EROFS: "the file system is read-only; choose another folder",
+        errno.ENOENT: "it does not exist; check the path",
+    }.get(exc.errno or 0, "check the path and try again")
+    return OutputError(f"{where}: {exc.strerror or exc}; {hint}")
+
+
+def command(group: typer.Typer, name: str, **kwargs: Any) -> Callable[[F], F]:
+    """Register a command behind the CLI's one error boundary.
+
+    Library errors print their message and exit with their code (2 bad input, 1 a verification
+    difference or infeasible plan); an OSError is named with its path (exit 2). Anything else is a
+    bug and :func:`main` reports it (exit 3).
+    """
+    def register(fn: F) -> F:
+        @functools.wraps(fn)
+        def guarded(*args: Any, **kw: Any) -> Any:
+            try:
+                return fn(*args, **kw)
+            except RandsupError as exc:
+                raise fail(exc) from None
+            except OSError as exc:
+                raise fail(os_error(exc)) from None
+        group.command(name, **kwargs)(guarded)
+        return fn
+    return register
+
+
 # Each command: Annotated options with help, a docstring, one call into the library, printing.
-# Commands catch RandsupError and `raise fail(exc) from None`.
 
 # --- 一单两库: validate, demo-data (issue 2) ---
 
 
-@app.command("validate")
+@command(app, "validate")
 def validate_cmd(
     data: Annotated[Path, typer.Argument(
         metavar="DATA",
         help="The data folder (departments.csv, entities.csv, …; UTF-8 or GB18030) or one .xlsx workbook.")],
 ) -> None:
     """Load and check 一单两库: print the table sizes, or every problem (file, row, column) and exit 2."""
-    from .load import load_directory
+    from .inputs.load import load_directory
 
-    try:
-        d = load_directory(data)
-    except RandsupError as exc:
-        raise fail(exc) from None
+    d = load_directory(data)
     counts = [(len(d.departments), "departments"), (len(d.supervision_items), "supervision items"),
               (len(d.check_items), "check items"), (len(d.joint_items), "joint items"),
               (len(d.entities), "entities"), (len(d.inspectors), "inspectors"),
@@ -57,7 +98,7 @@ def validate_cmd(
     out.print(f"{data}: valid; " + ", ".join(f"{n:,} {what}" for n, what in counts), markup=False)
 
 
-@app.command("demo-data")
+@command(app, "demo-data")
 def demo_data_cmd(
     out_dir: Annotated[Path, typer.Argument(metavar="OUT", help="A new folder for the demo data.")],
     entities: Annotated[int, typer.Option("--entities", help="Market entities (检查对象) to generate.")] = 300_000,
@@ -68,13 +109,10 @@ def demo_data_cmd(
     """Write a Songjiang-like 一单两库 (CSV), a 2027Q1 plan spec and a provisional 2027 holidays file."""
     import time
 
-    from .synth import write_demo_data
+    from .demo.synth import write_demo_data
 
     started = time.perf_counter()
-    try:
-        d = write_demo_data(out_dir, entities=entities, inspectors=inspectors, seed=seed)
-    except RandsupError as exc:
-        raise fail(exc) from None
+    d = write_demo_data(out_dir, entities=entities, inspectors=inspectors, seed=seed)
     seconds = time.perf_counter() - started
     out.print(f"{out_dir}: {len(d.departments)} departments, {len(d.supervision_items)} supervision items, "
               f"{len(d.check_items)} check items, {len(d.joint_items)} joint items, {len(d.entities):,} entities, "
@@ -115,7 +153,7 @@ def _progress() -> _StageProgress | None:
     return _StageProgress() if err.is_terminal else None
 
 
-@app.command("plan")
+@command(app, "plan")
 def plan_cmd(
     data: Annotated[Path, typer.Argument(help="The data folder (一单两库) the plan is drawn from.")],
     spec: Annotated[Path, typer.Argument(help="The plan specification (TOML), e.g. DATA/plan-2027Q1.toml.")],
@@ -136,35 +174,22 @@ def plan_cmd(
 
     from rich.table import Table
 
-    from .errors import OutputError
-    from .load import load_directory
-    from .plan import make_plan
-    from .publish import plan_summary, write_plan
-    from .seed import PublicSeed
-    from .spec import check_spec_against, load_spec
+    from .draw.seed import PublicSeed
+    from .history.ledger import Ledger
+    from .history.planning import plan_with_ledger
+    from .inputs.load import load_directory
+    from .publish.render import plan_summary
+    from .spec import load_spec
 
-    try:
-        if out_dir.exists():  # before the work, not after it
-            raise OutputError(f"{out_dir} exists already; choose a new output folder or remove the old one")
-        plan_spec = load_spec(spec)
-        directory = load_directory(data)
-        check_spec_against(plan_spec, directory)
-        seed = PublicSeed.for_spec(plan_spec.seed, source, salt)
-        # Issue 6: earlier plans of the year from the ledger drive the annual cap and rotation.
-        from .ledger import LEDGER_HISTORY_INPUT, Ledger, ledger_history, plan_json_sha256
-
-        book = Ledger(_ledger_path(ledger, data))
-        directory, history_file = ledger_history(directory, book, plan_spec.year,
-                                                 exclude_plan_id=plan_spec.plan_id)
-        bar = _progress()
-        with bar if bar is not None else nullcontext():
-            plan = make_plan(directory, plan_spec, seed, progress=bar)
-        write_plan(plan, out_dir, spec=plan_spec, directory=directory,
-                   extra_files={LEDGER_HISTORY_INPUT: history_file} if history_file else None)
-        with book:
-            book.record_plan(plan, plan_json_sha256=plan_json_sha256(out_dir), directory=directory)
-    except RandsupError as exc:
-        raise fail(exc) from None
+    if out_dir.exists():  # before the work, not after it
+        raise OutputError(f"{out_dir} exists already; choose a new output folder or remove the old one")
+    plan_spec = load_spec(spec)
+    directory = load_directory(data)
+    seed = PublicSeed.for_spec(plan_spec.seed, source, salt)
+    # Earlier plans of the year in the ledger drive the annual cap and rotation; the plan is recorded there.
+    bar = _progress()
+    with Ledger(_ledger_path(ledger, data)) as book, bar if bar is not None else nullcontext():
+        plan = plan_with_ledger(directory, plan_spec, seed, book, out_dir, progress=bar)
     table = Table(title=escape(f"plan {plan.plan_id} → {out_dir}"), title_justify="left", show_header=False)
     table.add_column()
     table.add_column(justify="right")
@@ -173,7 +198,7 @@ def plan_cmd(
     out.print(table)
 
 
-@app.command("verify")
+@command(app, "verify")
 def verify_cmd(
     plan_dir: Annotated[Path, typer.Argument(metavar="OUT", help="The plan directory `randsup plan` wrote.")],
     data: Annotated[Path, typer.Option("--data", help="The data folder the plan was drawn from.")],
@@ -185,12 +210,9 @@ def verify_cmd(
 
     from .verify import verify_plan
 
-    try:
-        bar = _progress()
-        with bar if bar is not None else nullcontext():
-            report = verify_plan(plan_dir, data=data, salt=salt, progress=bar)
-    except RandsupError as exc:
-        raise fail(exc) from None
+    bar = _progress()
+    with bar if bar is not None else nullcontext():
+        report = verify_plan(plan_dir, data=data, salt=salt, progress=bar)
     out.print(report.summary(), markup=False)
 
 
@@ -210,7 +232,7 @@ DataOpt = Annotated[Path | None, typer.Option("--data", help="The data directory
 def _ledger_path(ledger: Path | None, data: Path | None) -> Path:
     import os
 
-    from .ledger import LEDGER_FILE_NAME, default_ledger_path
+    from .history.ledger import LEDGER_FILE_NAME, default_ledger_path
 
     if ledger is not None:
         return ledger
@@ -219,26 +241,23 @@ def _ledger_path(ledger: Path | None, data: Path | None) -> Path:
     return Path(os.environ.get("RANDSUP_LEDGER") or LEDGER_FILE_NAME)
 
 
-@ledger_app.command("verify")
+@command(ledger_app, "verify")
 def ledger_verify(ledger: LedgerOpt = None, data: DataOpt = None) -> None:
     """Check the hash chain: exit 0 if intact, 1 naming every edited, removed or reordered record."""
     from .errors import VerificationError
-    from .ledger import Ledger
+    from .history.ledger import Ledger
 
     path = _ledger_path(ledger, data)
-    try:
-        with Ledger(path, create=False) as book:
-            issues = book.verify()
-            seq, head = book.head()
-        if issues:
-            raise VerificationError(f"the ledger {path} has been changed after it was written",
-                                    differences=[str(i) for i in issues])
-    except RandsupError as exc:
-        raise fail(exc) from None
+    with Ledger(path, create=False) as book:
+        issues = book.verify()
+        seq, head = book.head()
+    if issues:
+        raise VerificationError(f"the ledger {path} has been changed after it was written",
+                                differences=[str(i) for i in issues])
     out.print(f"ledger {path} intact: {seq} records, head {seq}:{head}")
 
 
-@app.command("recuse")
+@command(app, "recuse")
 def recuse_cmd(
     plan: Annotated[Path, typer.Argument(help="The plan directory.")],
     visit: Annotated[str, typer.Option("--visit", help="The visit id (检查编号).")],
@@ -249,19 +268,16 @@ def recuse_cmd(
     ledger: LedgerOpt = None,
 ) -> None:
     """回避、重新随机选派: replace an inspector on a visit by the next eligible one in ticket order."""
-    from .ledger import Ledger
-    from .recuse import recuse
+    from .history.ledger import Ledger
+    from .history.recuse import recuse
 
-    try:
-        with Ledger(_ledger_path(ledger, data)) as book:
-            change = recuse(plan, visit, inspector, reason, actor, data=data, ledger=book)
-    except RandsupError as exc:
-        raise fail(exc) from None
+    with Ledger(_ledger_path(ledger, data)) as book:
+        change = recuse(plan, visit, inspector, reason, actor, data=data, ledger=book)
     out.print(f"visit {change.visit_id}, department {change.department_id}: {change.inspector_out} → "
               f"{change.inspector_in} (ticket rank {change.rank}); recorded, plan rewritten")
 
 
-@results_app.command("record")
+@command(results_app, "record")
 def results_record(
     results_file: Annotated[Path, typer.Argument(help="CSV or XLSX: visit_id, department_id, result, "
                                                       "sub_result, inspected_on, notes.")],
@@ -270,19 +286,16 @@ def results_record(
     data: DataOpt = None,
 ) -> None:
     """Record 抽查结果 in the ledger, each with its 20-working-day publication deadline."""
-    from .ledger import Ledger
-    from .results import record_results
+    from .history.ledger import Ledger
+    from .history.results import record_results
 
-    try:
-        with Ledger(_ledger_path(ledger, data)) as book:
-            recorded = record_results(results_file, plan, book)
-    except RandsupError as exc:
-        raise fail(exc) from None
+    with Ledger(_ledger_path(ledger, data)) as book:
+        recorded = record_results(results_file, plan, book)
     last = max(r.deadline for r in recorded) if recorded else None
     out.print(f"recorded {len(recorded)} result(s)" + (f"; latest publication deadline {last}" if last else ""))
 
 
-@results_app.command("publish")
+@command(results_app, "publish")
 def results_publish(
     plan: Annotated[Path, typer.Option("--plan", help="The plan directory.")],
     out_dir: Annotated[Path, typer.Option("--out", help="A new folder for the 抽查结果公告.")],
@@ -291,18 +304,15 @@ def results_publish(
     data: DataOpt = None,
 ) -> None:
     """Write the 抽查结果公告 (Markdown, HTML, JSON) with the revealed salt, and note it in the ledger."""
-    from .ledger import Ledger
-    from .results import publish_results
+    from .history.ledger import Ledger
+    from .history.results import publish_results
 
-    try:
-        with Ledger(_ledger_path(ledger, data), create=False) as book:
-            published = publish_results(plan, out_dir, book, salt=salt)
-    except RandsupError as exc:
-        raise fail(exc) from None
+    with Ledger(_ledger_path(ledger, data), create=False) as book:
+        published = publish_results(plan, out_dir, book, salt=salt)
     out.print(f"published {len(published)} result(s) to {out_dir}")
 
 
-@results_app.command("due")
+@command(results_app, "due")
 def results_due(
     on: Annotated[str | None, typer.Option("--on", help="Judge as of this date (YYYY-MM-DD) [default: today].")]
     = None,
@@ -313,19 +323,16 @@ def results_due(
     import datetime as dt
 
     from .errors import InputError, Problem
-    from .ledger import Ledger
-    from .results import due_results
+    from .history.ledger import Ledger
+    from .history.results import due_results
 
     try:
-        try:
-            day = dt.date.today() if on is None else dt.date.fromisoformat(on)
-        except ValueError:
-            raise InputError(Problem("--on", None, None, on, "not a date; write it as YYYY-MM-DD"),
-                             header="bad option") from None
-        with Ledger(_ledger_path(ledger, data), create=False) as book:
-            due = due_results(book, day)
-    except RandsupError as exc:
-        raise fail(exc) from None
+        day = dt.date.today() if on is None else dt.date.fromisoformat(on)
+    except ValueError:
+        raise InputError(Problem("--on", None, None, on, "not a date; write it as YYYY-MM-DD"),
+                         header="bad option") from None
+    with Ledger(_ledger_path(ledger, data), create=False) as book:
+        due = due_results(book, day)
     if not due:
         out.print(f"nothing due on {day}: every recorded result is published")
         return
@@ -343,7 +350,7 @@ bench_app = typer.Typer(help="Benchmarks: fairness of the draws and teams agains
 app.add_typer(bench_app, name="bench")
 
 
-@bench_app.command("fairness")
+@command(bench_app, "fairness")
 def bench_fairness_cmd(
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Public seeds (quarters) in the Monte Carlo; "
                                        "1000 for the full run, 100 for a quick one.")] = 1_000,
@@ -359,34 +366,41 @@ def bench_fairness_cmd(
     from rich.progress import Progress
     from rich.table import Table
 
-    from .fairness import demo_setting, run_fairness, summary_rows, write_report
+    from .bench.fairness import demo_setting, run_fairness, summary_rows, write_report
 
-    try:
-        setting = demo_setting(entities=entities, inspectors=inspectors)
-        with Progress(console=err, transient=True) as bar:
-            job = bar.add_task(f"{seeds} quarters", total=None)
-            result = run_fairness(setting, seeds=seeds, workers=workers,
-                                  progress=lambda done, total: bar.update(job, completed=done, total=total))
-        header, rows = summary_rows(result, short=True)
-        table = Table(*header, title=f"fairness over {seeds} seeds: {entities:,} entities, "
-                      f"{inspectors:,} inspectors, {result.tasks} tasks")
-        for row in rows:
-            table.add_row(*(escape(c) for c in row))
-        out.print(table)
-        out.print(f"{result.seconds:.1f} s on {result.workers} process(es); {result.machine}", markup=False)
-        if report is not None:
-            path = write_report(result, report)
-            out.print(f"report: {path}", markup=False)
-    except RandsupError as exc:
-        raise fail(exc) from None
+    setting = demo_setting(entities=entities, inspectors=inspectors)
+    with Progress(console=err, transient=True) as bar:
+        job = bar.add_task(f"{seeds} quarters", total=None)
+        result = run_fairness(setting, seeds=seeds, workers=workers,
+                              progress=lambda done, total: bar.update(job, completed=done, total=total))
+    header, rows = summary_rows(result, short=True)
+    table = Table(*header, title=f"fairness over {seeds} seeds: {entities:,} entities, "
+                  f"{inspectors:,} inspectors, {result.tasks} tasks")
+    for row in rows:
+        table.add_row(*(escape(c) for c in row))
+    out.print(table)
+    out.print(f"{result.seconds:.1f} s on {result.workers} process(es); {result.machine}", markup=False)
+    if report is not None:
+        path = write_report(result, report)
+        out.print(f"report: {path}", markup=False)
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: the CLI's last line of defence, so no command prints a traceback."""
     try:
         app()
-    except RandsupError as exc:  # a command that forgot to catch still exits cleanly
+    except RandsupError as exc:  # raised outside a command (e.g. while parsing options)
         err.print(f"error: {exc}", markup=False)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was recorded for the unfinished step", markup=False)
+        sys.exit(130)
+    except Exception as exc:  # a bug in randsup: short, actionable, no traceback
+        from .version import __version__
 
-
+        err.print(f"internal error in randsup {__version__}: {type(exc).__name__}: {exc}\n"
+                  "This is a bug. Please report it with the command you ran and this message "
+                  "(set RANDSUP_DEBUG=1 to see the traceback).", markup=False)
+        if os.environ.get("RANDSUP_DEBUG"):
+            raise
+        sys.exit(3)

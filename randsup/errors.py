@@ -5,6 +5,7 @@
     ├── SpecError                a bad plan specification (TOML) or a spec that does not fit the data
     ├── SeedError                unusable public seed sources or a salt that does not match its commitment
     ├── InfeasibleError          no plan satisfies the rules; says which visits/departments/weeks and what to relax
+    │   └── SolverTimeoutError   the solver stopped at its limit before proving an answer (never published)
     ├── VerificationError        a recomputed plan or a digest differs; says which file, visit and field
     ├── OutputError              an output cannot be written (e.g. the directory exists already)
     └── LedgerError              the history ledger is locked, corrupt or edited
@@ -25,6 +26,7 @@ __all__ = [
     "Problem",
     "RandsupError",
     "SeedError",
+    "SolverTimeoutError",
     "SpecError",
     "VerificationError",
 ]
@@ -102,6 +104,15 @@ class InfeasibleError(RandsupError):
         if self.fixes:
             text += "\nWhat would fix it:\n" + "\n".join(f"  - {f}" for f in self.fixes)
         super().__init__(text)
+
+
+class SolverTimeoutError(InfeasibleError):
+    """Raised when a solver reaches its time or work limit without a proven answer.
+
+    A plan that is not proven optimal could not be re-derived by ``verify``, so it is never
+    published; the message says which stage and department, and what to try (a larger limit,
+    fewer visits per day, more inspectors).
+    """
 
 
 class VerificationError(RandsupError):

@@ -6,14 +6,15 @@ import platform
 from importlib.metadata import PackageNotFoundError, version
 from typing import Protocol
 
-from .calendar import WorkingCalendar
-from .dates import schedule_dates
-from .draw import draw_entities
+from .assign.dates import schedule_dates
+from .assign.teams import assign_teams
+from .assign.workdays import WorkingCalendar
+from .draw.sample import draw_entities
+from .draw.seed import PublicSeed
+from .draw.visits import build_visits, task_scope
 from .model import RISK_CLASSES, Directory, Plan, PlanTask
-from .seed import PublicSeed
 from .spec import PlanSpec, check_spec_against
-from .teams import assign_teams
-from .visits import build_visits, task_scope
+from .version import __version__
 
 __all__ = ["Progress", "make_plan"]
 
@@ -27,8 +28,6 @@ class Progress(Protocol):
 
 
 def _software() -> dict[str, str]:
-    from . import __version__  # at call time: the package imports this module while it loads
-
     def dist(name: str) -> str:
         try:
             return version(name)

@@ -22,19 +22,27 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from pydantic import ValidationError
 
-from .calendar import WorkingCalendar
-from .checks import check_plan_rules
+from .assign.rule_check import check_plan_rules
+from .assign.workdays import WorkingCalendar
+from .draw.seed import PublicSeed, verify_salt
 from .errors import InfeasibleError, InputError, Problem, SeedError, SpecError, VerificationError
-from .ledger import with_history_file
-from .load import load_directory
+from .history.ledger import with_history_file
+from .history.recuse import replay_changes
+from .inputs.load import load_directory
 from .model import Directory, Plan
 from .plan import make_plan
-from .publish import DRAW_RECORD, MANIFEST_FILE, PLAN_FILE, SPEC_FILE, render_plan
-from .recuse import CHANGES_FILE, replay_changes
-from .seed import PublicSeed, verify_salt
-from .spec import PlanSpec
+from .publish.files import (
+    CHANGES_FILE,
+    DRAW_RECORD,
+    MANIFEST_FILE,
+    PLAN_FILE,
+    read_json,
+    read_plan,
+    read_published_spec,
+    revealed_salt,
+)
+from .publish.render import render_plan
 
 __all__ = ["VerifyReport", "manifest_differences", "plan_differences", "verify_plan"]
 
@@ -65,22 +73,13 @@ class VerifyReport:
 # Reading the published directory
 
 
-def _read_json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise VerificationError(f"{path}: {what} is missing; the plan directory is incomplete") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise VerificationError(f"{path}: {what} is not valid UTF-8 JSON ({exc})") from None
-
-
 def _short(h: str) -> str:
     return h[:12] + "…" if len(h) > 12 else h
 
 
 def manifest_differences(out: Path) -> list[str]:
     """Files that do not match manifest.json, or that it does not list."""
-    manifest = _read_json(out / MANIFEST_FILE, "manifest.json")
+    manifest = read_json(out / MANIFEST_FILE, "manifest.json")
     listed = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(listed, dict):
         return [f"{MANIFEST_FILE}: has no 'files' table; it is not a randsup manifest"]
@@ -191,39 +190,6 @@ def _file_difference(name: str, published: bytes, expected: bytes) -> str | None
 # The whole check
 
 
-def load_published_spec(out: Path) -> PlanSpec:
-    raw = _read_json(out / SPEC_FILE, SPEC_FILE)
-    if isinstance(raw, dict):
-        raw.pop("base_dir", None)
-    try:
-        return PlanSpec.model_validate({**raw, "base_dir": str(out)})
-    except (ValidationError, TypeError) as exc:
-        raise VerificationError(f"{out / SPEC_FILE}: not a valid plan specification ({exc})") from None
-
-
-def _load_plan(out: Path) -> Plan:
-    raw = _read_json(out / PLAN_FILE, PLAN_FILE)
-    if not isinstance(raw, dict) or raw.get("format") != "randsup-plan/1":
-        raise VerificationError(f"{out / PLAN_FILE}: format is not 'randsup-plan/1'; not a randsup plan")
-    try:
-        return Plan.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise VerificationError(f"{out / PLAN_FILE}: {where}: {first['msg']} "
-                                f"({exc.error_count()} problem(s)); the file was edited by hand") from None
-
-
-def _revealed_salt(out: Path) -> str | None:
-    p = out / DRAW_RECORD
-    if not p.is_file():
-        return None
-    rec = _read_json(p, DRAW_RECORD)
-    seed = rec.get("seed") if isinstance(rec, dict) else None
-    salt = seed.get("salt") if isinstance(seed, dict) else None
-    return salt if isinstance(salt, str) else None
-
-
 def _salt_differences(commitment: str | None, given: str | None, revealed: str | None) -> list[str]:
     diffs = []
     if given is not None and revealed is not None and given != revealed:
@@ -297,10 +263,10 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
                                  "pass the OUT folder that `randsup plan` wrote"),
                          header="nothing to verify")
     diffs = manifest_differences(out_p)
-    published = _load_plan(out_p)
-    spec = load_published_spec(out_p)
+    published = read_plan(out_p)
+    spec = read_published_spec(out_p)
     commitment = published.seed.get("salt_commitment")
-    revealed = _revealed_salt(out_p)
+    revealed = revealed_salt(out_p)
     salt_diffs = _salt_differences(commitment, salt, revealed)
     if salt_diffs:  # a recomputation with a wrong salt would differ everywhere and hide the cause
         raise _fail(out_p, data_p, diffs + salt_diffs)

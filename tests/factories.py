@@ -11,7 +11,7 @@ from randsup.model import Categorical, EntityTable
 
 
 class StubSeed:
-    """Stands in for randsup.seed.PublicSeed: a hex sub-seed per domain."""
+    """Stands in for randsup.draw.seed.PublicSeed: a hex sub-seed per domain."""
 
     def __init__(self, text: str) -> None:
         self.text = text

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from randsup.calendar import WorkingCalendar, load_holidays, quarter_bounds
+from randsup.assign.workdays import WorkingCalendar, load_holidays, quarter_bounds
 from randsup.errors import SpecError
 
 D = dt.date
 
-# A provisional 2027 file in the format randsup.synth writes (春节 and 国庆 as assumed there).
+# A provisional 2027 file in the format randsup.demo.synth writes (春节 and 国庆 as assumed there).
 HOLIDAYS_2027 = """\
 provisional = true
 source = "test: assumed 2027 arrangement"

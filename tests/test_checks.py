@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from factories import entity_table
 
-from randsup.calendar import WorkingCalendar
-from randsup.checks import check_plan_rules
+from randsup.assign.rule_check import check_plan_rules
+from randsup.assign.workdays import WorkingCalendar
+from randsup.demo.synth import write_demo_data
+from randsup.draw.seed import PublicSeed
 from randsup.model import (
     Assignment,
     CheckItem,
@@ -24,9 +26,7 @@ from randsup.model import (
     Visit,
 )
 from randsup.plan import make_plan
-from randsup.seed import PublicSeed
 from randsup.spec import PlanSpec, load_spec
-from randsup.synth import write_demo_data
 
 MON, TUE, SAT = dt.date(2027, 1, 4), dt.date(2027, 1, 5), dt.date(2027, 1, 9)
 WORKING = {MON + dt.timedelta(days=k) for k in range(90)} - {SAT, SAT + dt.timedelta(days=1)}

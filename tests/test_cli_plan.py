@@ -69,7 +69,7 @@ def test_plan_twice_is_byte_identical(tmp_path: Path, demo: tuple[Path, Path]) -
 def test_edited_plan_exits_1_naming_the_visit(tmp_path: Path, demo: tuple[Path, Path]) -> None:
     import shutil
 
-    from randsup.publish import manifest_bytes
+    from randsup.publish.render import manifest_bytes
 
     data, out = demo
     forged = tmp_path / "P"
@@ -99,7 +99,7 @@ def test_changed_input_exits_1_naming_the_file(tmp_path: Path, demo: tuple[Path,
 
 
 def test_public_files_have_no_inspector_personal_data(demo: tuple[Path, Path]) -> None:
-    from randsup.load import load_directory
+    from randsup.inputs.load import load_directory
 
     data, out = demo
     directory = load_directory(data)

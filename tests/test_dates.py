@@ -12,8 +12,8 @@ from factories import StubSeed, entity_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from randsup.calendar import WorkingCalendar
-from randsup.dates import assign_dates, date_ticket, schedule_dates, team_capacity
+from randsup.assign.dates import assign_dates, date_ticket, schedule_dates, team_capacity
+from randsup.assign.workdays import WorkingCalendar
 from randsup.errors import InfeasibleError
 from randsup.model import (
     Department,

@@ -32,7 +32,7 @@ from randsup import (
     TicketTable,
     draw_entities,
 )
-from randsup.draw import allocate, alternates_count, population_mask
+from randsup.draw.sample import allocate, alternates_count, population_mask
 
 AREAS = ("岳阳街道", "泗泾镇", "九亭镇")
 TYPES = ("企业", "个体工商户")

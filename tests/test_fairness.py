@@ -15,9 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from randsup import fairness as fz
-from randsup.cli import app
-from randsup.fairness import (
+from randsup.bench import fairness as fz
+from randsup.bench.fairness import (
     coefficient_of_variation,
     gini,
     inclusion_statistics,
@@ -29,6 +28,7 @@ from randsup.fairness import (
     wanning_draw,
     write_report,
 )
+from randsup.cli import app
 
 # ---------------------------------------------------------------------------------------
 # Metrics on hand-computed examples

@@ -22,7 +22,13 @@ from typer.testing import CliRunner
 
 from randsup.cli import app
 from randsup.errors import LedgerError
-from randsup.ledger import Ledger, default_ledger_path, history_csv, with_history_file, with_ledger_history
+from randsup.history.ledger import (
+    Ledger,
+    default_ledger_path,
+    history_csv,
+    with_history_file,
+    with_ledger_history,
+)
 from randsup.model import Assignment, HistoryVisit, Plan, PlanTask, Visit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,7 +115,7 @@ class TestChain:
         assert "edited" in found[0]
 
     def test_edit_with_recomputed_hash_is_caught_by_the_next_record(self, tmp_path: Path) -> None:
-        from randsup.ledger import record_hash
+        from randsup.history.ledger import record_hash
 
         p = tmp_path / "l.sqlite"
         filled_ledger(p).close()
@@ -252,7 +258,7 @@ CHILD = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, {tests!r})
     from test_ledger import tiny_plan
-    from randsup.ledger import Ledger
+    from randsup.history.ledger import Ledger
 
     path, marker, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     book = Ledger(path)
@@ -358,7 +364,7 @@ def plan_cli(data: Path, quarter: int, out: Path, *ledger: str) -> Plan:
 @pytest.fixture(scope="module")
 def quarters(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """D (2,000 entities, 200 inspectors) and plans P1, P2, P3 of 2027Q1–Q3, each from the ledger in D."""
-    from randsup.synth import write_demo_data
+    from randsup.demo.synth import write_demo_data
 
     root = tmp_path_factory.mktemp("quarters")
     write_demo_data(root / "D", entities=2000, inspectors=200, seed=3)
@@ -429,3 +435,36 @@ class TestQuarters:
         plan_cli(quarters / "D", 3, tmp_path / "P3again")
         for name in ("plan.json", "ledger-history.csv", "manifest.json"):
             assert (tmp_path / "P3again" / name).read_bytes() == (quarters / "P3" / name).read_bytes()
+
+
+def test_a_plan_made_through_the_library_with_a_ledger_verifies(quarters: Path, tmp_path: Path) -> None:
+    """Issue 10: plan_with_ledger writes the history it read beside the plan, so verify can recompute it."""
+    import randsup
+
+    data = quarters / "D"
+    book_path = tmp_path / "ledger.sqlite"
+    spec1, spec2 = (randsup.load_spec(data / f"it-2027Q{q}.toml") for q in (1, 2))
+    with Ledger(book_path) as book:
+        for q, spec in ((1, spec1), (2, spec2)):
+            seed = randsup.PublicSeed.for_spec(spec.seed, SOURCES[q])
+            randsup.plan_with_ledger(randsup.load_directory(data), spec, seed, book, tmp_path / f"L{q}")
+        assert [r.payload["plan_id"] for r in book.records("plan")] == ["it-2027Q1", "it-2027Q2"]
+    assert (tmp_path / "L2" / "ledger-history.csv").is_file()
+    for q in (1, 2):
+        report = randsup.verify_plan(tmp_path / f"L{q}", data=data)
+        assert report.plan_id == f"it-2027Q{q}"
+
+
+def test_write_plan_refuses_ledger_history_it_cannot_keep(quarters: Path, tmp_path: Path) -> None:
+    """A directory extended by with_ledger_history, written without its history file, would not verify."""
+    import randsup
+
+    data = quarters / "D"
+    spec = randsup.load_spec(data / "it-2027Q2.toml")
+    with Ledger(default_ledger_path(data), create=False) as book:
+        directory = randsup.with_ledger_history(randsup.load_directory(data), book, 2027,
+                                                exclude_plan_id=spec.plan_id)
+    plan = randsup.make_plan(directory, spec, randsup.PublicSeed.for_spec(spec.seed, SOURCES[2]))
+    with pytest.raises(randsup.OutputError, match="plan_with_ledger"):
+        randsup.write_plan(plan, tmp_path / "out", spec=spec, directory=directory)
+    assert not (tmp_path / "out").exists()

@@ -20,9 +20,9 @@ from typer.testing import CliRunner
 
 import randsup
 from randsup.cli import app
+from randsup.inputs.save import save_directory, save_directory_xlsx
+from randsup.inputs.uscc import check_character, org_check_character
 from randsup.model import Directory
-from randsup.save import save_directory, save_directory_xlsx
-from randsup.uscc import check_character, org_check_character
 
 Tables = dict[str, tuple[list[str], list[list[str]]]]
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import randsup
 from randsup import InputError, Problem
 from randsup.cli import app
-from randsup.uscc import ALPHABET, uscc_problem
+from randsup.inputs.uscc import ALPHABET, uscc_problem
 
 
 def problems(path: Path) -> list[Problem]:

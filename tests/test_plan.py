@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from randsup.checks import check_plan_rules
+from randsup.assign.rule_check import check_plan_rules
+from randsup.demo.synth import write_demo_data
+from randsup.draw.seed import PublicSeed
 from randsup.errors import SpecError
-from randsup.load import load_directory
+from randsup.inputs.load import load_directory
 from randsup.model import Directory, Plan
 from randsup.plan import make_plan
-from randsup.seed import PublicSeed
 from randsup.spec import PlanSpec, load_spec
-from randsup.synth import write_demo_data
 
 SOURCES = ["02 05 12 20 25 31 08", "3245.67"]
 
@@ -40,7 +40,7 @@ def plan(demo: tuple[Path, Directory, PlanSpec, PublicSeed]) -> Plan:
 
 
 def working_days_2027q1(holidays_file: Path) -> set[dt.date]:
-    """Read the holidays file with tomllib alone, not through randsup.calendar."""
+    """Read the holidays file with tomllib alone, not through randsup.assign.workdays."""
     raw = tomllib.loads(holidays_file.read_text(encoding="utf-8"))
     off = {dt.date.fromisoformat(d) for d in raw["holidays"]}
     on = {dt.date.fromisoformat(d) for d in raw["workdays"]}

@@ -32,7 +32,7 @@ from randsup.model import (
     SupervisionItem,
     Visit,
 )
-from randsup.publish import (
+from randsup.publish.render import (
     MANIFEST_FILE,
     PLAN_FILE,
     SPEC_FILE,
@@ -331,8 +331,8 @@ def test_without_directory_ids_stand_in_for_names(tmp_path: Path) -> None:
 
 
 def test_revealed_salt_unlocks_the_seeds_and_is_checked(tmp_path: Path) -> None:
+    from randsup.draw.seed import commit_salt
     from randsup.errors import SeedError
-    from randsup.seed import commit_salt
 
     plan = small_plan(commitment=commit_salt("月黑风高"))
     files = render_plan(plan, spec=small_spec(tmp_path), directory=small_directory(), reveal_salt="月黑风高")

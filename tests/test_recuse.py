@@ -12,13 +12,13 @@ from test_ledger import plan_cli, write_spec
 from test_teams import StubSeed, small_instance, spec
 from typer.testing import CliRunner
 
-from randsup.checks import check_plan_rules
+from randsup.assign.rule_check import check_plan_rules
+from randsup.assign.teams import assign_teams, pair_ticket_id
 from randsup.cli import app
 from randsup.errors import InfeasibleError, InputError
-from randsup.ledger import Ledger, default_ledger_path
+from randsup.history.ledger import Ledger, default_ledger_path
+from randsup.history.recuse import Recusal, apply_recusal
 from randsup.model import Plan, PlanTask
-from randsup.recuse import Recusal, apply_recusal
-from randsup.teams import assign_teams, pair_ticket_id
 
 SEED = StubSeed("recuse")
 
@@ -122,7 +122,7 @@ def test_recusal_json_round_trip() -> None:
 
 @pytest.fixture()
 def planned(tmp_path: Path) -> tuple[Path, Path, Plan]:
-    from randsup.synth import write_demo_data
+    from randsup.demo.synth import write_demo_data
 
     data, out = tmp_path / "D", tmp_path / "P1"
     write_demo_data(data, entities=1000, inspectors=150, seed=5)

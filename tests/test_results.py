@@ -14,13 +14,11 @@ from hypothesis import strategies as st
 from test_ledger import plan_cli, tiny_plan, write_spec
 from typer.testing import CliRunner
 
-from randsup.calendar import WorkingCalendar
+from randsup.assign.workdays import WorkingCalendar
 from randsup.cli import app
 from randsup.errors import InputError, LedgerError
-from randsup.ledger import Ledger
-from randsup.model import Plan
-from randsup.publish import plan_json_bytes
-from randsup.results import (
+from randsup.history.ledger import Ledger
+from randsup.history.results import (
     RESULT_CATEGORIES,
     RESULT_SUB_TYPES,
     canonical_result,
@@ -30,6 +28,8 @@ from randsup.results import (
     read_results_file,
     record_results,
 )
+from randsup.model import Plan
+from randsup.publish.render import plan_json_bytes
 
 HEADER = "visit_id,department_id,result,sub_result,inspected_on,notes\n"
 # tiny_plan(): V0001 on 2026-09-30 (D01, D02), V0002 on 2026-09-29 (D01), V0003 on 2026-09-28 (D01, D02).
@@ -54,7 +54,7 @@ def write(tmp_path: Path, text: str, name: str = "results.csv") -> Path:
 
 
 def naive_deadline(d: dt.date, n: int) -> dt.date:
-    """Independent of randsup.calendar: chinese_calendar's own is_workday, day by day."""
+    """Independent of randsup.assign.workdays: chinese_calendar's own is_workday, day by day."""
     while n:
         d += dt.timedelta(days=1)
         n -= chinese_calendar.is_workday(d)
@@ -253,7 +253,7 @@ SALT = "松江-2027Q1-secret-salt"
 def salted(tmp_path: Path) -> tuple[Path, Path, Plan]:
     import hashlib
 
-    from randsup.synth import write_demo_data
+    from randsup.demo.synth import write_demo_data
 
     data, out = tmp_path / "D", tmp_path / "P1"
     write_demo_data(data, entities=1000, inspectors=150, seed=7)
@@ -265,7 +265,7 @@ def salted(tmp_path: Path) -> tuple[Path, Path, Plan]:
 
 
 def deadline_2027(d: dt.date, data: Path) -> dt.date:
-    """Independent of randsup.calendar: the demo's holidays file read with tomllib, day by day."""
+    """Independent of randsup.assign.workdays: the demo's holidays file read with tomllib, day by day."""
     import tomllib
 
     raw = tomllib.loads((data / "holidays-2027.toml").read_text(encoding="utf-8"))

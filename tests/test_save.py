@@ -1,4 +1,4 @@
-"""The canonical CSV / XLSX writer of a Directory (randsup.save)."""
+"""The canonical CSV / XLSX writer of a Directory (randsup.inputs.save)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from randsup import OutputError, generate_directory, save_directory, save_directory_xlsx
+from randsup.inputs.save import TABLE_COLUMNS, directory_csv_files, directory_tables
 from randsup.io import neutralise_cell
 from randsup.model import (
     Categorical,
@@ -28,7 +29,6 @@ from randsup.model import (
     SupervisionItem,
     Unavailability,
 )
-from randsup.save import TABLE_COLUMNS, directory_csv_files, directory_tables
 
 # Cell text that exercises the CSV quoting and the formula guard: commas, quotes, newlines,
 # Chinese, and the characters a spreadsheet treats as the start of a formula.
@@ -135,7 +135,7 @@ def test_save_directory_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     save_directory(_directory(["y"]), tmp_path / "out", overwrite=True)
     assert "y" in (tmp_path / "out" / "departments.csv").read_text(encoding="utf-8")
 
-    import randsup.save as save_mod
+    import randsup.inputs.save as save_mod
 
     calls = []
 

@@ -1,4 +1,4 @@
-"""Songjiang-scale demo data (randsup.synth) and the demo-data command."""
+"""Songjiang-scale demo data (randsup.demo.synth) and the demo-data command."""
 
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ from randsup import (
     load_spec,
     write_demo_data,
 )
-from randsup.calendar import load_holidays
+from randsup.assign.workdays import load_holidays
 from randsup.cli import app
-from randsup.synth import MIN_PER_FIELD, minimum_inspectors
+from randsup.demo.synth import MIN_PER_FIELD, minimum_inspectors
 
 SMALL = {"entities": 3000, "inspectors": 200}
 DATA_FILES = ("departments.csv", "supervision_items.csv", "check_items.csv", "joint_items.csv", "entities.csv",
@@ -34,7 +34,7 @@ DATA_FILES = ("departments.csv", "supervision_items.csv", "check_items.csv", "jo
 
 # ---------------------------------------------------------------------------------------
 # An independent GB 32100-2015 / GB 11714-1997 check, written from the standards' text
-# (not from randsup.uscc): 31-symbol alphabet without I O Z S V, weights 3^i mod 31,
+# (not from randsup.inputs.uscc): 31-symbol alphabet without I O Z S V, weights 3^i mod 31,
 # C18 = 31 - (sum mod 31) with 31 → 0; organisation code weights 3 7 9 10 5 8 4 2 mod 11.
 
 GB32100 = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -149,7 +149,7 @@ def test_every_reference_of_the_item_lists_exists(demo: tuple[Path, randsup.Dire
 def test_item_names_come_from_the_real_lists(demo: tuple[Path, randsup.Directory]) -> None:
     _, d = demo
     real = {r["check_item"] for r in csv.DictReader(
-        (Path(randsup.__file__).parent / "data" / "real_items_sample.csv").read_text(encoding="utf-8").splitlines())}
+        (Path(randsup.__file__).parent / "demo" / "data" / "real_items_sample.csv").read_text(encoding="utf-8").splitlines())}
     names = {i.name for i in d.supervision_items}
     assert len(names & real) >= 40
     assert {"宾馆、旅店取得许可证情况的检查", "年度报告公示信息的检查"} <= names
@@ -175,7 +175,7 @@ def test_every_entity_id_passes_an_independent_gb32100_check(demo: tuple[Path, r
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32), n=st.integers(1, 400))
 def test_generated_codes_are_valid_and_unique_for_any_seed(seed: int, n: int) -> None:
-    from randsup.synth import _uscc
+    from randsup.demo.synth import _uscc
 
     heads = np.asarray(["91", "92", "93", "52"])[np.arange(n) % 4]
     codes = _uscc(np.random.Generator(np.random.PCG64(seed)), heads).tolist()

@@ -20,8 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
-from randsup import teams
-from randsup.checks import check_plan_rules
+from randsup.assign import teams
+from randsup.assign.rule_check import check_plan_rules
+from randsup.assign.teams import assign_teams, pair_ticket_id
+from randsup.draw.seed import PublicSeed
+from randsup.draw.tickets import ticket
 from randsup.errors import InfeasibleError
 from randsup.model import (
     CheckItem,
@@ -35,10 +38,7 @@ from randsup.model import (
     Unavailability,
     Visit,
 )
-from randsup.seed import PublicSeed
 from randsup.spec import PlanSpec
-from randsup.teams import assign_teams, pair_ticket_id
-from randsup.tickets import ticket
 
 Q_START = dt.date(2027, 1, 4)
 
@@ -312,7 +312,7 @@ def test_same_teams_in_a_separate_process() -> None:
         import json, sys
         sys.path.insert(0, sys.argv[1])
         import test_teams as t
-        from randsup.seed import PublicSeed
+        from randsup.draw.seed import PublicSeed
         vs, d = t.small_instance()
         out, _ = t.assign_teams(vs, d, t.spec(), PublicSeed.from_sources(["2 5 12", "3245.67"]))
         print(json.dumps(t.teams_of(out)))

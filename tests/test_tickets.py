@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import randsup.tickets as tk
+import randsup.draw.tickets as tk
 from randsup import TicketTable, ticket, ticket_keys, ticket_strings
-from randsup.tickets import KEY_SCALE, key_of_ticket, start_decimal
+from randsup.draw.tickets import KEY_SCALE, key_of_ticket, start_decimal
 
 # Ids as numpy holds them: text without NUL (numpy strings cannot end in one).
 ids_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=24)

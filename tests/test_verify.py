@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from randsup.calendar import WorkingCalendar
+from randsup.assign.workdays import WorkingCalendar
+from randsup.demo.synth import write_demo_data
+from randsup.draw.seed import PublicSeed, commit_salt
 from randsup.errors import InputError, SeedError, VerificationError
-from randsup.load import load_directory
+from randsup.inputs.load import load_directory
 from randsup.model import Directory, Plan
 from randsup.plan import make_plan
-from randsup.publish import MANIFEST_FILE, PLAN_FILE, manifest_bytes, write_plan
-from randsup.seed import PublicSeed, commit_salt
+from randsup.publish.render import MANIFEST_FILE, PLAN_FILE, manifest_bytes, write_plan
 from randsup.spec import PlanSpec, load_spec
-from randsup.synth import write_demo_data
 from randsup.verify import plan_differences, verify_plan
 
 SOURCES = ["02 05 12 20 25 31 08", "3245.67"]

@@ -9,6 +9,7 @@ from factories import entity_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from randsup.draw.visits import build_visits, task_scope
 from randsup.errors import SpecError
 from randsup.model import (
     CheckItem,
@@ -21,7 +22,6 @@ from randsup.model import (
     TaskDraw,
 )
 from randsup.spec import PlanSpec
-from randsup.visits import build_visits, task_scope
 
 ENTITIES = [f"E{i:02d}" for i in range(12)]
 

@@ -1,47 +1,6 @@
 """第一随机: draw the entities of every task, stratified by credit-risk class (信用风险分类).
 
-Per task, in the order the spec lists them:
-
-1. **Population.** The entities matching the task's filter (定向: entity type, industry
-   prefix, area, tags, excluded tags; 不定向 without a filter), less those at the annual cap.
-2. **Annual cap** (国办发〔2024〕54号). Inspections in the plan's year are distinct
-   (entity, date) pairs of the history, plus counts passed in (e.g. from the ledger). An
-   entity with ``max_inspections_per_entity_per_year`` or more is excluded and counted. This
-   plan's own tasks are *not* counted: every task that draws an entity joins one visit to it
-   (visits.py), so a plan adds at most one inspection per entity, and each task's inclusion
-   probabilities stay independent of the other tasks' draws.
-3. **Sizes.** Per class the exact design size x is population × ratio, or the task's count
-   allocated across classes in proportion to their populations. Sizes are rounded by
-   systematic rounding of the fractional parts with one uniform u from the task's own
-   sub-seed ("task/<id>/rounding"): class h gets ⌊x_h⌋ plus one if a point u + j (j = 0, 1, …)
-   falls in [F_{h-1}, F_h), F the running sum of fractional parts. So each size is ⌊x⌋ or
-   ⌈x⌉ with E = x, and the total is ⌊Σx⌋ or ⌈Σx⌉ (exactly ``count`` in count mode). Then
-   ``min_per_class`` (for classes the ratio names, or every class in count mode) and the
-   class population bound apply. ``expected`` records E[size] after those bounds, exactly
-   (or to 12 decimals when it has no finite decimal form); ``probability`` = expected /
-   population, the design inclusion probability of each entity of the class.
-4. **Selection.** Inside a class, the k entities with the smallest ``(ticket - start) mod 1``
-   (simple random sampling without replacement, exact for any start that does not depend on
-   the order of this class's tickets — see below). Entities tagged 不予现场检查 are drawn
-   like any other and listed in ``desk_check`` (书面检查).
-5. **Alternates** (递补): the next max(5, ⌈k/5⌉) entities of the class in the same order
-   (none when k = 0), to replace drawn entities that turn out closed, moved or recused.
-
-Coordination (permanent random numbers on one ticket circle, seed sub-seed "entities"):
-
-* ``together`` (default): start 0. Tasks overlap as much as their sizes allow, and the
-  overlapping draws merge into joint visits (进一次门、查多项事).
-* ``apart``: per class, a start whose arc avoids the arcs earlier tasks used. The arc of an
-  earlier task j is where its selected tickets lie. If this task's class population is
-  contained in j's, j's *realised* arc is avoided: the whole procedure is then symmetric in
-  the entities of this class, so each keeps inclusion probability E[k]/N exactly, and the
-  overlap is zero whenever one free gap holds k entities. If the populations only cross,
-  using the realised arc would favour the entities outside j's population, so for a
-  ``together`` j the *design* arc [0, mean + 4 sd of its k-th order statistic) is avoided
-  instead, as long as a free gap still holds k entities of the class (overlap then rare, not
-  impossible); a crossing ``apart`` j is not avoided. The start is the beginning of the free
-  gap holding most of this class's entities (the lowest such start on ties).
-* ``independent``: its own ticket seed, sub-seed "task/<id>", start 0.
+Design notes: docs/draw.md (section randsup/draw/sample.py).
 """
 
 from __future__ import annotations
@@ -55,8 +14,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from .errors import SpecError
-from .model import (
+from ..errors import SpecError
+from ..model import (
     RISK_CLASSES,
     TAG_DESK_CHECK,
     Categorical,
@@ -67,8 +26,8 @@ from .model import (
     StratumDraw,
     TaskDraw,
 )
+from ..spec import PlanSpec, PopulationFilter, TaskSpec
 from .seed import PublicSeed
-from .spec import PlanSpec, PopulationFilter, TaskSpec
 from .tickets import KEY_SCALE, TicketTable, start_decimal
 
 __all__ = [

@@ -1,20 +1,6 @@
 """Write a Directory (一单两库) as the canonical data folder of architecture §3, or as one workbook.
 
-Canonical CSV form, which :func:`randsup.load.load_directory` reads back unchanged:
-
-- one file per table, English headers in the column order of architecture §3;
-- UTF-8 without BOM, LF line ends, RFC 4180 quoting (``csv`` module, minimal quoting);
-- list cells (``check_methods``, ``partner_department_ids``, ``check_item_ids``, ``tags``,
-  ``fields``) joined with ``;`` in the order the model holds them (entity tags in
-  ``tag_names`` order);
-- booleans ``true``/``false``; dates ISO ``YYYY-MM-DD``; a missing date (NaT) is an empty cell;
-  risk classes as the letters A–D;
-- every cell passes :func:`randsup.io.neutralise_cell`, so a value a spreadsheet would run as a
-  formula (``=``, ``+``, ``-``, ``@``, tab, CR first) is written with a leading ``'``;
-- every table is written, a side table with no rows as its header line alone.
-
-The XLSX form has one sheet per table, named like the file without ``.csv``, the same header
-row and the same (neutralised) text cells.
+Design notes: docs/inputs.md (section randsup/inputs/save.py).
 """
 
 from __future__ import annotations
@@ -28,9 +14,9 @@ import numpy as np
 from openpyxl import Workbook
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from .errors import OutputError
-from .io import atomic_directory, csv_text, neutralise_cell, write_atomic
-from .model import RISK_CLASSES, Directory, EntityTable
+from ..errors import OutputError
+from ..io import atomic_directory, csv_text, neutralise_cell, write_atomic
+from ..model import RISK_CLASSES, Directory, EntityTable
 
 __all__ = ["TABLE_COLUMNS", "directory_csv_files", "directory_tables", "save_directory",
            "save_directory_xlsx", "write_directory_files"]

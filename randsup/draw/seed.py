@@ -1,33 +1,7 @@
 """Public seeds: the RFC 3797 key string, the randsup seed, salt commitments, sub-seeds, and
 RFC 3797 selection itself.
 
-The seed is the one source of randomness of a plan, and every stage receives it explicitly
-(numpy's split between a BitGenerator and the samplers that use it): :class:`PublicSeed`
-turns public sources named in advance (lottery numbers, a stock index close) and an optional
-secret salt into 256 bits, and hands each use its own sub-seed by domain separation.
-
-Sources and values. The plan specification names each source in advance, as a label
-("中国福利彩票双色球 第2027003期 开奖号码"); once the numbers exist, they are given as
-values ("02 05 12 20 25 31 08"). Only values are accepted here. A label is rejected rather
-than mined for digits: the digits of "第2027003期" are known before the draw, so a seed
-made from them alone would be predictable, and a silent mix of label and values would be
-too easy to get wrong.
-
-Key string (RFC 3797 §4): in each source the values are written in decimal without leading
-zeros, sorted ascending, each followed by ".", and the source is ended by "/"; sources keep
-the order the spec names them. Values may be non-negative decimals (an index close such as
-"3245.67"); a decimal keeps its decimal point, loses trailing zeros of its fraction (as the
-RFC's reference code does), and is also followed by ".". For integers this is exactly RFC
-3797, so ``rfc3797_select`` reproduces its worked example. (A decimal "0.1" and the two values
-"0 1" write the same key string; that is harmless because the spec fixes what each source is
-before any value exists, so nobody can choose between the two readings.)
-
-Seed: ``SHA-256(b"randsup/1" || key string || salt)``, salt as UTF-8 (empty if none).
-Commit-reveal: ``salt_commitment = "sha256:" + SHA-256(salt)`` is published before the
-sources exist; the salt is revealed with the results, so nobody can recompute the draw early
-(inspections stay unannounced) and nobody can grind the salt after seeing the sources.
-Sub-seeds: ``HMAC-SHA256(key=seed, message=domain)`` as hex, e.g. for the domains
-"entities", "inspectors" and "task/T001".
+Design notes: docs/draw.md (section randsup/draw/seed.py).
 """
 
 from __future__ import annotations
@@ -42,8 +16,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TypeVar
 
-from .errors import SeedError
-from .spec import SeedSpec
+from ..errors import SeedError
+from ..spec import SeedSpec
 
 __all__ = [
     "SEED_DOMAIN_TAG",

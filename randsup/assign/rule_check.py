@@ -1,23 +1,6 @@
 """Solver-agnostic checks of a plan's visits against the team and date rules.
 
-Written apart from the solver (teams.py, dates.py) on purpose, in the spirit of the CP-SAT
-Primer's ``validation.py``: plain loops over the plan, one readable sentence per broken rule,
-so that tests and ``randsup verify`` do not trust the code they check.
-
-The rules (architecture §7; teams.py documents the same reading):
-
-* every visit has a date, on a working day when the calendar is given, inside the quarter;
-* its lead department is one of its departments;
-* each of its departments has at least ``team_size`` non-expert inspectors of that department;
-* no inspector appears twice on a visit; each assignment's department is the inspector's own
-  and one of the visit's; the expert flag matches the directory;
-* every assigned inspector (experts too) holds every 执法领域 of that department's check items
-  on the visit, a 执法证 valid on the date, has no 回避 conflict with the entity, is not
-  unavailable that day, and was not on the entity's most recent earlier visit by that
-  department (history, and the previous visit of this plan to the same entity by that
-  department);
-* per inspector, visits per day ≤ ``max_visits_per_day`` and visits in the quarter ≤
-  ``max_visits_per_quarter``, counting history rows inside the quarter.
+Design notes: docs/assign.md (section randsup/assign/rule_check.py).
 """
 
 from __future__ import annotations
@@ -26,9 +9,9 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
-from .calendar import quarter_bounds
-from .model import Directory, Visit
-from .spec import PlanSpec
+from ..model import Directory, Visit
+from ..spec import PlanSpec
+from .workdays import quarter_bounds
 
 __all__ = ["check_plan_rules"]
 

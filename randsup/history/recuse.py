@@ -1,19 +1,6 @@
 """回避、重新随机选派: an inspector recuses from a visit and the next eligible one by ticket order goes.
 
-Rule (domain-rules §3; Qingpu 2024: "允许执法人员主动回避或依检查对象申请予以回避，并重新随机选派
-执法人员"; Shenzhen: "按程序递补"). The replacement is drawn exactly as the team was (teams.py): among
-the department's inspectors who pass every personal rule for this visit (执法领域, 执法证 valid on
-the date, no 回避 conflict, available, rotation against history), who are not on the visit already,
-not recused from it before, not on another visit of this plan to the same entity by the same
-department, and still under their daily and quarterly caps given the rest of the plan, the one
-with the lowest ticket ``ticket(inspectors sub-seed, (visit_id, department_id, inspector_id))``
-goes. An expert who recuses is replaced by the next eligible expert, or leaves without one
-(experts never count toward the team). Every other assignment stays as it was.
-
-Verifiable: the change is written to ``changes.json`` in the plan directory (listed in the
-manifest) and recorded in the ledger with the time and who decided. ``verify`` recomputes the
-plan, then replays ``changes.json`` with :func:`replay_changes`; each replayed replacement must
-equal the recorded one, and the result must equal ``plan.json``.
+Design notes: docs/history.md (section randsup/history/recuse.py).
 """
 
 from __future__ import annotations
@@ -25,14 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InfeasibleError, InputError, Problem, VerificationError
-from .io import canonical_json
-from .ledger import Ledger, default_ledger_path, ensure_plan_recorded, with_history_file
-from .model import Assignment, Directory, Plan, Visit
-from .publish import DRAW_RECORD, MANIFEST_FILE, PLAN_FILE, render_plan, write_plan
-from .seed import PublicSeed
-from .spec import PlanSpec
-from .teams import (
+from ..assign.teams import (
     INSPECTORS_DOMAIN,
     RULES,
     SubSeeded,
@@ -41,10 +21,24 @@ from .teams import (
     eligible_pool,
     pair_ticket_id,
 )
-from .tickets import ticket
+from ..draw.seed import PublicSeed
+from ..draw.tickets import ticket
+from ..errors import InfeasibleError, InputError, Problem, VerificationError
+from ..io import canonical_json
+from ..model import Assignment, Directory, Plan, Visit
+from ..publish.files import (
+    CHANGES_FILE,
+    MANIFEST_FILE,
+    PLAN_FILE,
+    read_plan,
+    read_published_spec,
+    revealed_salt,
+)
+from ..publish.render import render_plan, write_plan
+from ..spec import PlanSpec
+from .ledger import Ledger, default_ledger_path, ensure_plan_recorded, with_history_file
 
 __all__ = [
-    "CHANGES_FILE",
     "Recusal",
     "apply_recusal",
     "read_changes",
@@ -52,7 +46,6 @@ __all__ = [
     "replay_changes",
 ]
 
-CHANGES_FILE = "changes.json"
 CHANGES_FORMAT = "randsup-changes/1"
 
 
@@ -217,20 +210,6 @@ def replay_changes(plan: Plan, plan_dir: str | Path, directory: Directory, spec:
 # The plan directory
 
 
-def _load_spec(plan_dir: Path) -> PlanSpec:
-    from .verify import load_published_spec as load
-
-    return load(plan_dir)
-
-
-def _revealed_salt(plan_dir: Path) -> str | None:
-    try:
-        salt = json.loads((plan_dir / DRAW_RECORD).read_text(encoding="utf-8"))["seed"]["salt"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return salt if isinstance(salt, str) else None
-
-
 def recuse(plan_dir: str | Path, visit_id: str, inspector_id: str, reason: str, actor: str, *,
            data: str | Path, ledger: Ledger | None = None) -> Recusal:
     """Recuse ``inspector_id`` from ``visit_id`` and redraw; rewrite the plan directory and record it.
@@ -247,8 +226,7 @@ def recuse(plan_dir: str | Path, visit_id: str, inspector_id: str, reason: str, 
         InfeasibleError: nobody eligible is left to go.
         LedgerError: the ledger is locked, or holds another version of this plan.
     """
-    from .load import load_directory
-    from .results import load_plan_dir
+    from ..inputs.load import load_directory
 
     if ledger is None:
         with Ledger(default_ledger_path(data)) as book:
@@ -257,8 +235,8 @@ def recuse(plan_dir: str | Path, visit_id: str, inspector_id: str, reason: str, 
     if not reason.strip():
         raise InputError(Problem("--reason", None, None, reason, "say why the inspector recuses; it is recorded"),
                          header="bad recusal")
-    plan = load_plan_dir(out)
-    spec = _load_spec(out)
+    plan = read_plan(out)
+    spec = read_published_spec(out)
     directory = with_history_file(load_directory(data), out)
     changed = sorted(k for k in set(plan.inputs) | set(directory.digests)
                      if plan.inputs.get(k) != directory.digests.get(k))
@@ -273,7 +251,7 @@ def recuse(plan_dir: str | Path, visit_id: str, inspector_id: str, reason: str, 
     new_plan, change = apply_recusal(plan, directory, spec, seed, visit_id, inspector_id,
                                      reason=reason, actor=actor, earlier=earlier)
 
-    salt = _revealed_salt(out)
+    salt = revealed_salt(out)
     rendered = render_plan(new_plan, spec=spec, directory=directory, reveal_salt=salt)
     listed = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8")).get("files", {})
     # Files the renderer does not make (ledger-history.csv, …) are kept; changes.json grows by one.

@@ -1,57 +1,6 @@
 """第二随机: inspector teams for dated visits, one min-cost flow per department.
 
-The rules (architecture §7, domain-rules §3). For every visit and every department on it,
-``spec.team_size`` certified, non-expert inspectors (执法检查人员) of that department, each of
-whom
-
-* holds every 执法领域 (field) of that department's check items on the visit ("qualified for
-  the visit's fields" read strictly: each member, not the team as a whole, is qualified);
-* holds a 执法证 valid on the visit date (``certificate_valid_until >= date``);
-* has no 回避 conflict with the entity;
-* is not unavailable that day (unavailability ``start..end``, both ends included);
-* was not on the entity's most recent earlier visit by that department (轮换, rotation): from
-  ``directory.history`` (latest date before the visit), and between two visits of this plan to
-  the same entity by the same department;
-* stays within ``max_visits_per_day`` and ``max_visits_per_quarter``; history rows inside the
-  plan's quarter count against both.
-
-Experts (专家, ``is_expert``) never count toward ``team_size``. One expert of the department joins
-each (visit, department) whose check items include a 重点 supervision item, when an expert who
-meets the same personal rules (fields, certificate, 回避, availability, rotation, caps) is free;
-experts are optional, so their flow maximises the number of such visits served, then cost.
-
-Randomness. Each eligible (visit, department, inspector) pair gets a consistent-sampler ticket
-under the ``inspectors`` sub-seed, with id ``str((visit_id, department_id, inspector_id))``,
-so an auditor can recompute it with Rivest's package. The pair's cost is the ticket's first 12
-digits × 8 plus its rank among the visit's pairs with the same 12 digits, so a visit's costs are
-distinct and in ticket order. Without binding caps the optimum gives each visit its
-``team_size`` lowest-ticket eligible inspectors: every eligible inspector has the same chance,
-and the optimum is unique. Where caps bind, the lowest total-cost feasible assignment wins; two
-different assignments tie only if two sums of random 12-digit costs agree exactly (about 10^-12
-per alternative), and the flow solver is deterministic even then.
-
-Solver. With dates fixed, teams decouple by department: a network
-source → inspector (quarter cap) → inspector-day (daily cap) → (visit, department) → sink
-(demand ``team_size``) solved by OR-Tools ``SimpleMinCostFlow`` (deterministic and exact; arcs
-added as numpy arrays). A large department has millions of eligible pairs, almost all with
-tickets far too high to matter, so the flow first runs on a shortlist (per visit, the pairs below
-a ticket threshold that keeps about ``team_size + SLACK`` + a few standard deviations) and its
-answer stands only when linear-programming duality proves it optimal over all pairs: node
-potentials from Bellman–Ford on the residual graph give every pruned pair a reduced cost ≥ 0.
-Pairs that fail are added and the shortlist solved again; after a few rounds, or if the
-shortlist is infeasible, all pairs are solved. Either way the result is the optimum over all
-pairs. Experts' optional flow (maximum flow first) always uses all pairs.
-
-Rotation between two visits of this plan to the same entity couples two demand nodes and leaves
-the flow structure; the flow's optimum is kept when it already satisfies that rule (it is then
-optimal for the constrained problem too), otherwise that department is re-solved by a
-single-threaded CP-SAT model of the same rules over all pairs, hinted with the flow, and its
-status recorded.
-
-Infeasibility. Before solving, a Hall-type check: each (visit, department) needs at least
-``team_size`` eligible inspectors; every short one is named, with the rule that removed each
-candidate. When the flow cannot meet demand because of caps, a max-flow min cut names the
-visits that compete for too few inspector slots and the caps that bind.
+Design notes: docs/assign.md (section randsup/assign/teams.py).
 """
 
 from __future__ import annotations
@@ -66,17 +15,19 @@ import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 from ortools.sat.python import cp_model
 
-from .calendar import quarter_bounds
-from .errors import InfeasibleError
-from .model import Assignment, Directory, Inspector, Visit
-from .spec import PlanSpec
-from .tickets import KEY_DIGITS, KEY_SCALE, ticket_keys, tickets
+from ..draw.tickets import KEY_DIGITS, KEY_SCALE, ticket_keys, tickets
+from ..errors import InfeasibleError
+from ..model import Assignment, Directory, Inspector, Visit
+from ..spec import PlanSpec
+from .workdays import quarter_bounds
 
 # build_rules, demands_by_department and eligible_pool are public so that recusal (recuse.py) and the
 # fairness baselines judge a team by exactly the rules assign_teams applies.
 __all__ = [
     "Demand",
+    "INSPECTORS_DOMAIN",
     "Pool",
+    "RULES",
     "Rules",
     "SubSeeded",
     "assign_teams",

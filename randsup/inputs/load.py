@@ -1,27 +1,6 @@
 """Load and validate 一单两库 (architecture §3) from CSV files or one XLSX workbook.
 
-Every problem in every file is collected as a Problem (file, row, column, value, why) and raised
-as one InputError at the end; a Directory comes back only when the whole input is clean, so
-nothing is ever half-loaded.
-
-Decisions a user may need to know (worth repeating in the README):
-
-- Required tables: departments, supervision_items, check_items, joint_items, entities and
-  inspectors. Optional: conflicts (回避), unavailability and history; a missing optional file
-  means "none". joint_items may hold only its header (a district without joint items); the
-  other required tables need at least one row.
-- Files are found by name without regard to case, and the Chinese table names of architecture §3
-  work too (检查对象名录库.csv). A workbook's sheets are named the same way, without ".csv".
-- A folder with table CSVs is read as CSV (stray workbooks are ignored); a folder with no table
-  CSV and exactly one .xlsx is read as that workbook.
-- Rows are numbered as a spreadsheet shows them: the header is row 1 unless title rows stand
-  above it (they are skipped and counted). Completely empty rows are skipped.
-- A cell larger than the csv module's field limit (128 KiB unless the process changed it) is
-  reported as a huge cell; nothing so large belongs in one cell of these tables.
-- Text cells a spreadsheet-safe writer protected with a leading apostrophe ("'=…", randsup.io)
-  are read back without the apostrophe, so load → save → load is the identity.
-- At most 100 problems are listed per file and column, followed by a count of the rest; the
-  first hundred show the pattern, and a clerk fixes a column at a time.
+Design notes: docs/inputs.md (section randsup/inputs/load.py).
 """
 
 from __future__ import annotations
@@ -48,9 +27,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from .errors import InputError, Problem
-from .io import unneutralise_cell
-from .model import (
+from ..errors import InputError, Problem
+from ..io import unneutralise_cell
+from ..model import (
     CHECK_METHODS,
     ENTITY_TYPES,
     RISK_CLASSES,

@@ -1,17 +1,6 @@
 """Drawn (task, entity) pairs → visits: 进一次门、查多项事 (one door, many checks).
 
-Merging rule. Every task that drew the same entity in the quarter joins one visit to it,
-whatever the task's ``coordination``. Coordination governs only the draw (how much task
-samples overlap); once two departments are due at the same door in the same quarter, the
-rules ask them to go together: 优化营商环境条例 Art. 54 (several items on one object are
-merged or made joint), 国办发〔2024〕54号 ("能合并…不得重复检查；能联合…不得多头检查"),
-and Shanghai's "two departments at one object → in principle joint". One visit per entity
-also keeps each entity inside the annual inspection cap. The cost is that a joint visit
-needs every one of its departments free on the same day; the dates stage checks that.
-
-A visit's lead department (牵头部门) is the joint item's lead (发起部门) when a joint-item
-task is among its tasks (the earliest such task_id), else the lead of its earliest task_id.
-A task's lead is its joint item's lead, or the department of its first listed check item.
+Design notes: docs/draw.md (section randsup/draw/visits.py).
 """
 
 from __future__ import annotations
@@ -19,9 +8,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .errors import SpecError
-from .model import CheckItem, Directory, DrawResult, Visit
-from .spec import PlanSpec, TaskSpec
+from ..errors import SpecError
+from ..model import CheckItem, Directory, DrawResult, Visit
+from ..spec import PlanSpec, TaskSpec
 
 __all__ = ["TaskScope", "VisitStats", "build_visits", "task_scope"]
 

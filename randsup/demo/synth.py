@@ -1,29 +1,6 @@
 """Songjiang-scale demo data: a made-up but coherent 一单两库 for 上海市松江区, a plan spec, holidays.
 
-:func:`generate_directory` builds, from one integer seed and nothing else, a district with
-29 real department names, 705 supervision items (监管事项) and 1,369 check items (检查实施清单),
-a joint list (部门联合抽查事项清单) of 142 items, market entities (检查对象名录库) with valid
-统一社会信用代码 of 松江 (division 310117), and inspectors (执法检查人员名录库) with departments,
-执法证号, certificate expiry and 执法领域. Item names and legal bases are built from the real
-list rows in ``randsup/data/real_items_sample.csv``. The people, firms and numbers are
-fictitious; the structure follows the sources in domain-rules §2 and §8.
-
-Randomness: one :class:`numpy.random.SeedSequence` from the seed, one explicitly built
-``Generator(PCG64(child))`` per part (item lists, joint list, entities, inspectors, side
-tables), so the item lists do not change when only the number of entities changes.
-
-:func:`write_demo_data` writes the directory (canonical CSV, :mod:`randsup.save`), a plan
-spec ``plan-2027Q1.toml`` and ``holidays-2027.toml``. chinesecalendar has no 2027 data yet, so
-the holidays file is PROVISIONAL: it follows the usual State Council pattern and must be
-replaced by the official 《国务院办公厅关于2027年部分节假日安排的通知》 when published.
-Its format (read by :func:`randsup.calendar.load_holidays`)::
-
-    year = 2027
-    provisional = true                      # false once copied from the official notice
-    source = "…where the dates come from…"
-    workdays = ["2027-01-31", "2027-02-14"] # 调休: weekend days that are working days
-    [holidays]                              # every day of each holiday period (weekends too)
-    "2027-01-01" = "元旦"
+Design notes: docs/demo.md (section randsup/demo/synth.py).
 """
 
 from __future__ import annotations
@@ -42,9 +19,11 @@ from pathlib import Path
 import chinese_calendar
 import numpy as np
 
-from .errors import InputError, OutputError, Problem
-from .io import atomic_directory, write_atomic
-from .model import (
+from ..errors import InputError, OutputError, Problem
+from ..inputs.save import write_directory_files
+from ..inputs.uscc import ALPHABET
+from ..io import atomic_directory, write_atomic
+from ..model import (
     CHECK_METHODS,
     TAG_ABNORMAL,
     TAG_DESK_CHECK,
@@ -60,8 +39,6 @@ from .model import (
     SupervisionItem,
     Unavailability,
 )
-from .save import write_directory_files
-from .uscc import ALPHABET
 
 __all__ = ["N_CHECK_ITEMS", "N_DEPARTMENTS", "N_JOINT_ITEMS", "N_SUPERVISION_ITEMS", "generate_directory",
            "holidays_2027_toml", "minimum_inspectors", "write_demo_data"]
@@ -578,7 +555,7 @@ def _field_of(dept: _Dept, text: str) -> str:
 
 
 def _real_rows() -> list[dict[str, str]]:
-    text = resources.files("randsup").joinpath("data/real_items_sample.csv").read_text(encoding="utf-8")
+    text = resources.files("randsup.demo").joinpath("data/real_items_sample.csv").read_text(encoding="utf-8")
     return list(csv.DictReader(text.splitlines()))
 
 

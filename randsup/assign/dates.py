@@ -1,41 +1,6 @@
 """Dates of visits: every visit on one working day of the quarter, with CP-SAT.
 
-The model does not give each visit a Boolean per day. Visits that need the same set of
-departments are interchangeable for capacity, so the model decides only how many visits of
-each department set (a *group*) go on each day, ``n[g, t]``; the visits of a group then take
-those places in the order of their date tickets. That keeps the model at groups × days
-integers (29 department sets × 59 days on the demo quarter; ~22,000 for 5,000 visits in 370
-sets) instead of visits × days Booleans, and loses nothing: any per-visit schedule maps to
-counts and back.
-
-Rules (the model's rules are one function each, below):
-
-- every visit on exactly one working day (a joint visit has one date, so all of its
-  departments come the same day);
-- per department and day, at most as many visits as its available non-expert inspectors
-  can staff with teams of ``team_size`` distinct people, each within max_visits_per_day;
-- per department, at most as many visits in the quarter as max_visits_per_quarter allows
-  (each department's total is fixed by the draw, so this is checked before any solve);
-- spread: each department's daily load as close to its quarterly mean as possible.
-
-How it solves, and why the result is reproducible:
-
-1. Even fill (``even_fill``): visits go one at a time to the open day where their
-   departments are least loaded, equal days broken by seeded weights. Pure integer
-   arithmetic, no solver. When every department then sits inside its ⌊mean⌋..⌈mean⌉
-   window, the spread is 0, which is the lower bound, so this schedule is optimal; it is
-   kept (the usual case: capacity well above the mean load).
-2. Otherwise CP-SAT, in two stages, both solved to OPTIMAL: stage 1 minimises the spread
-   (started from the even fill when it placed everything); stage 2 keeps that spread and
-   minimises Σ w[g, t]·n[g, t], with 32-bit weights w from SHA-256 of the dates sub-seed,
-   the group and the day. Such weights leave two optimal schedules tied only by a
-   coincidence of 32-bit sums, so the optimum is unique and neither the thread count nor
-   the search path can change it. A run that stops short of OPTIMAL is recorded as
-   "NOT REPRODUCIBLE (…)" in the plan's stats instead of passing silently.
-
-Randomness: the weights choose among equally even day patterns, and each group's visits
-take the group's places in the order of their date tickets (SHA-256 of the sub-seed and
-the visit id), so which visit of a group gets which date is a uniformly random permutation.
+Design notes: docs/assign.md (section randsup/assign/dates.py).
 """
 
 from __future__ import annotations
@@ -51,10 +16,10 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import numpy as np
 from ortools.sat.python import cp_model
 
-from .calendar import WorkingCalendar
-from .errors import InfeasibleError
-from .model import Directory, Inspector, Visit
-from .spec import PlanSpec
+from ..errors import InfeasibleError
+from ..model import Directory, Inspector, Visit
+from ..spec import PlanSpec
+from .workdays import WorkingCalendar
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -1,27 +1,6 @@
 """The history ledger: an append-only, hash-chained SQLite log of snapshots, plans, changes and results.
 
-Every record carries the hash of the one before it, so editing, removing or reordering any record
-breaks the chain at a place :meth:`Ledger.verify` can name (seq and kind). The ledger is the
-memory across quarters: the annual per-entity cap (国办发〔2024〕54号) and inspector rotation of
-the next plan read their history from it (:func:`with_ledger_history`).
-
-Storage: one SQLite file, by default ``randsup-ledger.sqlite`` inside the data directory (beside
-the data files; beside the workbook when the data are one XLSX file). WAL journal, ``synchronous
-= FULL`` and one ``BEGIN IMMEDIATE`` transaction per logical write, so a crash leaves the last
-committed state, and a second writer waits up to ``busy_timeout`` seconds, then fails with a
-:class:`~randsup.errors.LedgerError` instead of losing anything.
-
-Records (``kind``: payload):
-    snapshot   an imported directory: per-file digests and their combined digest (once per digest)
-    draw       第一随机 of a plan: per task and risk class population / sample, alternates
-    plan       plan id, quarter, plan.json digest, seed, and every visit with its inspectors
-    change     a change to a plan: 回避 recusal and redraw of an inspector, an entity that cannot be
-               inspected; with reason, actor and the time (the time lives here only, never in plans)
-    result     抽查结果 of one visit and department, with its publication deadline
-    publication a published 抽查结果公告 (which results, which files)
-
-The time of a record is the one thing the ledger holds that is not a function of the inputs; it
-is passed in (``at=``) or taken from the clock here, and never flows back into a plan.
+Design notes: docs/history.md (section randsup/history/ledger.py).
 """
 
 from __future__ import annotations
@@ -39,9 +18,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import LedgerError
-from .io import csv_text, unneutralise_cell
-from .model import Directory, HistoryVisit, Plan
+from ..errors import LedgerError
+from ..io import csv_text, unneutralise_cell
+from ..model import Directory, HistoryVisit, Plan
+from ..publish.files import LEDGER_HISTORY_INPUT, PLAN_FILE
 
 __all__ = [
     "LEDGER_FILE_NAME",
@@ -60,8 +40,6 @@ __all__ = [
 LEDGER_FILE_NAME = "randsup-ledger.sqlite"
 LEDGER_FORMAT = "randsup-ledger/1"
 GENESIS_HASH = "0" * 64
-# The name under which ledger-derived history enters ``Directory.digests`` (and so plan.json inputs).
-LEDGER_HISTORY_INPUT = "ledger-history.csv"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -517,7 +495,7 @@ def history_csv(history: Sequence[HistoryVisit]) -> str:
 
 def plan_json_sha256(plan_dir: str | Path) -> str:
     """SHA-256 hex of a plan directory's plan.json."""
-    return hashlib.sha256((Path(plan_dir) / "plan.json").read_bytes()).hexdigest()
+    return hashlib.sha256((Path(plan_dir) / PLAN_FILE).read_bytes()).hexdigest()
 
 
 def ensure_plan_recorded(ledger: Ledger, plan: Plan, plan_dir: str | Path) -> None:

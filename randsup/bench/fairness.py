@@ -1,48 +1,7 @@
 """Fairness benchmark: does randsup draw and assign the way its design says, and how do the
 baselines regulators use today compare? (issue 7)
 
-The Monte Carlo runs the same quarter's plan under R public seeds and measures
-
-* entity inclusion (第一随机), per task and credit-risk class (信用风险分类): each entity's empirical
-  inclusion frequency against the design probability π = E[n]/N;
-* inspector equality (第二随机), per department: each counting inspector's share of the team
-  places against an equal share (min/max ratio, Gini coefficient, coefficient of variation);
-* predictability: how often an entity visited again one, two or three quarters later meets an
-  inspector it met before, and how often two visits of an inspector have the same partner, each
-  against what equal chance among the eligible inspectors would give;
-* burden: visits per 1,000 entities, share of joint visits (部门联合), with coordination on
-  (``together``) and off (``independent``);
-
-and the same figures for two baselines implemented here: (a) the open-source Wanning system
-(⌊N×ratio⌋, at least 1, with Python's ``random.sample``; inspectors in fixed round-robin groups,
-team = index mod groupCount) and (b) an optimiser without random costs (min-cost flow whose arc
-costs are the inspector's rank by id, so the same inspectors win every time).
-
-Statistics (why they are what they are):
-
-* Per entity k of a class with N entities and design π, the inclusion count X_k over R independent
-  seeds is Binomial(R, π) (seeds are independent SHA-256 ticket streams). The per-entity z is
-  (X_k − Rπ)/√(Rπ(1−π)). The maximum over N entities is not N(0,1) under the null, so it is
-  reported with its Šidák p-value 1 − (1 − p_min)^N from exact two-sided binomial tails.
-* The class mean frequency f̄ = Σ_r n_r / (N R) depends only on the sample sizes n_r: within a
-  seed the inclusions are negatively correlated (the sample has a fixed size), so the naive
-  p(1−p)/(N R) overstates its variance. The sizes come from systematic rounding of N·ratio, so
-  n_r ∈ {⌊x⌋, ⌈x⌉} with P(⌈x⌉) = frac(x): Var(f̄) = frac(x)(1 − frac(x)) / (N² R). The pooled z
-  uses that; with an integer x the sample size is fixed and any deviation is a bias (|z| = ∞).
-* The chi-square test compares the histogram of X_k over the class's entities with the
-  Binomial(R, π) law, tail bins merged until each expects at least 5 entities (df = bins − 1);
-  it catches non-uniformity inside a class that the pooled z cannot see.
-* Inspectors differ in the 执法领域 they hold, so equal shares are not the target: each inspector's
-  places are compared with the places it would expect if every inspector eligible for a place
-  had the same chance at it. Even then the ratios carry Monte Carlo noise; with E_i expected
-  places the CV of the ratios is at most about √mean(1/E_i) (Poisson), and the Gini about
-  CV/√π (the Gini of a normal law is σ/(μ√π)).
-
-Set-up (documented choices): quarters run in years of four, each quarter's teams become the
-next quarter's history (so rotation, 轮换, acts); history rows are dated the day before the
-quarter so the per-calendar-year cap never changes a stratum between quarters (checked:
-``populations_constant``). Dates come from the real CP-SAT stage, so the daily caps and
-absences the teams see are the plan's own.
+Design notes: docs/bench.md (section randsup/bench/fairness.py).
 """
 
 from __future__ import annotations
@@ -69,17 +28,17 @@ from typing import Any
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from . import teams as teams_mod
-from .calendar import WorkingCalendar, quarter_bounds
-from .dates import assign_dates
-from .draw import draw_entities, inspections_in_year, population_mask
-from .errors import InfeasibleError, OutputError, RandsupError
-from .io import atomic_directory, write_atomic
-from .model import RISK_CLASSES, Assignment, Directory, DrawResult, HistoryVisit, Inspector, Visit
-from .seed import PublicSeed
-from .spec import PlanSpec, load_spec
-from .teams import assign_teams
-from .visits import build_visits, task_scope
+from ..assign import teams as teams_mod
+from ..assign.dates import assign_dates
+from ..assign.teams import assign_teams
+from ..assign.workdays import WorkingCalendar, quarter_bounds
+from ..draw.sample import draw_entities, inspections_in_year, population_mask
+from ..draw.seed import PublicSeed
+from ..draw.visits import build_visits, task_scope
+from ..errors import InfeasibleError, OutputError, RandsupError
+from ..io import atomic_directory, write_atomic
+from ..model import RISK_CLASSES, Assignment, Directory, DrawResult, HistoryVisit, Inspector, Visit
+from ..spec import PlanSpec, load_spec
 
 __all__ = [
     "DEFAULT_SEEDS",
@@ -293,7 +252,7 @@ def demo_setting(*, entities: int = QUICK_ENTITIES, inspectors: int = QUICK_INSP
     Raises:
         InputError: too few entities or inspectors for a coherent district.
     """
-    from .synth import write_demo_data
+    from ..demo.synth import write_demo_data
 
     with tempfile.TemporaryDirectory(prefix="randsup-fairness-") as tmp:
         out = Path(tmp) / "data"

@@ -23,22 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from .calendar import WorkingCalendar
-from .errors import InputError, LedgerError, OutputError, Problem, SeedError, SpecError
-from .io import atomic_directory, canonical_json
-from .ledger import Ledger, ensure_plan_recorded
-from .model import Plan, Visit
-from .publish import (
-    MANIFEST_FILE,
-    SPEC_FILE,
+from ..assign.workdays import WorkingCalendar
+from ..errors import InputError, LedgerError, OutputError, Problem, SeedError, SpecError
+from ..io import atomic_directory, canonical_json
+from ..model import Plan, Visit
+from ..publish.files import MANIFEST_FILE, SPEC_FILE, read_plan
+from ..publish.render import (
     NoticeBlock,
     manifest_bytes,
     render_notice_html,
     render_notice_markdown,
     zh_date,
 )
+from .ledger import Ledger, ensure_plan_recorded
 
 __all__ = [
     "PUBLICATION_WORKING_DAYS",
@@ -47,7 +44,6 @@ __all__ = [
     "DueResult",
     "InspectionResult",
     "due_results",
-    "load_plan_dir",
     "publication_deadline",
     "publish_results",
     "read_results_file",
@@ -158,23 +154,6 @@ class InspectionResult:
 
 # ---------------------------------------------------------------------------------------
 # The plan directory
-
-
-def load_plan_dir(plan_dir: str | Path) -> Plan:
-    """Read ``plan.json`` of a plan directory; InputError if missing or not a randsup plan."""
-    p = Path(plan_dir) / "plan.json"
-    if not p.is_file():
-        raise InputError(Problem(str(p), None, None, None,
-                                 "no plan.json here; pass the folder `randsup plan --out` wrote"),
-                         header="not a plan directory")
-    try:
-        return Plan.model_validate_json(p.read_bytes())
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(x) for x in first["loc"])
-        raise InputError(Problem(str(p), None, loc or None, None,
-                                 f"not a randsup-plan/1 file ({first['msg']}); was it edited?"),
-                         header="plan.json cannot be read") from None
 
 
 def plan_calendar(plan: Plan, plan_dir: str | Path) -> WorkingCalendar:
@@ -369,7 +348,7 @@ def record_results(path: str | Path, plan_dir: str | Path, ledger: Ledger, *,
     Returns:
         The recorded results, sorted by visit and department, each with its deadline.
     """
-    plan = load_plan_dir(plan_dir)
+    plan = read_plan(plan_dir)
     results = read_results_file(path, plan, plan_calendar(plan, plan_dir))
     ensure_plan_recorded(ledger, plan, plan_dir)
     ledger.record_results([r.payload() for r in results], at=at)
@@ -480,7 +459,7 @@ def _check_salt(plan: Plan, salt: str | None) -> None:
     if salt is None:
         raise SeedError(f"plan {plan.plan_id} committed to a secret salt ({commitment}); pass --salt to reveal "
                         "it with the results so that anyone can verify the draw")
-    from .seed import verify_salt
+    from ..draw.seed import verify_salt
 
     verify_salt(commitment, salt)
 
@@ -498,7 +477,7 @@ def publish_results(plan_dir: str | Path, out: str | Path, ledger: Ledger, *, sa
         SeedError: the salt is missing, not wanted, or does not match the commitment.
         LedgerError: the plan folder is not the plan the ledger recorded, or no result is recorded.
     """
-    plan = load_plan_dir(plan_dir)
+    plan = read_plan(plan_dir)
     _check_salt(plan, salt)
     ensure_plan_recorded(ledger, plan, plan_dir)
     current = current_results(ledger, plan.plan_id)

@@ -31,38 +31,41 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
-from .calendar import quarter_bounds
-from .errors import OutputError, SeedError, SpecError
-from .io import atomic_directory, canonical_json, csv_text, neutralise_cell
-from .model import RISK_CLASSES, Directory, Plan, PlanTask
-from .seed import verify_salt
-from .spec import PlanSpec, PopulationFilter, TaskSpec
+from ..assign.workdays import quarter_bounds
+from ..draw.seed import verify_salt
+from ..errors import OutputError, SeedError, SpecError
+from ..io import atomic_directory, canonical_json, csv_text, neutralise_cell
+from ..model import RISK_CLASSES, Directory, Plan, PlanTask
+from ..spec import PlanSpec, PopulationFilter, TaskSpec
+from .files import (
+    DRAW_RECORD,
+    HOLIDAYS_DIR,
+    LEDGER_HISTORY_INPUT,
+    MANIFEST_FILE,
+    NOTICE_HTML,
+    NOTICE_MD,
+    PLAN_FILE,
+    SPEC_FILE,
+    VISITS_CSV,
+    VISITS_XLSX,
+)
 
 __all__ = [
     "DRAW_RECORD_FORMAT",
-    "HOLIDAYS_DIR",
-    "MANIFEST_FILE",
     "MANIFEST_FORMAT",
-    "PLAN_FILE",
-    "SPEC_FILE",
+    "NoticeBlock",
     "WORKLIST_COLUMNS",
     "manifest_bytes",
     "plan_json_bytes",
     "plan_summary",
+    "render_notice_html",
+    "render_notice_markdown",
     "render_plan",
     "spec_json_bytes",
     "write_plan",
+    "zh_date",
 ]
 
-PLAN_FILE = "plan.json"
-SPEC_FILE = "spec.json"
-HOLIDAYS_DIR = "calendar"  # the spec's holidays file is copied here under its own name
-VISITS_CSV = "visits.csv"
-VISITS_XLSX = "visits.xlsx"
-NOTICE_MD = "public/plan-notice.md"
-NOTICE_HTML = "public/plan-notice.html"
-DRAW_RECORD = "public/draw-record.json"
-MANIFEST_FILE = "manifest.json"
 MANIFEST_FORMAT = "randsup-manifest/1"
 DRAW_RECORD_FORMAT = "randsup-draw-record/1"
 
@@ -528,6 +531,10 @@ def write_plan(plan: Plan, out: str | Path, *, spec: PlanSpec, directory: Direct
     (path → bytes, e.g. the ledger history the plan was drawn with) are written beside the
     others and listed in the manifest.
     """
+    if LEDGER_HISTORY_INPUT in plan.inputs and LEDGER_HISTORY_INPUT not in (extra_files or {}):
+        # Without the history file verify could not re-read what the plan was drawn against.
+        raise OutputError(f"plan {plan.plan_id} was drawn with ledger history ({LEDGER_HISTORY_INPUT}) that is "
+                          "not passed to write_plan; make such plans with randsup.plan_with_ledger")
     files = render_plan(plan, spec=spec, directory=directory, reveal_salt=reveal_salt)
     if extra_files:
         clash = sorted(set(extra_files) & set(files))

@@ -1,19 +1,6 @@
 """Working days (工作日) of a quarter: chinesecalendar's official data plus override files.
 
-chinesecalendar carries the State Council's holiday arrangement (节假日安排) of each year,
-with the 调休 swaps: weekend days worked (``workdays``) and weekdays rested. It covers
-2004 up to the latest published notice and raises NotImplementedError outside that range,
-so a plan for next year's first quarter needs an override file until the package catches up:
-
-    provisional = true                       # true until the official notice is out
-    source = "国务院办公厅关于2027年部分节假日安排的通知 (draft)"
-    year = 2027
-    workdays = ["2027-02-20"]                # 调休: weekend days worked
-    [holidays]                               # days off that would otherwise be working days
-    "2027-01-01" = "元旦"
-
-An override file wins over chinesecalendar for its year, so a plan made with one keeps
-its dates when a later chinesecalendar release adds that year.
+Design notes: docs/assign.md (section randsup/assign/workdays.py).
 """
 
 from __future__ import annotations
@@ -28,7 +15,7 @@ from pathlib import Path
 
 import chinese_calendar
 
-from .errors import SpecError
+from ..errors import SpecError
 
 __all__ = ["HolidayOverride", "WorkingCalendar", "load_holidays", "quarter_bounds"]
 

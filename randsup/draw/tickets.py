@@ -1,22 +1,6 @@
 """Per-entity tickets compatible with Rivest's consistent_sampler, computed once per seed.
 
-An entity's ticket under the seed string ``s`` is consistent_sampler's ``first_fraction(id, s)``:
-the decimal digits of ``H = SHA-256(SHA-256hex(s) || id)``, zero-padded to 64 digits and
-reversed, read as a fraction in (0, 1). A sample is the entities with the lowest tickets, so
-the independent ``consistent-sampler`` package reproduces every draw, an entity can check
-its own ticket, and the ticket order continues into the alternates (递补).
-
-Speed. Full tickets are 80-character strings; sorting 10^7 of them is slow. The first 19
-digits of a ticket are the reversed last 19 decimal digits of H, i.e. ``H mod 10^19`` reversed,
-which fits an unsigned 64-bit integer (the *key*). Keys sort like tickets; equal keys (about
-one pair in 10^12 among 10^7 ids) are resolved with the full tickets and then the ids,
-exactly as consistent_sampler's heap of (ticket, id) tuples orders them.
-
-Hashing uses hashlib (OpenSSL, SHA-NI where the CPU has it). ``SHA-256hex(s)`` is 64 ASCII
-characters, exactly one SHA-256 block, so its state is computed once and copied for every id.
-hashlib holds the GIL for inputs this small (it releases it only from 2 KiB on), so threads
-do not help: large directories are split over worker processes. ``H mod 10^19`` and the digit
-reversal are vectorised in numpy (CRT over 2^19 and 5^19, then 5-digit lookup tables).
+Design notes: docs/draw.md (section randsup/draw/tickets.py).
 """
 
 from __future__ import annotations

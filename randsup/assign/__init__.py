@@ -1,0 +1,1 @@
+"""assign: see docs/assign.md."""

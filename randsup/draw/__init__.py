@@ -1,0 +1,1 @@
+"""draw: see docs/draw.md."""

@@ -1,0 +1,1 @@
+"""inputs: see docs/inputs.md."""
