@@ -262,6 +262,12 @@ class StratumDraw(_Out):
     # Where this class's draw starts on the ticket circle (decimal string in [0, 1)); classes of
     # an `apart` task each choose their own start (draw.py).
     start: str = "0"
+    # The class's cut-offs, as distances (ticket - start) mod 1 at full precision: the largest of
+    # the drawn entities and the smallest of those not drawn (None when there is none; both None
+    # when the class draws nobody). An entity
+    # can compare its own distance with them once the ticket seed is public (the public site).
+    cutoff_drawn: str | None = None
+    cutoff_not_drawn: str | None = None
 
 
 class TaskDraw(_Out):

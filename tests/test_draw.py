@@ -7,7 +7,7 @@ import json
 import math
 import subprocess
 import sys
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -110,6 +110,33 @@ def test_together_and_independent_classes_equal_consistent_sampler() -> None:
     assert result.tasks[0].ticket_seed == result.entity_ticket_seed == seed("02 05 12 20 25 31 08").entity_ticket_seed
     assert result.tasks[1].ticket_seed == seed("02 05 12 20 25 31 08").sub_seed("task/T5")
 
+
+def test_cutoffs_are_the_largest_drawn_and_smallest_undrawn_distance_from_the_start() -> None:
+    """Each class records its cut-offs: (first_fraction - start) mod 1 of the last entity drawn and
+    of the first not drawn, recomputed here with consistent_sampler and exact Decimals."""
+    d = make_directory()
+    result = draw_entities(d, MC_SPEC, seed(2027))
+    seen_both = 0
+    with localcontext(prec=200):  # tickets have up to 78 digits
+        for td in result.tasks:
+            spec_task = next(t for t in MC_SPEC.tasks if t.task_id == td.task_id)
+            ok = population_mask(d.entities, spec_task.population, task_id=td.task_id)
+            selected = set(td.selected)
+            for cls, st_ in td.strata.items():
+                pop = class_population(d, ok, cls)
+                start = Decimal(st_.start)
+                # Decimal's % keeps the dividend's sign; the circle distance is in [0, 1).
+                dist = {e: (Decimal(cs.first_fraction(e, td.ticket_seed)) - start + 1) % 1 for e in pop}
+                drawn = [dist[e] for e in pop if e in selected]
+                undrawn = [dist[e] for e in pop if e not in selected]
+                assert len(drawn) == st_.sample
+                assert st_.cutoff_drawn == (format(max(drawn).normalize(), "f") if drawn else None)
+                # A class that draws nobody has no cut-off at all (nor alternates).
+                assert st_.cutoff_not_drawn == (format(min(undrawn).normalize(), "f") if drawn and undrawn else None)
+                if drawn and undrawn:
+                    assert max(drawn) < min(undrawn)
+                    seen_both += 1
+    assert seen_both >= 8
 
 def test_apart_classes_follow_the_ticket_circle_from_their_start() -> None:
     d = make_directory()

@@ -28,7 +28,7 @@ from ..model import (
 )
 from ..spec import PlanSpec, PopulationFilter, TaskSpec
 from .seed import PublicSeed
-from .tickets import KEY_SCALE, TicketTable, start_decimal
+from .tickets import KEY_SCALE, TicketTable, start_decimal, ticket_distance
 
 __all__ = [
     "EXCLUSION_ANNUAL_CAP",
@@ -365,6 +365,9 @@ def draw_entities(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
                 start = _apart_start(table, rows, h, k, done) if task.coordination == "apart" else 0
             ordered = t.order(local, k + alternates_count(k, pops[h] - k), start=start)
             dist = t.shifted(ordered[:k], start)
+            start_text = start_decimal(start)
+            cutoffs = [ticket_distance(t.ticket(int(ordered[i])), start_text) if 0 <= i < ordered.size else None
+                       for i in (k - 1, k)]
             if task.coordination == "independent":
                 ordered = sub_rows[ordered]
             if k:
@@ -377,7 +380,7 @@ def draw_entities(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
                 risk_class=cls, population=pops[h], excluded_at_cap=excluded[h],
                 expected=_decimal_text(expected), sample=k,
                 probability=_decimal_text(expected / pops[h]) if pops[h] else "0",
-                start=start_decimal(start))
+                start=start_text, cutoff_drawn=cutoffs[0], cutoff_not_drawn=cutoffs[1])
 
         if picked_rows:
             all_rows = np.concatenate(picked_rows)

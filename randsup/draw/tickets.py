@@ -25,6 +25,7 @@ __all__ = [
     "TicketTable",
     "key_of_ticket",
     "start_decimal",
+    "ticket_distance",
     "ticket",
     "ticket_keys",
     "ticket_strings",
@@ -77,6 +78,16 @@ def start_decimal(start: int) -> str:
     if not 0 <= start < KEY_SCALE:
         raise ValueError(f"start {start} is outside [0, 10^19)")
     return format((Decimal(start) / KEY_SCALE).normalize(), "f") if start else "0"
+
+
+def ticket_distance(ticket_text: str, start: str) -> str:
+    """``(ticket - start) mod 1`` exactly, both decimal strings in [0, 1), as a normalised decimal
+    string ("0" for zero, no trailing zeros): how far along the ticket circle from a task's start."""
+    ft, fs = ticket_text.partition(".")[2], start.partition(".")[2]
+    n = max(len(ft), len(fs))
+    one = 10**n
+    d = (int(ft.ljust(n, "0") or "0") - int(fs.ljust(n, "0") or "0")) % one
+    return "0" if d == 0 else ("0." + str(d).rjust(n, "0")).rstrip("0")
 
 
 # ---------------------------------------------------------------------------------------

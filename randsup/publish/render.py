@@ -438,6 +438,8 @@ def _draw_record(plan: Plan, spec: PlanSpec, names: _Names, salt_revealed: str |
     seed_public = commitment is None or salt_revealed is not None
     withheld = None if seed_public else "withheld until the salt is revealed: with it anyone could recompute the drawn entities"
     tasks_by_id = {t.task_id: t for t in spec.tasks}
+    # The cut-offs are published with the ticket seeds that give them a meaning, not before.
+    stratum_hidden = {"risk_class"} | (set() if seed_public else {"cutoff_drawn", "cutoff_not_drawn"})
     tasks = []
     for pt in plan.tasks:
         ts = tasks_by_id.get(pt.task_id)
@@ -459,7 +461,7 @@ def _draw_record(plan: Plan, spec: PlanSpec, names: _Names, salt_revealed: str |
             "coordination": pt.coordination,
             "ticket_seed": pt.task_seed if seed_public else None,
             "start": pt.start,
-            "strata": {k: s.model_dump(mode="json", exclude={"risk_class"}) for k, s in sorted(pt.strata.items())},
+            "strata": {k: s.model_dump(mode="json", exclude=stratum_hidden) for k, s in sorted(pt.strata.items())},
             **design,
         })
     return {
