@@ -343,6 +343,24 @@ def results_due(
     n_over = sum(d.status == "overdue" for d in due)
     out.print(f"{n_over} overdue, {len(due) - n_over} due (as of {day})")
 
+# --- 一公开 for the public: the static verification site (issue 15) ---
+
+
+@command(app, "site")
+def site_cmd(
+    plan_dir: Annotated[Path, typer.Argument(metavar="PLAN_DIR", help="The plan directory `randsup plan` wrote.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="A new folder for the site (static HTML, CSS, JavaScript).")],
+    results: Annotated[list[Path] | None, typer.Option(
+        "--results", help="A folder `results publish` wrote; repeat for several. A revealed salt in it "
+                          "opens the per-entity draw check.")] = None,
+) -> None:
+    """Write a static Chinese site where anyone checks the seed, and any entity its own draw, in the browser."""
+    from .publish.site import write_site
+
+    target = write_site(plan_dir, out_dir, results or ())
+    out.print(f"site written to {target}; open {target / 'index.html'} in a browser", markup=False)
+
+
 # --- bench (issue 7) ---
 
 bench_app = typer.Typer(help="Benchmarks: fairness of the draws and teams against today's baselines.",

@@ -487,7 +487,8 @@ def publish_results(plan_dir: str | Path, out: str | Path, ledger: Ledger, *, sa
     results = [r for _, r in current]
     if authority is None:
         authority = _plan_authority(plan_dir)
-    md, page = render_results_notice(plan, results, department_names=_department_names(ledger), salt=salt,
+    department_names = _department_names(ledger)
+    md, page = render_results_notice(plan, results, department_names=department_names, salt=salt,
                                      authority=authority)
     record = {
         "format": "randsup-results/1",
@@ -495,7 +496,8 @@ def publish_results(plan_dir: str | Path, out: str | Path, ledger: Ledger, *, sa
         "quarter": plan.quarter,
         "seed": {"key_string": plan.seed.get("key_string"), "salt_commitment": plan.seed.get("salt_commitment"),
                  "salt": salt, "seed_hex": plan.seed.get("seed_hex")},
-        "results": [{k: v for k, v in r.payload().items() if k != "notes"} for r in results],
+        "results": [{**{k: v for k, v in r.payload().items() if k != "notes"},
+                     "department_name": department_names.get(r.department_id, r.department_id)} for r in results],
     }
     files = {"results-notice.md": md.encode("utf-8"), "results-notice.html": page.encode("utf-8"),
              "results.json": canonical_json(record)}
