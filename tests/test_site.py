@@ -332,12 +332,14 @@ def test_core_functions_agree_with_python(demo: dict[str, Any], tmp_path: Path) 
 @needs_chromium
 def test_screenshots_of_every_page_are_not_blank(demo: dict[str, Any], tmp_path: Path) -> None:
     eid = demo["plan"]["visits"][0]["entity_id"]
-    pages = [(demo["before"], "index.html", {}), (demo["before"], "check.html", {}),
-             (demo["after"], "index.html", {"check": "1"}), (demo["after"], "check.html", {"id": eid}),
-             (demo["after"], "results.html", {})]
+    desktop, phone = 1000, 390
+    pages = [(demo["before"], "index.html", {}, (desktop,)), (demo["before"], "check.html", {}, (desktop,)),
+             (demo["after"], "index.html", {"check": "1"}, (desktop, phone)),
+             (demo["after"], "check.html", {"id": eid}, (desktop, phone)),
+             (demo["after"], "results.html", {}, (desktop,))]
     (tmp_path / "blank.html").write_text("<html><body></body></html>", encoding="utf-8")
     blank_size = screenshot((tmp_path / "blank.html").as_uri(), tmp_path / "blank.png").stat().st_size
-    for i, (site, page, params) in enumerate(pages):
-        for width in (1000, 390):  # a desktop and a phone
+    for i, (site, page, params, widths) in enumerate(pages):
+        for width in widths:
             png = screenshot(_url(site, page, **params), tmp_path / f"{i}-{page}-{width}.png", width=width)
             assert png.stat().st_size > max(20_000, 10 * blank_size), f"{page} at {width}px looks blank"

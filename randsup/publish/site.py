@@ -258,8 +258,8 @@ def _anchor(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Ledger anchor fields of the draw record, as (name, value) rows, if it has any."""
     rows = []
     for key in sorted(record):
-        if "ledger" in key or "anchor" in key:
-            value = record[key]
+        value = record[key]
+        if ("ledger" in key or "anchor" in key) and value is not None:
             if isinstance(value, Mapping):
                 rows += [(f"{key}.{k}", json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)
                          for k, v in sorted(value.items())]
@@ -300,7 +300,8 @@ def _plan_page(inp: _Inputs) -> str:
     facts = [("计划编号", plan.plan_id), ("发布机关", spec.get("authority", "")),
              ("抽查季度", f"{plan.quarter[:4]}年第{plan.quarter[-1]}季度"), ("抽查任务", f"{len(plan.tasks)} 项")]
     if reveal:
-        facts.append(("最后检查日（盐值公布、开放核对之日）" if commitment else "最后检查日", _zh_date(reveal)))
+        label = "最后检查日（此后公布盐值、开放核对）" if commitment and not inp.revealed else "最后检查日"
+        facts.append((label, _zh_date(reveal)))
     seed_rows = [("密钥串（RFC 3797，由上列数值得出）", plan.seed.get("key_string") or "")]
     if commitment:
         seed_rows.append(("盐值承诺（抽取前公布）", commitment))
