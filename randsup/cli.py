@@ -102,7 +102,9 @@ def validate_cmd(
 def demo_data_cmd(
     out_dir: Annotated[Path, typer.Argument(metavar="OUT", help="A new folder for the demo data.")],
     entities: Annotated[int, typer.Option("--entities", help="Market entities (检查对象) to generate.")] = 300_000,
-    inspectors: Annotated[int, typer.Option("--inspectors", help="Inspectors (执法检查人员) to generate.")] = 1_800,
+    inspectors: Annotated[int | None, typer.Option(
+        "--inspectors", help="Inspectors (执法检查人员) to generate; default: Songjiang's ratio (0.6 % of the "
+        "entities), at least the generator's minimum.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Any whole number ≥ 0; the same seed gives the same files.")]
     = 0,
 ) -> None:

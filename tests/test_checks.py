@@ -131,7 +131,7 @@ CASES: list[tuple[str, Callable[[list[Visit]], list[Visit]], dict[str, tuple[obj
         _inspector("A1", "D1", ("食品安全",)), _inspector("A2", "D1", ("广告",)),
         _inspector("A3", "D1", ("食品安全",)), _inspector("B1", "D2", ("特种设备",)),
         _inspector("B2", "D2", ("特种设备",)), _inspector("BX", "D2", ("消防",), is_expert=True))},
-     "inspector A2 lacks field(s) 食品安全"),
+     "inspector A2 holds none of the needed field(s) 食品安全"),
     ("certificate expired", lambda vs: vs, {"inspectors": (
         _inspector("A1", "D1", ("食品安全",)), _inspector("A2", "D1", ("食品安全",)),
         _inspector("A3", "D1", ("食品安全",), certificate_valid_until=MON), _inspector("B1", "D2", ("特种设备",)),

@@ -17,7 +17,8 @@ __all__ = ["check_plan_rules"]
 
 
 def check_plan_rules(visits: Sequence[Visit], directory: Directory, spec: PlanSpec,
-                     calendar_working_days: Iterable[dt.date] | None = None) -> list[str]:
+                     calendar_working_days: Iterable[dt.date] | None = None,
+                     unstaffed: Iterable[tuple[str, str]] = ()) -> list[str]:
     """Every violation of the team and date rules, as readable sentences; empty when all hold.
 
     Args:
@@ -25,8 +26,12 @@ def check_plan_rules(visits: Sequence[Visit], directory: Directory, spec: PlanSp
         directory: the 一单两库 the plan was made from.
         spec: the plan specification (``team_size``, ``quarter``).
         calendar_working_days: the quarter's working days; when given, every date must be one.
+        unstaffed: (visit_id, department_id) the plan marks unstaffed: they must have no team.
     """
     problems: list[str] = []
+    marked: dict[str, set[str]] = defaultdict(set)
+    for visit_id, dept in unstaffed:
+        marked[visit_id].add(dept)
     working = None if calendar_working_days is None else set(calendar_working_days)
     q_start, q_end = quarter_bounds(spec.quarter)
     inspectors = directory.inspector_by_id
@@ -71,9 +76,6 @@ def check_plan_rules(visits: Sequence[Visit], directory: Directory, spec: PlanSp
             counted = [a for a in team if not a.is_expert and a.inspector_id in inspectors
                        and not inspectors[a.inspector_id].is_expert
                        and inspectors[a.inspector_id].department_id == dept]
-            if len({a.inspector_id for a in counted}) < spec.team_size:
-                problems.append(f"{where}: department {dept} has {len(counted)} non-expert inspector(s), "
-                                f"needs {spec.team_size}")
             needed = set()
             for c in v.check_items:
                 ci = check_items.get(c)
@@ -81,6 +83,26 @@ def check_plan_rules(visits: Sequence[Visit], directory: Directory, spec: PlanSp
                     problems.append(f"{where}: check item {c} is not in the directory")
                 elif ci.department_id == dept:
                     needed.add(ci.field)
+            if dept in marked.get(v.visit_id, ()):
+                if team:
+                    problems.append(f"{where}: department {dept} is marked unstaffed but has inspectors")
+                continue
+            # The team rule as docs/assign.md states it: at least team_size non-experts, at most
+            # one per needed field when there are more fields than that, together holding every field.
+            people = {a.inspector_id for a in counted}
+            largest = max(spec.team_size, len(needed))
+            if len(people) < spec.team_size:
+                problems.append(f"{where}: department {dept} has {len(counted)} non-expert inspector(s), "
+                                f"needs {spec.team_size}")
+            if len(people) > largest:
+                problems.append(f"{where}: department {dept} has {len(people)} non-expert inspectors; the "
+                                f"{len(needed)} field(s) allow at most {largest}")
+            covered: set[str] = set()
+            for pid in people:
+                covered |= set(inspectors[pid].fields)
+            if needed - covered:
+                problems.append(f"{where}: department {dept}'s team holds none of the field(s) "
+                                f"{', '.join(sorted(needed - covered))}")
             plan_visits[(v.entity_id, dept)].append((v.date, v.visit_id, {a.inspector_id for a in team}))
 
             for a in team:
@@ -95,9 +117,8 @@ def check_plan_rules(visits: Sequence[Visit], directory: Directory, spec: PlanSp
                     problems.append(f"{who} belongs to department {p.department_id}, not {dept}")
                 if a.is_expert != p.is_expert:
                     problems.append(f"{who} is marked expert={a.is_expert} but the directory says {p.is_expert}")
-                lacking = sorted(needed - set(p.fields))
-                if lacking:
-                    problems.append(f"{who} lacks field(s) {', '.join(lacking)}")
+                if needed and not needed & set(p.fields):
+                    problems.append(f"{who} holds none of the needed field(s) {', '.join(sorted(needed))}")
                 if p.certificate_valid_until < v.date:
                     problems.append(f"{who} has a 执法证 valid only until {p.certificate_valid_until}")
                 if (p.inspector_id, v.entity_id) in conflicts:

@@ -16,25 +16,28 @@ from ortools.graph.python import max_flow, min_cost_flow
 from ortools.sat.python import cp_model
 
 from ..draw.tickets import KEY_DIGITS, KEY_SCALE, ticket_keys, tickets
-from ..errors import InfeasibleError
+from ..errors import InfeasibleError, RandsupError, SolverTimeoutError
 from ..model import Assignment, Directory, Inspector, Visit
 from ..spec import PlanSpec
-from .workdays import quarter_bounds
+from .eligibility import (
+    RULE_TEXT,
+    RULES,
+    Demand,
+    Pool,
+    Rules,
+    build_rules,
+    demands_by_department,
+    eligible_pool,
+)
 
-# build_rules, demands_by_department and eligible_pool are public so that recusal (recuse.py) and the
-# fairness baselines judge a team by exactly the rules assign_teams applies.
 __all__ = [
-    "Demand",
     "INSPECTORS_DOMAIN",
-    "Pool",
-    "RULES",
-    "Rules",
     "SubSeeded",
+    "TeamsResult",
+    "Unstaffed",
     "assign_teams",
-    "build_rules",
-    "demands_by_department",
-    "eligible_pool",
     "pair_ticket_id",
+    "solve_teams",
 ]
 
 INSPECTORS_DOMAIN = "inspectors"  # sub-seed domain of 第二随机
@@ -46,17 +49,7 @@ SHORTLIST_ROUNDS = 5  # rounds of adding pruned pairs that might improve, before
 DAY_CODE = 10_000_000  # inspector-day code = inspector column × DAY_CODE + date ordinal
 HASH_BLOCK = 1 << 21  # pairs hashed per ticket_keys call: bounds the memory of the id strings
 SHOW = 20  # visits or caps listed in an explanation before "and N more"
-CPSAT_WORK_LIMIT = 60.0  # CP-SAT deterministic time (≈ seconds); a status other than OPTIMAL is recorded
-
-# The personal rules, in the order an explanation lists them.
-RULES: tuple[str, ...] = ("field", "certificate", "conflict", "unavailable", "rotation")
-_RULE_TEXT = {
-    "field": "lacking a required field (执法领域)",
-    "certificate": "with a 执法证 expired by the date",
-    "conflict": "recused (回避) from the entity",
-    "unavailable": "unavailable that day",
-    "rotation": "on the entity's last visit by the department (rotation)",
-}
+CPSAT_WORK_LIMIT = 60.0  # CP-SAT deterministic time (≈ seconds); short of OPTIMAL is a SolverTimeoutError
 
 
 class SubSeeded(Protocol):
@@ -68,152 +61,6 @@ class SubSeeded(Protocol):
 def pair_ticket_id(visit_id: str, department_id: str, inspector_id: str) -> str:
     """The id whose consistent-sampler ticket ranks this inspector for this visit and department."""
     return str((visit_id, department_id, inspector_id))
-
-
-# ---------------------------------------------------------------------------------------
-# Lookup tables built once from the directory.
-
-
-@dataclass(frozen=True)
-class Demand:
-    """One (visit, department) node: needs a team of that department."""
-
-    visit_index: int
-    visit_id: str
-    entity_id: str
-    date: dt.date
-    department: str
-    fields: tuple[str, ...]  # every field the department's check items on the visit require
-    key_item: bool  # a 重点 item among them: an expert joins if one is free
-
-
-@dataclass(frozen=True)
-class Rules:
-    conflicts: dict[str, frozenset[str]]  # entity → inspectors who must recuse
-    unavailable: dict[str, tuple[tuple[dt.date, dt.date], ...]]  # inspector → (start, end) spans
-    last_visits: dict[tuple[str, str], tuple[tuple[dt.date, frozenset[str]], ...]]  # (entity, dept) → by date
-    used_day: dict[tuple[str, dt.date], int]  # history inside the quarter
-    used_quarter: dict[str, int]
-
-    def previous_team(self, entity_id: str, department: str, date: dt.date) -> frozenset[str]:
-        """Inspectors of the entity's most recent visit by the department before ``date``."""
-        latest: frozenset[str] = frozenset()
-        for d, team in self.last_visits.get((entity_id, department), ()):
-            if d >= date:
-                break
-            latest = team
-        return latest
-
-
-def build_rules(directory: Directory, spec: PlanSpec, entities: set[str]) -> Rules:
-    conflicts: dict[str, set[str]] = defaultdict(set)
-    for c in directory.conflicts:
-        if c.entity_id in entities:
-            conflicts[c.entity_id].add(c.inspector_id)
-    spans: dict[str, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-    for u in directory.unavailability:
-        spans[u.inspector_id].append((u.start, u.end))
-    q_start, q_end = quarter_bounds(spec.quarter)
-    teams: dict[tuple[str, str], dict[dt.date, set[str]]] = defaultdict(lambda: defaultdict(set))
-    used_day: Counter[tuple[str, dt.date]] = Counter()
-    used_quarter: Counter[str] = Counter()
-    for h in directory.history:
-        if h.entity_id in entities:
-            teams[(h.entity_id, h.department_id)][h.date].add(h.inspector_id)
-        if q_start <= h.date <= q_end:
-            used_day[(h.inspector_id, h.date)] += 1
-            used_quarter[h.inspector_id] += 1
-    return Rules(
-        conflicts={e: frozenset(s) for e, s in conflicts.items()},
-        unavailable={i: tuple(sorted(s)) for i, s in spans.items()},
-        last_visits={k: tuple((d, frozenset(v[d])) for d in sorted(v)) for k, v in teams.items()},
-        used_day=dict(used_day),
-        used_quarter=dict(used_quarter),
-    )
-
-
-def demands_by_department(visits: Sequence[Visit], directory: Directory) -> dict[str, list[Demand]]:
-    """(visit, department) nodes grouped by department, each list in visit_id order."""
-    by_dept: dict[str, list[Demand]] = defaultdict(list)
-    seen: set[str] = set()
-    for k, v in enumerate(visits):
-        if v.date is None:
-            raise ValueError(f"visit {v.visit_id} has no date; assign dates before inspector teams")
-        if v.visit_id in seen:
-            raise ValueError(f"visit id {v.visit_id} occurs twice; visit ids must be unique")
-        seen.add(v.visit_id)
-        items = []
-        for c in v.check_items:
-            ci = directory.check_item_by_id.get(c)
-            if ci is None:
-                raise ValueError(f"visit {v.visit_id}: check item {c!r} is not in the directory")
-            items.append(ci)
-        for dept in sorted(set(v.departments)):
-            own = [ci for ci in items if ci.department_id == dept]
-            key = any(directory.item_by_id[ci.item_id].category == "重点"
-                      for ci in own if ci.item_id in directory.item_by_id)
-            by_dept[dept].append(Demand(k, v.visit_id, v.entity_id, v.date, dept,
-                                         tuple(sorted({ci.field for ci in own})), key))
-    for lst in by_dept.values():
-        lst.sort(key=lambda d: d.visit_id)
-    return dict(sorted(by_dept.items()))
-
-
-# ---------------------------------------------------------------------------------------
-# Eligibility: which inspector may go on which (visit, department).
-
-
-@dataclass
-class Pool:
-    """The demand nodes of one department and the inspectors who may fill them."""
-
-    department: str
-    demands: list[Demand]
-    inspectors: list[Inspector]  # sorted by inspector_id
-    need: np.ndarray  # int64 per demand: team_size, or 1 for the optional expert
-    optional: bool  # experts: serve as many as possible, never required
-    fails: dict[str, np.ndarray]  # rule → bool [demand, inspector], True where the rule excludes
-    eligible: np.ndarray = field(init=False)  # bool [demand, inspector]
-
-    def __post_init__(self) -> None:
-        shape = (len(self.demands), len(self.inspectors))
-        ok = np.ones(shape, dtype=bool)
-        for rule in RULES:
-            ok &= ~self.fails[rule]
-        self.eligible = ok
-
-
-def eligible_pool(department: str, demands: list[Demand], inspectors: list[Inspector], rules: Rules,
-          need: int, optional: bool) -> Pool:
-    n, m = len(demands), len(inspectors)
-    col = {p.inspector_id: j for j, p in enumerate(inspectors)}
-    fails = {r: np.zeros((n, m), dtype=bool) for r in RULES}
-
-    # Qualification: one inspector mask per distinct set of required fields.
-    held = [frozenset(p.fields) for p in inspectors]
-    by_fields: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for i, d in enumerate(demands):
-        by_fields[d.fields].append(i)
-    for req, rows in by_fields.items():
-        lacking = np.array([not set(req) <= h for h in held], dtype=bool)
-        fails["field"][np.asarray(rows)] = lacking
-
-    day = np.array([d.date.toordinal() for d in demands], dtype=np.int64)
-    valid_until = np.array([p.certificate_valid_until.toordinal() for p in inspectors], dtype=np.int64)
-    fails["certificate"] = valid_until[None, :] < day[:, None]
-
-    for j, p in enumerate(inspectors):
-        for start, end in rules.unavailable.get(p.inspector_id, ()):
-            fails["unavailable"][:, j] |= (day >= start.toordinal()) & (day <= end.toordinal())
-
-    for i, d in enumerate(demands):
-        for pid in rules.conflicts.get(d.entity_id, ()):
-            if pid in col:
-                fails["conflict"][i, col[pid]] = True
-        for pid in rules.previous_team(d.entity_id, department, d.date):
-            if pid in col:
-                fails["rotation"][i, col[pid]] = True
-    return Pool(department, demands, inspectors, np.full(n, need, dtype=np.int64), optional, fails)
 
 
 def _rotation_pairs(demands: list[Demand]) -> list[tuple[int, int]]:
@@ -307,9 +154,17 @@ def _shortlist(pool: Pool, arcs: _Arcs) -> np.ndarray:
     theta = np.where(eligible <= want, scale, per_pair * want.astype(np.uint64))
     keep = arcs.keys < theta[arcs.rows]
     short = np.bincount(arcs.rows[keep], minlength=n_nodes) < pool.need
+    short |= _multi_rows(pool)  # multi-field demands keep every pair: their slots are not one node
     if short.any():
         keep |= short[arcs.rows]
     return keep
+
+
+def _multi_rows(pool: Pool) -> np.ndarray:
+    """Bool per demand: it needs two or more fields, so the flow gives it one slot per field."""
+    if pool.optional:
+        return np.zeros(len(pool.demands), dtype=bool)
+    return np.array([len(d.fields) > 1 for d in pool.demands], dtype=bool)
 
 
 def _potentials(net: _Network, flows: np.ndarray) -> np.ndarray | None:
@@ -386,10 +241,71 @@ class _Network:
     n_pairs: int
     total_demand: int
     n_nodes: int
+    field_node0: int = 0  # (visit, field) slot nodes of multi-field demands start here
+    field_node_row: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+def _slot_arcs(pool: Pool, rows: np.ndarray, cols: np.ndarray, dem0: int, first: int
+               ) -> tuple[np.ndarray, list[int], list[int], list[int], list[int], int]:
+    """Per-field slots of multi-field demands: (pair heads, slot rows, extra tails, extra heads, extra caps, n).
+
+    A multi-field demand gets one node per field (capacity 1 to the sink) and its demand node
+    keeps the places beyond the fields (``team_size`` − fields, often 0). A pair whose inspector
+    holds exactly one of the fields and has no top-up place to fill goes straight to that field's
+    node; otherwise it goes to a (visit, inspector) node of capacity 1 that feeds each field the
+    inspector holds (and the top-up place), so nobody fills two places of one visit.
+    """
+    heads = dem0 + rows
+    multi = _multi_rows(pool)
+    slot_rows: list[int] = []
+    x_t: list[int] = []
+    x_h: list[int] = []
+    x_c: list[int] = []
+    if not multi.any():
+        return heads, slot_rows, x_t, x_h, x_c, first
+    holds: dict[str, np.ndarray] = {}
+    for p_fields in {f for d in pool.demands for f in d.fields}:
+        holds[p_fields] = np.array([p_fields in p.fields for p in pool.inspectors], dtype=bool)
+    starts = np.searchsorted(rows, np.arange(len(pool.demands) + 1))
+    multi_rows = np.flatnonzero(multi).tolist()
+    field_node: dict[int, dict[str, int]] = {}
+    for i in multi_rows:  # the slot nodes first, contiguous from `first`
+        field_node[i] = {f: first + len(slot_rows) + k for k, f in enumerate(pool.demands[i].fields)}
+        slot_rows += [i] * len(pool.demands[i].fields)
+    nxt = first + len(slot_rows)
+    for i in multi_rows:
+        d = pool.demands[i]
+        node = field_node[i]
+        lo, hi = int(starts[i]), int(starts[i + 1])
+        if hi == lo:
+            continue
+        c = cols[lo:hi]
+        held = np.stack([holds[f][c] for f in d.fields])  # [field, pair]
+        n_held = held.sum(axis=0)
+        top_up = int(pool.need[i]) > len(d.fields)
+        for k in range(hi - lo):
+            if n_held[k] == 1 and not top_up:
+                heads[lo + k] = node[d.fields[int(np.argmax(held[:, k]))]]
+                continue
+            w = nxt
+            nxt += 1
+            heads[lo + k] = w
+            for f_i in np.flatnonzero(held[:, k]).tolist():
+                x_t.append(w)
+                x_h.append(node[d.fields[f_i]])
+                x_c.append(1)
+            if top_up:
+                x_t.append(w)
+                x_h.append(dem0 + i)
+                x_c.append(1)
+    return heads, slot_rows, x_t, x_h, x_c, nxt
 
 
 def _network(pool: Pool, rules: Rules, rows: np.ndarray, cols: np.ndarray, costs: np.ndarray) -> _Network:
-    """source → inspector (quarter cap) → inspector-day (daily cap) → (visit, dept) → sink."""
+    """source → inspector (quarter cap) → inspector-day (daily cap) → (visit, dept) → sink.
+
+    Multi-field demands get per-field slots between the pair and the sink (see _slot_arcs).
+    """
     m = len(pool.inspectors)
     day = np.array([d.date.toordinal() for d in pool.demands], dtype=np.int64)
     pair_day = day[rows]
@@ -401,6 +317,8 @@ def _network(pool: Pool, rules: Rules, rows: np.ndarray, cols: np.ndarray, costs
     source, sink, insp0 = 0, 1, 2
     day0 = insp0 + m
     dem0 = day0 + len(day_keys)
+    n_dem = len(pool.demands)
+    field0 = dem0 + n_dem
 
     used_q = np.array([rules.used_quarter.get(p.inspector_id, 0) for p in pool.inspectors], dtype=np.int64)
     quarter_caps = np.maximum(0, np.array([p.max_visits_per_quarter for p in pool.inspectors],
@@ -411,16 +329,24 @@ def _network(pool: Pool, rules: Rules, rows: np.ndarray, cols: np.ndarray, costs
         ids = [p.inspector_id for p in pool.inspectors]
         used = [rules.used_day.get((ids[j], dt.date.fromordinal(o)), 0) for j, o in day_keys]
         day_caps = np.maximum(0, day_caps - np.array(used, dtype=np.int64))
-    n_dem = len(pool.demands)
+    pair_heads, slot_rows, x_t, x_h, x_c, n_nodes = _slot_arcs(pool, rows.astype(np.int64), cols, dem0, field0)
+    multi = _multi_rows(pool)
+    dem_caps = np.where(multi, np.maximum(0, pool.need - np.array([len(d.fields) for d in pool.demands],
+                                                                    dtype=np.int64)), pool.need)
+    n_slots = len(slot_rows)
     tails = np.concatenate([np.full(m, source), insp0 + day_insp, day0 + pair_day_node.reshape(-1),
-                            dem0 + np.arange(n_dem)]).astype(np.int32)
-    heads = np.concatenate([insp0 + np.arange(m), day0 + np.arange(len(day_keys)), dem0 + rows,
-                            np.full(n_dem, sink)]).astype(np.int32)
-    caps = np.concatenate([quarter_caps, day_caps, np.ones(rows.shape[0], dtype=np.int64), pool.need])
+                            dem0 + np.arange(n_dem), field0 + np.arange(n_slots),
+                            np.asarray(x_t, dtype=np.int64)]).astype(np.int32)
+    heads = np.concatenate([insp0 + np.arange(m), day0 + np.arange(len(day_keys)), pair_heads,
+                            np.full(n_dem, sink), np.full(n_slots, sink),
+                            np.asarray(x_h, dtype=np.int64)]).astype(np.int32)
+    caps = np.concatenate([quarter_caps, day_caps, np.ones(rows.shape[0], dtype=np.int64), dem_caps,
+                           np.ones(n_slots, dtype=np.int64), np.asarray(x_c, dtype=np.int64)])
     arc_costs = np.concatenate([np.zeros(m + len(day_keys), dtype=np.int64), costs,
-                                np.zeros(n_dem, dtype=np.int64)])
+                                np.zeros(n_dem + n_slots + len(x_t), dtype=np.int64)])
     return _Network(tails, heads, caps, arc_costs, source, sink, insp0, day_keys, uniq.astype(np.int64), day0,
-                    dem0, m + len(day_keys), int(rows.shape[0]), int(pool.need.sum()), dem0 + n_dem)
+                    dem0, m + len(day_keys), int(rows.shape[0]), int(pool.need.sum()), n_nodes,
+                    field0, np.asarray(slot_rows, dtype=np.int64))
 
 
 def _solve_flow(net: _Network, optional: bool) -> tuple[np.ndarray | None, str]:
@@ -441,16 +367,28 @@ def _solve_flow(net: _Network, optional: bool) -> tuple[np.ndarray | None, str]:
 # CP-SAT for a department whose flow broke rotation between two visits of this plan.
 
 
-def _add_team_size(model: cp_model.CpModel, x: list[cp_model.IntVar], rows: np.ndarray, pool: Pool) -> None:
-    """Each (visit, department) gets exactly its team (experts: at most one)."""
-    per_row: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+def _add_team_rule(model: cp_model.CpModel, x: list[cp_model.IntVar], rows: np.ndarray, cols: np.ndarray,
+                   pool: Pool, team_size: int) -> None:
+    """Each (visit, department): ``team_size``..max(team_size, fields) members covering every field.
+
+    Experts: at most one. This is the rule of eligibility.py in full, where a member may cover
+    two fields of a smaller team (the flow gives one member per field).
+    """
+    per_row: dict[int, list[int]] = defaultdict(list)
     for k, r in enumerate(rows.tolist()):
-        per_row[r].append(x[k])
-    for r in range(len(pool.demands)):
+        per_row[r].append(k)
+    holds = {f: np.array([f in p.fields for p in pool.inspectors], dtype=bool)
+             for f in {f for d in pool.demands for f in d.fields}}
+    for r, d in enumerate(pool.demands):
+        ks = per_row[r]
         if pool.optional:
-            model.add(sum(per_row[r]) <= int(pool.need[r]))
-        else:
-            model.add(sum(per_row[r]) == int(pool.need[r]))
+            model.add(sum(x[k] for k in ks) <= 1)
+            continue
+        model.add(sum(x[k] for k in ks) >= team_size)
+        model.add(sum(x[k] for k in ks) <= max(team_size, len(d.fields)))
+        if len(d.fields) > 1:
+            for f in d.fields:
+                model.add(sum(x[k] for k in ks if holds[f][int(cols[k])]) >= 1)
 
 
 def _add_workload_caps(model: cp_model.CpModel, x: list[cp_model.IntVar], net: _Network) -> None:
@@ -481,15 +419,23 @@ def _add_rotation_between_visits(model: cp_model.CpModel, x: list[cp_model.IntVa
 
 
 def _solve_cpsat(pool: Pool, net: _Network, rows: np.ndarray, cols: np.ndarray, costs: np.ndarray,
-                 pairs: list[tuple[int, int]], hint: np.ndarray) -> tuple[np.ndarray | None, str]:
+                 pairs: list[tuple[int, int]], hint: np.ndarray | None, team_size: int
+                 ) -> tuple[np.ndarray | None, str]:
+    """The department's teams by CP-SAT over all its pairs; None if no legal assignment exists.
+
+    Raises:
+        SolverTimeoutError: the work limit came before a proven optimum (a plan that could not be
+            re-derived is never published).
+    """
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x[{pool.demands[r].visit_id},{pool.inspectors[c].inspector_id}]")
          for r, c in zip(rows.tolist(), cols.tolist(), strict=True)]
-    _add_team_size(model, x, rows, pool)
+    _add_team_rule(model, x, rows, cols, pool, team_size)
     _add_workload_caps(model, x, net)
     _add_rotation_between_visits(model, x, rows, cols, pairs)
-    for k, v in enumerate(x):
-        model.add_hint(v, bool(hint[k]))
+    if hint is not None:
+        for k, v in enumerate(x):
+            model.add_hint(v, bool(hint[k]))
     solver = cp_model.CpSolver()
     # One worker and a work-based stop: the run repeats exactly (same OR-Tools version), and an
     # OPTIMAL answer is the ticket-unique optimum. The wall-clock limit is only a distant safety net.
@@ -497,22 +443,31 @@ def _solve_cpsat(pool: Pool, net: _Network, rows: np.ndarray, cols: np.ndarray, 
     solver.parameters.random_seed = 0
     solver.parameters.max_deterministic_time = CPSAT_WORK_LIMIT
     solver.parameters.max_time_in_seconds = 10 * CPSAT_WORK_LIMIT
+    what = f"department {pool.department}" + (" experts" if pool.optional else " teams")
+
+    def timeout(st: int) -> SolverTimeoutError:
+        return SolverTimeoutError(
+            f"the teams solver (CP-SAT) stopped at its work limit ({CPSAT_WORK_LIMIT:.0f}) for {what} without a "
+            f"proven optimum (status {solver.status_name(st)}); such a plan could not be re-derived, so none is "
+            "written", fixes=["certify more inspectors of the department for the visits' fields so that the "
+                              "one-officer-per-field flow suffices", "or lower the ratios of its tasks"])
+
     if pool.optional:  # experts: first serve as many visits as possible, then the cheapest way
         model.maximize(sum(x))
         st = solver.solve(model)
-        if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if st == cp_model.INFEASIBLE:
             return np.zeros(len(x), dtype=bool), "OPTIMAL (no expert fits)"
-        model.add(sum(x) == int(solver.objective_value))
+        if st != cp_model.OPTIMAL:
+            raise timeout(st)
+        model.add(sum(x) == round(solver.objective_value))
+        model.clear_hints()
     model.minimize(cp_model.LinearExpr.weighted_sum(x, costs.tolist()))
     st = solver.solve(model)
     if st == cp_model.INFEASIBLE:
         return None, "INFEASIBLE"
-    if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise RuntimeError(f"CP-SAT found no teams for department {pool.department} within its work limit "
-                           f"({CPSAT_WORK_LIMIT:.0f}); status {solver.status_name(st)}")
-    chosen = np.array([solver.boolean_value(v) for v in x], dtype=bool)
-    status = "OPTIMAL" if st == cp_model.OPTIMAL else "FEASIBLE (work limit reached; not proven optimal)"
-    return chosen, status
+    if st != cp_model.OPTIMAL:
+        raise timeout(st)
+    return np.array([solver.boolean_value(v) for v in x], dtype=bool), "OPTIMAL"
 
 
 def _breaks_rotation(chosen: np.ndarray, rows: np.ndarray, cols: np.ndarray,
@@ -534,48 +489,58 @@ def _listed(lines: list[str], limit: int = SHOW) -> list[str]:
 
 
 def _where(d: Demand) -> str:
-    return f"visit {d.visit_id} (entity {d.entity_id}, {d.date.isoformat()})"
+    fields = f", fields {', '.join(d.fields)}" if d.fields else ""
+    return f"visit {d.visit_id} (entity {d.entity_id}, {d.date.isoformat()}{fields})"
 
 
-def _explain_ineligible(pool: Pool, team_size: int, directory: Directory) -> tuple[list[str], list[str]]:
-    """Reasons and fixes for the demand nodes with fewer eligible inspectors than a team needs."""
-    counts = pool.eligible.sum(axis=1)
-    short = np.flatnonzero(counts < pool.need)
-    dept = pool.department
+def _label(directory: Directory, dept: str) -> str:
     name = directory.department_by_id.get(dept)
-    label = f"department {dept}" + (f" ({name.name})" if name else "")
+    return f"department {dept}" + (f" ({name.name})" if name else "")
+
+
+def _row_reason(pool: Pool, i: int, team_size: int) -> str:
+    """Why one demand has no legal team even without caps: visit, department, field, date, rules."""
+    d = pool.demands[i]
+    m = len(pool.inspectors)
+    count = int(pool.eligible[i].sum())
+    why = [f"{int(pool.fails[r][i].sum())} {RULE_TEXT[r]}" for r in RULES if pool.fails and pool.fails[r][i].any()]
+    missing = [f for f in d.fields if len(d.fields) > 1 and pool.holders(i, f).size == 0]
+    head = f"{d.department}: {_where(d)} has {count} eligible of {m}"
+    if missing:
+        head += f"; nobody eligible holds field(s) {', '.join(missing)}"
+    elif count < team_size:
+        head += f", a team needs {team_size}"
+    return head + (f" — {'; '.join(why)}" if why else "")
+
+
+def _explain_ineligible(pool: Pool, rows: np.ndarray, team_size: int,
+                        directory: Directory) -> tuple[list[str], list[str]]:
+    """Reasons and fixes for the demand nodes no legal team can fill (Pool.short_rows)."""
+    dept = pool.department
+    label = _label(directory, dept)
     m = len(pool.inspectors)
     if m == 0:
-        reasons = [f"{label} has no non-expert inspectors, and {len(short)} visit(s) need a team of "
-                   f"{team_size}: " + ", ".join(_listed([_where(pool.demands[i]) for i in short.tolist()]))]
+        reasons = [f"{label} has no non-expert inspectors, and {len(rows)} visit(s) need a team of "
+                   f"{team_size}: " + ", ".join(_listed([_where(pool.demands[i]) for i in rows.tolist()]))]
         return reasons, [f"add certified inspectors of {label} to inspectors.csv, or drop its tasks"]
-    reasons = [f"{label}: {len(short)} visit(s) have fewer than {team_size} eligible inspectors "
-               f"(of the department's {m} non-expert inspectors):"]
-    lines = []
+    reasons = [f"{label}: {len(rows)} visit(s) have no legal team of at least {team_size} eligible inspectors "
+               f"covering their fields (of the department's {m} non-expert inspectors):"]
+    reasons += _listed([_row_reason(pool, i, team_size) for i in rows.tolist()])
     missing_fields: Counter[str] = Counter()
     rule_hits: Counter[str] = Counter()
-    for i in short.tolist():
-        d = pool.demands[i]
-        why = []
+    for i in rows.tolist():
         for rule in RULES:
-            k = int(pool.fails[rule][i].sum())
-            if k:
+            if pool.fails and pool.fails[rule][i].any():
                 rule_hits[rule] += 1
-                why.append(f"{k} {_RULE_TEXT[rule]}")
-        for f in d.fields:
-            if sum(f in p.fields for p in pool.inspectors) < team_size:
+        for f in pool.demands[i].fields:
+            if sum(f in p.fields for p in pool.inspectors) < (1 if len(pool.demands[i].fields) > 1 else team_size):
                 missing_fields[f] += 1
-        lines.append(f"{dept}: {_where(d)} has {int(counts[i])} eligible of {m}"
-                     + (f" — {'; '.join(why)}" if why else ""))
-    reasons += _listed(lines)
     fixes = []
     if m < team_size:
         fixes.append(f"{label} has only {m} non-expert inspector(s) and a team needs {team_size}: "
                      "add inspectors to it or lower team_size")
     for f, k in sorted(missing_fields.items(), key=lambda t: (-t[1], t[0])):
         fixes.append(f"certify more inspectors of {label} for field {f!r} (needed by {k} of these visits)")
-    if rule_hits["field"] and not missing_fields:
-        fixes.append(f"certify inspectors of {label} for all the fields these visits combine")
     if rule_hits["certificate"]:
         fixes.append(f"renew the 执法证 of inspectors of {label} whose certificates expire before the visit dates")
     if rule_hits["unavailable"]:
@@ -586,18 +551,26 @@ def _explain_ineligible(pool: Pool, team_size: int, directory: Directory) -> tup
     return reasons, fixes
 
 
-def _explain_shortfall(pool: Pool, net: _Network, directory: Directory) -> tuple[list[str], list[str]]:
-    """A max-flow min cut: the visits competing for too few inspector slots, and the binding caps."""
+def _max_flow_cut(net: _Network) -> tuple[int, set[int]]:
     mf = max_flow.SimpleMaxFlow()
     mf.add_arcs_with_capacity(net.tails, net.heads, net.caps)
     mf.solve(net.source, net.sink)
-    placed = int(mf.optimal_flow())
-    # The sink side of the smallest cut: nodes that can still push flow to the sink.
-    sink_side = set(mf.get_sink_side_min_cut())
-    dem = [i for i in range(len(pool.demands)) if net.demand_node0 + i in sink_side]
+    return int(mf.optimal_flow()), set(mf.get_sink_side_min_cut())
+
+
+def _cut_rows(pool: Pool, net: _Network, sink_side: set[int]) -> list[int]:
+    rows = {i for i in range(len(pool.demands)) if net.demand_node0 + i in sink_side}
+    rows |= {int(net.field_node_row[k]) for k in range(net.field_node_row.shape[0])
+             if net.field_node0 + k in sink_side}
+    return sorted(rows)
+
+
+def _explain_shortfall(pool: Pool, net: _Network, directory: Directory) -> tuple[list[str], list[str]]:
+    """A max-flow min cut: the visits competing for too few inspector slots, and the binding caps."""
+    placed, sink_side = _max_flow_cut(net)
+    dem = _cut_rows(pool, net, sink_side)
     dept = pool.department
-    name = directory.department_by_id.get(dept)
-    label = f"department {dept}" + (f" ({name.name})" if name else "")
+    label = _label(directory, dept)
     quarter = [j for j in range(len(pool.inspectors)) if net.inspector_node0 + j in sink_side]
     daily = [k for k, (j, _) in enumerate(net.day_keys)
              if net.day_node0 + k in sink_side and net.inspector_node0 + j not in sink_side]
@@ -623,8 +596,49 @@ def _explain_shortfall(pool: Pool, net: _Network, directory: Directory) -> tuple
     return reasons, fixes
 
 
+def _underfilled(pool: Pool, net: _Network) -> list[int]:
+    """Demands to leave unstaffed so that the rest can be filled: a deterministic greedy step.
+
+    A maximum flow at least cost shows how many places can be filled; demands it leaves short
+    are dropped, least filled first (then by visit id), until the places dropped cover the deficit.
+    The caller solves the rest again and repeats if needed.
+    """
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(net.tails, net.heads, net.caps, net.costs)
+    flow.set_node_supply(net.source, net.total_demand)
+    flow.set_node_supply(net.sink, -net.total_demand)
+    flow.solve_max_flow_with_min_cost()
+    n_dem = len(pool.demands)
+    first = net.pair_arc0 + net.n_pairs
+    got = np.array(flow.flows(np.arange(first, first + n_dem, dtype=np.int32)), dtype=np.int64)
+    slot_arcs = np.arange(first + n_dem, first + n_dem + net.field_node_row.shape[0], dtype=np.int32)
+    if slot_arcs.size:
+        np.add.at(got, net.field_node_row, np.array(flow.flows(slot_arcs), dtype=np.int64))
+    deficit = int((pool.need - got).sum())
+    short = sorted(np.flatnonzero(got < pool.need).tolist(),
+                   key=lambda i: (got[i] / pool.need[i], pool.demands[i].visit_id))
+    out: list[int] = []
+    for i in short:
+        if deficit <= 0:
+            break
+        out.append(i)
+        deficit -= int(pool.need[i])
+    return out
+
+
 # ---------------------------------------------------------------------------------------
 # The stage.
+
+
+@dataclass(frozen=True)
+class Unstaffed:
+    """A (visit, department) that no legal team can staff on its date, and why."""
+
+    visit_id: str
+    department_id: str
+    date: dt.date
+    fields: tuple[str, ...]
+    reason: str
 
 
 @dataclass
@@ -635,6 +649,7 @@ class _Solved:
     experts: int = 0
     cpsat: list[str] = field(default_factory=list)
     shortlisted: int = 0  # departments solved on their shortlist alone
+    unstaffed: list[Unstaffed] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -647,30 +662,46 @@ class _Outcome:
     flows: np.ndarray | None = None  # every arc's flow, when the flow's answer stands
 
 
-def _solve_arcs(pool: Pool, rules: Rules, seed_string: str, arcs: _Arcs) -> _Outcome:
-    """Min-cost flow on these pairs; CP-SAT if the flow breaks rotation between plan visits."""
+def _solve_arcs(pool: Pool, rules: Rules, seed_string: str, arcs: _Arcs, team_size: int,
+                exact: bool = True, method: str = "auto") -> _Outcome:
+    """Min-cost flow on these pairs; CP-SAT when the flow breaks rotation between plan visits, or
+    when it finds no one-officer-per-field teams but a smaller team covering two fields might exist.
+
+    ``exact=False`` (a shortlist): never CP-SAT, the caller solves all pairs instead.
+    ``method="cp-sat"``: CP-SAT for the department in any case (for measurement).
+    """
     costs = _costs(seed_string, pool, arcs)
     net = _network(pool, rules, arcs.rows, arcs.cols, costs)
+    pairs = _rotation_pairs(pool.demands)
+    if method == "cp-sat" and exact:
+        picked, status = _solve_cpsat(pool, net, arcs.rows, arcs.cols, costs, pairs, None, team_size)
+        return _Outcome(arcs, net, picked, status, "CP-SAT")
     flows, status = _solve_flow(net, pool.optional)
     if flows is None:
+        if exact and _multi_rows(pool).any():
+            picked, status = _solve_cpsat(pool, net, arcs.rows, arcs.cols, costs, pairs, None, team_size)
+            return _Outcome(arcs, net, picked, status, "CP-SAT")
         return _Outcome(arcs, net, None, status, "min-cost flow")
     chosen = flows[net.pair_arc0:net.pair_arc0 + net.n_pairs] > 0
-    pairs = _rotation_pairs(pool.demands)
     if pairs and _breaks_rotation(chosen, arcs.rows, arcs.cols, pairs):
-        picked, status = _solve_cpsat(pool, net, arcs.rows, arcs.cols, costs, pairs, chosen)
+        if not exact:
+            return _Outcome(arcs, net, None, "rotation", "min-cost flow")
+        picked, status = _solve_cpsat(pool, net, arcs.rows, arcs.cols, costs, pairs, chosen, team_size)
         return _Outcome(arcs, net, picked, status, "CP-SAT")
     return _Outcome(arcs, net, chosen, status, "min-cost flow", flows)
 
 
-def _solve_shortlisted(pool: Pool, rules: Rules, seed_string: str, arcs: _Arcs) -> _Outcome | None:
+def _solve_shortlisted(pool: Pool, rules: Rules, seed_string: str, arcs: _Arcs, team_size: int) -> _Outcome | None:
     """Solve on each node's lowest-ticket pairs; keep the answer only if duality proves it optimal.
 
     Pruned pairs that might improve it are added and the shortlist solved again, a few rounds at
     most. None when the shortlist is infeasible, leaves the flow structure or is not proven.
     """
     keep = _shortlist(pool, arcs)
+    if keep.all():
+        return None
     for _ in range(SHORTLIST_ROUNDS):
-        out = _solve_arcs(pool, rules, seed_string, arcs.take(np.flatnonzero(keep)))
+        out = _solve_arcs(pool, rules, seed_string, arcs.take(np.flatnonzero(keep)), team_size, exact=False)
         if out.flows is None:
             return None
         dist = _potentials(out.net, out.flows)
@@ -683,32 +714,63 @@ def _solve_shortlisted(pool: Pool, rules: Rules, seed_string: str, arcs: _Arcs) 
     return None
 
 
-def _solve_pool(pool: Pool, rules: Rules, seed_string: str, solved: _Solved,
-                directory: Directory) -> tuple[list[str], list[str]] | None:
-    """Fill the pool's demand; record assignments, or return (reasons, fixes) if caps forbid it."""
+def _subset(pool: Pool, rows: Sequence[int]) -> Pool:
+    """The pool restricted to these demand rows (fails kept if present)."""
+    idx = np.asarray(rows, dtype=np.int64)
+    m = len(pool.inspectors)
+    fails = {r: (pool.fails[r][idx] if pool.fails else np.zeros((idx.shape[0], m), dtype=bool)) for r in RULES}
+    sub = Pool(pool.department, [pool.demands[i] for i in idx.tolist()], pool.inspectors, pool.need[idx],
+               pool.optional, fails)
+    sub.eligible = pool.eligible[idx]
+    return sub
+
+
+def _solve_pool(pool: Pool, rules: Rules, seed_string: str, solved: _Solved, directory: Directory,
+                team_size: int, *, allow_unstaffed: bool = False, method: str = "auto"
+                ) -> tuple[list[str], list[str]] | None:
+    """Fill the pool's demand; record assignments, or return (reasons, fixes) if caps forbid it.
+
+    With ``allow_unstaffed``, demands a maximum flow leaves short are recorded as unstaffed and
+    the rest solved again (a few rounds), instead of returning the explanation.
+    """
     arcs = _ticketed(seed_string, pool)
     solved.arcs += int(arcs.rows.shape[0])
     # Experts' flow maximises the number served first, which a shortlist cannot certify.
-    out = None if pool.optional else _solve_shortlisted(pool, rules, seed_string, arcs)
+    out = None if pool.optional or method != "auto" else _solve_shortlisted(pool, rules, seed_string, arcs,
+                                                                            team_size)
     if out is not None:
         solver = out.solver + ", shortlist"
         solved.shortlisted += 1
     else:
-        out = _solve_arcs(pool, rules, seed_string, arcs)
+        out = _solve_arcs(pool, rules, seed_string, arcs, team_size, method=method)
         solver = out.solver
-        if out.chosen is None and solver == "min-cost flow":
-            return _explain_shortfall(pool, out.net, directory)
+    if out.chosen is None:
+        pairs = _rotation_pairs(pool.demands)
+        if not pairs or _max_flow_cut(out.net)[0] < out.net.total_demand:
+            reasons, fixes = _explain_shortfall(pool, out.net, directory)
+        else:
+            lines = [f"{pool.department}: {_where(pool.demands[a])} then {_where(pool.demands[b])}"
+                     for a, b in pairs]
+            reasons = [f"{_label(directory, pool.department)}: rotation between repeated visits to one entity "
+                       "leaves no legal teams within the caps:"] + _listed(lines)
+            fixes = [f"add inspectors to department {pool.department}, or visit these entities once"]
+        if not allow_unstaffed:
+            return reasons, fixes
+        short = _underfilled(pool, out.net) or list(range(len(pool.demands)))
+        reason = reasons[0]
+        for i in short:
+            d = pool.demands[i]
+            solved.unstaffed.append(Unstaffed(d.visit_id, d.department, d.date, d.fields, reason))
+        keep = [i for i in range(len(pool.demands)) if i not in set(short)]
+        if keep:
+            solved.arcs -= int(arcs.rows.shape[0])
+            return _solve_pool(_subset(pool, keep), rules, seed_string, solved, directory, team_size,
+                               allow_unstaffed=True, method=method)
+        return None
     arcs, chosen, status = out.arcs, out.chosen, out.status
     rows, cols = arcs.rows, arcs.cols
     if solver.startswith("CP-SAT"):
         solved.cpsat.append(pool.department + (" experts" if pool.optional else ""))
-    if chosen is None:
-        pairs = _rotation_pairs(pool.demands)
-        visits = [f"{pool.department}: {_where(pool.demands[a])} then {_where(pool.demands[b])}"
-                  for a, b in pairs]
-        return ([f"department {pool.department}: rotation between repeated visits to one entity "
-                 "leaves no feasible team:"] + _listed(visits),
-                [f"add inspectors to department {pool.department}, or visit these entities once"])
     kind = "experts" if pool.optional else "teams"
     solved.status[f"{pool.department} {kind}"] = f"{status} ({solver})"
     for r, c in zip(rows[chosen].tolist(), cols[chosen].tolist(), strict=True):
@@ -719,8 +781,17 @@ def _solve_pool(pool: Pool, rules: Rules, seed_string: str, solved: _Solved,
     return None
 
 
-def assign_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec,
-                 seed: SubSeeded) -> tuple[list[Visit], dict[str, int | str]]:
+@dataclass(frozen=True)
+class TeamsResult:
+    """The staffed visits, the statistics for ``Plan.stats`` and the visit-departments left unstaffed."""
+
+    visits: list[Visit]
+    stats: dict[str, int | str]
+    unstaffed: tuple[Unstaffed, ...] = ()
+
+
+def solve_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, seed: SubSeeded, *,
+                allow_unstaffed: bool = False, method: str = "auto") -> TeamsResult:
     """Draw the inspector team of every department of every dated visit (第二随机).
 
     Args:
@@ -728,18 +799,24 @@ def assign_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec,
         directory: 一单两库 with inspectors, conflicts, unavailability and history.
         spec: the plan specification (``team_size``, ``quarter``).
         seed: anything with ``sub_seed(domain) -> hex``; the ``inspectors`` sub-seed is used.
+        allow_unstaffed: leave visit-departments without a legal team unstaffed (listed in the
+            result with their reason) instead of raising.
+        method: "auto" (flow, CP-SAT where needed) or "cp-sat" (CP-SAT for every department; to measure).
 
     Returns:
         The visits in the given order with ``inspectors`` filled (per department in the visit's
-        order: non-experts by id, then the expert), and flat statistics for ``Plan.stats``:
-        ``teams_status`` ("OPTIMAL" when every department was solved to proven optimality),
-        ``teams_solver``, counts, and ``teams_status:<department>`` per department.
+        order: non-experts by id, then the expert), flat statistics (``teams_status`` "OPTIMAL",
+        ``teams_solver``, counts, ``teams_status:<department>``) and the unstaffed visit-departments.
 
     Raises:
-        InfeasibleError: some visits lack eligible inspectors, or the workload caps cannot be
-            met; names the departments, the visits, the binding caps and what to relax.
+        InfeasibleError: (without ``allow_unstaffed``) some visits have no legal team; names the
+            departments, the visits, their fields and dates, the binding caps and what to relax.
+        SolverTimeoutError: CP-SAT stopped before a proven optimum.
     """
+    if method not in ("auto", "cp-sat"):
+        raise RandsupError(f"unknown teams method {method!r}; use 'auto' or 'cp-sat'")
     seed_string = seed.sub_seed(INSPECTORS_DOMAIN)
+    team_size = spec.team_size
     by_dept = demands_by_department(visits, directory)
     rules = build_rules(directory, spec, {v.entity_id for v in visits})
     staff: dict[tuple[str, bool], list[Inspector]] = defaultdict(list)
@@ -747,27 +824,42 @@ def assign_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec,
         staff[(p.department_id, p.is_expert)].append(p)
 
     # Hall-type pre-check over every department before any solve, so all gaps show at once.
-    pools = {d: eligible_pool(d, dem, staff[(d, False)], rules, spec.team_size, optional=False)
+    pools = {d: eligible_pool(d, dem, staff[(d, False)], rules, team_size, optional=False)
              for d, dem in by_dept.items()}
     reasons: list[str] = []
     fixes: list[str] = []
-    for pool in pools.values():
-        if (pool.eligible.sum(axis=1) < pool.need).any():
-            r, f = _explain_ineligible(pool, spec.team_size, directory)
+    solved = _Solved()
+    short_total = 0
+    short_depts = []
+    for dept, pool in list(pools.items()):
+        short = pool.short_rows(team_size)
+        if short.size == 0:
+            continue
+        r, f = _explain_ineligible(pool, short, team_size, directory)
+        short_total += int(short.size)
+        short_depts.append(dept)
+        if allow_unstaffed:
+            for i in short.tolist():
+                d = pool.demands[i]
+                solved.unstaffed.append(Unstaffed(d.visit_id, dept, d.date, d.fields, _row_reason(pool, i, team_size)))
+            rest = sorted(set(range(len(pool.demands))) - set(short.tolist()))
+            if rest:
+                pools[dept] = _subset(pool, rest)
+            else:
+                del pools[dept]
+        else:
             reasons += r
             fixes += f
     if reasons:
-        short = sum(int((p.eligible.sum(axis=1) < p.need).sum()) for p in pools.values())
-        depts = [d for d, p in pools.items() if (p.eligible.sum(axis=1) < p.need).any()]
-        raise InfeasibleError(f"no inspector teams: {short} visit-department(s) in {len(depts)} department(s) "
-                              f"({', '.join(depts)}) have fewer than {spec.team_size} eligible inspectors",
-                              reasons=reasons, fixes=fixes)
+        raise InfeasibleError(f"no inspector teams: {short_total} visit-department(s) in {len(short_depts)} "
+                              f"department(s) ({', '.join(short_depts)}) have no legal team of at least "
+                              f"{team_size} eligible inspectors covering their fields", reasons=reasons, fixes=fixes)
 
-    solved = _Solved()
     for dept in list(pools):
         pool = pools.pop(dept)  # one department's matrices in memory at a time
         pool.fails.clear()
-        gap = _solve_pool(pool, rules, seed_string, solved, directory)
+        gap = _solve_pool(pool, rules, seed_string, solved, directory, team_size,
+                          allow_unstaffed=allow_unstaffed, method=method)
         if gap is not None:
             reasons += gap[0]
             fixes += gap[1]
@@ -776,11 +868,12 @@ def assign_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec,
                               "max_visits_per_quarter)", reasons=reasons, fixes=fixes)
 
     # Experts join where a 重点 item is checked; optional, after the required teams.
+    unstaffed_keys = {(u.visit_id, u.department_id) for u in solved.unstaffed}
     for dept, dem in by_dept.items():
-        keyed = [d for d in dem if d.key_item]
+        keyed = [d for d in dem if d.key_item and (d.visit_id, dept) not in unstaffed_keys]
         if keyed and staff[(dept, True)]:
             pool = eligible_pool(dept, keyed, staff[(dept, True)], rules, 1, optional=True)
-            _solve_pool(pool, rules, seed_string, solved, directory)
+            _solve_pool(pool, rules, seed_string, solved, directory, team_size)
 
     out = []
     for k, v in enumerate(visits):
@@ -791,7 +884,7 @@ def assign_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec,
     all_optimal = all(s.startswith("OPTIMAL") for s in solved.status.values())
     stats: dict[str, int | str] = {
         "teams_status": "OPTIMAL" if all_optimal else "FEASIBLE (not proven optimal)",
-        "teams_solver": "min-cost flow per department"
+        "teams_solver": "min-cost flow per department with per-field slots"
                         + (f"; CP-SAT for {', '.join(solved.cpsat)}" if solved.cpsat else ""),
         "teams_departments": len(by_dept),
         "teams_demand": sum(len(d) for d in by_dept.values()),
@@ -800,6 +893,21 @@ def assign_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec,
         "teams_experts": solved.experts,
         "teams_shortlisted": solved.shortlisted,  # departments proven optimal on their shortlist
     }
+    if allow_unstaffed:
+        stats["teams_unstaffed"] = len(solved.unstaffed)
     for key in sorted(solved.status):
         stats[f"teams_status:{key}"] = solved.status[key]
-    return out, stats
+    unstaffed = tuple(sorted(solved.unstaffed, key=lambda u: (u.visit_id, u.department_id)))
+    return TeamsResult(out, stats, unstaffed)
+
+
+def assign_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec,
+                 seed: SubSeeded) -> tuple[list[Visit], dict[str, int | str]]:
+    """The visits with their teams and the statistics (solve_teams without unstaffed visits).
+
+    Raises:
+        InfeasibleError: some visits have no legal team within the rules and caps.
+        SolverTimeoutError: CP-SAT stopped before a proven optimum.
+    """
+    result = solve_teams(visits, directory, spec, seed)
+    return result.visits, result.stats

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from ..assign import teams as teams_mod
+from ..assign import eligibility as teams_mod
 from ..assign.dates import assign_dates
 from ..assign.teams import assign_teams
 from ..assign.workdays import WorkingCalendar, quarter_bounds
@@ -415,13 +415,15 @@ def fixed_cost_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSp
         dem0 = day0 + keys.shape[0]
         tails = np.concatenate([np.zeros(m), insp0 + day_col, day0 + day_node.reshape(-1), dem0 + np.arange(n)])
         heads = np.concatenate([insp0 + np.arange(m), day0 + np.arange(keys.shape[0]), dem0 + rows, np.ones(n)])
-        caps = np.concatenate([q_cap, d_cap, np.ones(rows.shape[0]), np.full(n, spec.team_size)])
+        # Team places as the flow gives them (eligibility.slots); fields are not split into slots here.
+        need = np.array([teams_mod.slots(spec.team_size, len(d.fields)) for d in demands], dtype=np.int64)
+        caps = np.concatenate([q_cap, d_cap, np.ones(rows.shape[0]), need])
         costs = np.concatenate([np.zeros(m + keys.shape[0]), cols + 1, np.zeros(n)])
         flow = min_cost_flow.SimpleMinCostFlow()
         flow.add_arcs_with_capacity_and_unit_cost(tails.astype(np.int32), heads.astype(np.int32),
                                                   caps.astype(np.int64), costs.astype(np.int64))
-        flow.set_node_supply(0, spec.team_size * n)
-        flow.set_node_supply(1, -spec.team_size * n)
+        flow.set_node_supply(0, int(need.sum()))
+        flow.set_node_supply(1, -int(need.sum()))
         if flow.solve() != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
             raise InfeasibleError(f"the fixed-cost baseline cannot staff department {dept} within the rules and caps")
         first = m + keys.shape[0]
@@ -462,7 +464,7 @@ class _Teams:
     # inspector → (Σ 1/(eligible − 1) over its places, places): the chance a given eligible
     # colleague is its partner, at equal chance
     partner_chance: dict[str, tuple[float, int]]
-    bad_size: int  # places whose team is not of team_size
+    bad_size: int  # places whose team size breaks the team rule (team_size..max_team)
     # per place, the inspectors eligible for it (kept inside a worker only, for the repeat chance)
     eligible: tuple[frozenset[str], ...] = ()
 
@@ -497,7 +499,7 @@ def check_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, *
     places: list[tuple[int, str, tuple[str, ...]]] = []
     eligible: list[frozenset[str]] = []
     partner: dict[str, tuple[float, int]] = {}
-    violations = total = 0
+    violations = total = bad_size = 0
     load: dict[str, int] = {}
     for dept, demands, people, fails in _eligibility(visits, directory, spec):
         rules = sorted(fails) if dated else [r for r in sorted(fails) if r not in DATE_RULES]
@@ -518,6 +520,7 @@ def check_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, *
                 violations += int(j is None or bool(excluded[i, j]))
                 load[pid] = load.get(pid, 0) + 1
             total += len(team)
+            bad_size += not spec.team_size <= len(team) <= teams_mod.max_team(spec.team_size, len(d.fields))
             places.append((index[d.entity_id], dept, team))
             eligible.append(frozenset(people[j].inspector_id for j in np.flatnonzero(ok[i]).tolist()))
             if n_ok[i] > 1:
@@ -526,7 +529,6 @@ def check_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, *
                     partner[pid] = (a + 1.0 / (float(n_ok[i]) - 1.0), b + 1)
     caps = directory.inspector_by_id
     over = sum(max(0, n - caps[p].max_visits_per_quarter) for p, n in sorted(load.items()) if p in caps)
-    bad_size = sum(len(team) != spec.team_size for _, _, team in places)
     return _Teams(tuple(places), target, violations, total, over, partner, bad_size, tuple(eligible))
 
 

@@ -87,7 +87,7 @@ from .tables import (
 )
 
 __all__ = ["N_CHECK_ITEMS", "N_DEPARTMENTS", "N_JOINT_ITEMS", "N_SUPERVISION_ITEMS", "generate_directory",
-           "holidays_2027_toml", "minimum_inspectors", "write_demo_data"]
+           "holidays_2027_toml", "inspectors_for", "minimum_inspectors", "write_demo_data"]
 
 N_DEPARTMENTS = 29
 N_SUPERVISION_ITEMS = 705
@@ -763,9 +763,19 @@ def holidays_2027_toml() -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_demo_data(out: str | Path, *, entities: int = 300_000, inspectors: int = 1_800, seed: int = 0
+SONGJIANG_ENTITIES, SONGJIANG_INSPECTORS = 300_000, 1_800  # the demo district: 0.6 % inspectors per entity
+
+
+def inspectors_for(entities: int) -> int:
+    """Inspectors for a district of this size: Songjiang's ratio, at least what the generator needs."""
+    return max(-(-entities * SONGJIANG_INSPECTORS // SONGJIANG_ENTITIES), minimum_inspectors())
+
+
+def write_demo_data(out: str | Path, *, entities: int = 300_000, inspectors: int | None = None, seed: int = 0
                     ) -> Directory:
     """Write the demo data folder: the 一单两库 CSVs, ``plan-2027Q1.toml`` and ``holidays-2027.toml``.
+
+    ``inspectors`` defaults to :func:`inspectors_for` ``(entities)``.
 
     The folder appears whole or not at all (:func:`randsup.io.atomic_directory`).
 
@@ -777,7 +787,7 @@ def write_demo_data(out: str | Path, *, entities: int = 300_000, inspectors: int
     if target.exists():
         # Checked before generating so that a mistyped folder fails at once, not after the work.
         raise OutputError(f"{target} exists already; choose a new output folder or remove the old one")
-    directory, lists = _generate(entities, inspectors, seed)
+    directory, lists = _generate(entities, inspectors_for(entities) if inspectors is None else inspectors, seed)
     with atomic_directory(target) as tmp:
         write_directory_files(directory, tmp)
         write_atomic(tmp / "plan-2027Q1.toml", _plan_spec_toml(lists, directory.entities))

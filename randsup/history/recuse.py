@@ -12,20 +12,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..assign.teams import (
-    INSPECTORS_DOMAIN,
-    RULES,
-    SubSeeded,
-    build_rules,
-    demands_by_department,
-    eligible_pool,
-    pair_ticket_id,
-)
+from ..assign.eligibility import RULES, build_rules, demands_by_department, eligible_pool, team_problems
+from ..assign.teams import INSPECTORS_DOMAIN, SubSeeded, pair_ticket_id
 from ..draw.seed import PublicSeed
 from ..draw.tickets import ticket
 from ..errors import InfeasibleError, InputError, Problem, VerificationError
 from ..io import canonical_json
-from ..model import Assignment, Directory, Plan, Visit
+from ..model import Assignment, Directory, Inspector, Plan, Visit
 from ..publish.files import (
     CHANGES_FILE,
     MANIFEST_FILE,
@@ -117,7 +110,15 @@ def _next_inspector(plan: Plan, directory: Directory, spec: PlanSpec, seed_strin
                 per_day[(a.inspector_id, v.date)] += 1
                 per_quarter[a.inspector_id] += 1
 
-    eligible = [p for j, p in enumerate(staff) if pool.eligible[0, j]]
+    # The team rule: the replacement and the members who stay must still cover the visit's fields.
+    staying = [directory.inspector_by_id[a.inspector_id].fields for a in visit.inspectors
+               if a.department_id == department_id and not a.is_expert and a.inspector_id not in excluded]
+    needed = demand[0].fields
+
+    def keeps_team_legal(p: Inspector) -> bool:
+        return expert or not team_problems(needed, [*staying, p.fields], spec.team_size)
+
+    eligible = [p for j, p in enumerate(staff) if pool.eligible[0, j] and keeps_team_legal(p)]
     ranked = sorted(eligible, key=lambda p: (ticket(seed_string, pair_ticket_id(visit.visit_id, department_id,
                                                                                  p.inspector_id)), p.inspector_id))
     for rank, p in enumerate(ranked, start=1):
@@ -131,7 +132,7 @@ def _next_inspector(plan: Plan, directory: Directory, spec: PlanSpec, seed_strin
         return pid, rank, []
     why = [f"{int(pool.fails[r][0].sum())} fail the rule '{r}'" for r in RULES if pool.fails[r][0].any()]
     taken = [p.inspector_id for p in ranked]
-    why.append(f"of the {len(taken)} eligible, all are recused, on this visit already, on another visit "
+    why.append(f"of the {len(taken)} eligible who keep the team's fields covered, all are recused, on this visit already, on another visit "
                "to the entity, or at a daily/quarterly cap")
     return None, 0, why
 

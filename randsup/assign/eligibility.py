@@ -1,0 +1,254 @@
+"""The team rule of 第二随机, stated once: who may go on a (visit, department), and what a team is.
+
+Used by the solver (teams.py), the field-aware dates (dates.py), recusal (history/recuse.py) and
+the fairness baselines (bench/fairness.py). ``rule_check.py`` restates the rule from the docs on
+purpose and does not import this module. Design notes: docs/assign.md (section eligibility.py).
+
+The rule. For each (visit, department), a team of at least ``team_size`` certified non-expert
+inspectors of that department, each holding at least one of the 执法领域 (fields) that the
+department's check items on the visit need, together holding all of them; a team may grow beyond
+``team_size`` up to the number of those fields. Experts join on top and never count. Each member
+also holds a 执法证 valid on the date, has no 回避 conflict with the entity, is not unavailable that
+day, was not on the entity's previous visit by the department (rotation), and stays within the
+daily and quarterly caps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import InputError, Problem
+from ..model import Directory, Inspector, Visit
+from ..spec import PlanSpec
+from .workdays import quarter_bounds
+
+__all__ = [
+    "RULES",
+    "RULE_TEXT",
+    "Demand",
+    "Pool",
+    "Rules",
+    "build_rules",
+    "demands_by_department",
+    "eligible_pool",
+    "max_team",
+    "slots",
+    "team_problems",
+]
+
+# The personal rules, in the order an explanation lists them.
+RULES: tuple[str, ...] = ("field", "certificate", "conflict", "unavailable", "rotation")
+RULE_TEXT = {
+    "field": "holding none of the needed fields (执法领域)",
+    "certificate": "with a 执法证 expired by the date",
+    "conflict": "recused (回避) from the entity",
+    "unavailable": "unavailable that day",
+    "rotation": "on the entity's last visit by the department (rotation)",
+}
+
+
+def max_team(team_size: int, n_fields: int) -> int:
+    """The largest legal team: ``team_size``, or more when more fields must be covered."""
+    return max(team_size, n_fields)
+
+
+def slots(team_size: int, n_fields: int) -> int:
+    """Team places of a (visit, department) in the one-officer-per-field shape the flow solves.
+
+    One place per field when it needs two or more fields, topped up to ``team_size``; a
+    single-field demand needs ``team_size`` holders of its field.
+    """
+    return team_size if n_fields <= 1 else max_team(team_size, n_fields)
+
+
+def team_problems(needed: Iterable[str], member_fields: Sequence[Iterable[str]], team_size: int) -> list[str]:
+    """What is wrong with a team of non-experts for a demand needing these fields (empty when legal).
+
+    Only the field and size part of the rule; the personal rules (certificate, 回避, …) are per member.
+    """
+    need = set(needed)
+    held = [set(f) for f in member_fields]
+    out = []
+    if len(held) < team_size:
+        out.append(f"{len(held)} non-expert inspector(s), needs at least {team_size}")
+    if len(held) > max_team(team_size, len(need)):
+        out.append(f"{len(held)} non-expert inspectors, more than the {max_team(team_size, len(need))} "
+                   "the fields justify")
+    if need:
+        idle = sum(1 for h in held if not h & need)
+        if idle:
+            out.append(f"{idle} member(s) hold none of the needed fields {', '.join(sorted(need))}")
+        lacking = sorted(need - set().union(*held)) if held else sorted(need)
+        if lacking:
+            out.append(f"nobody on the team holds field(s) {', '.join(lacking)}")
+    return out
+
+
+@dataclass(frozen=True)
+class Demand:
+    """One (visit, department) node: needs a team of that department."""
+
+    visit_index: int
+    visit_id: str
+    entity_id: str
+    date: dt.date
+    department: str
+    fields: tuple[str, ...]  # every field the department's check items on the visit require
+    key_item: bool  # a 重点 item among them: an expert joins if one is free
+
+
+@dataclass(frozen=True)
+class Rules:
+    conflicts: dict[str, frozenset[str]]  # entity → inspectors who must recuse
+    unavailable: dict[str, tuple[tuple[dt.date, dt.date], ...]]  # inspector → (start, end) spans
+    last_visits: dict[tuple[str, str], tuple[tuple[dt.date, frozenset[str]], ...]]  # (entity, dept) → by date
+    used_day: dict[tuple[str, dt.date], int]  # history inside the quarter
+    used_quarter: dict[str, int]
+
+    def previous_team(self, entity_id: str, department: str, date: dt.date) -> frozenset[str]:
+        """Inspectors of the entity's most recent visit by the department before ``date``."""
+        latest: frozenset[str] = frozenset()
+        for d, team in self.last_visits.get((entity_id, department), ()):
+            if d >= date:
+                break
+            latest = team
+        return latest
+
+
+def build_rules(directory: Directory, spec: PlanSpec, entities: set[str]) -> Rules:
+    """The directory's conflicts, absences and history, indexed for these entities."""
+    conflicts: dict[str, set[str]] = defaultdict(set)
+    for c in directory.conflicts:
+        if c.entity_id in entities:
+            conflicts[c.entity_id].add(c.inspector_id)
+    spans: dict[str, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for u in directory.unavailability:
+        spans[u.inspector_id].append((u.start, u.end))
+    q_start, q_end = quarter_bounds(spec.quarter)
+    teams: dict[tuple[str, str], dict[dt.date, set[str]]] = defaultdict(lambda: defaultdict(set))
+    used_day: Counter[tuple[str, dt.date]] = Counter()
+    used_quarter: Counter[str] = Counter()
+    for h in directory.history:
+        if h.entity_id in entities:
+            teams[(h.entity_id, h.department_id)][h.date].add(h.inspector_id)
+        if q_start <= h.date <= q_end:
+            used_day[(h.inspector_id, h.date)] += 1
+            used_quarter[h.inspector_id] += 1
+    return Rules(
+        conflicts={e: frozenset(s) for e, s in conflicts.items()},
+        unavailable={i: tuple(sorted(s)) for i, s in spans.items()},
+        last_visits={k: tuple((d, frozenset(v[d])) for d in sorted(v)) for k, v in teams.items()},
+        used_day=dict(used_day),
+        used_quarter=dict(used_quarter),
+    )
+
+
+def _bad_visits(problem: str, visit_id: str) -> InputError:
+    return InputError(Problem("visits", None, "visit_id", visit_id, problem))
+
+
+def demands_by_department(visits: Sequence[Visit], directory: Directory) -> dict[str, list[Demand]]:
+    """(visit, department) nodes grouped by department, each list in visit_id order."""
+    by_dept: dict[str, list[Demand]] = defaultdict(list)
+    seen: set[str] = set()
+    for k, v in enumerate(visits):
+        if v.date is None:
+            raise _bad_visits("has no date; assign dates before inspector teams", v.visit_id)
+        if v.visit_id in seen:
+            raise _bad_visits("occurs twice; visit ids must be unique", v.visit_id)
+        seen.add(v.visit_id)
+        items = []
+        for c in v.check_items:
+            ci = directory.check_item_by_id.get(c)
+            if ci is None:
+                raise _bad_visits(f"check item {c!r} is not in the directory", v.visit_id)
+            items.append(ci)
+        for dept in sorted(set(v.departments)):
+            own = [ci for ci in items if ci.department_id == dept]
+            key = any(directory.item_by_id[ci.item_id].category == "重点"
+                      for ci in own if ci.item_id in directory.item_by_id)
+            by_dept[dept].append(Demand(k, v.visit_id, v.entity_id, v.date, dept,
+                                        tuple(sorted({ci.field for ci in own})), key))
+    for lst in by_dept.values():
+        lst.sort(key=lambda d: d.visit_id)
+    return dict(sorted(by_dept.items()))
+
+
+@dataclass
+class Pool:
+    """The demand nodes of one department and the inspectors who may fill them."""
+
+    department: str
+    demands: list[Demand]
+    inspectors: list[Inspector]  # sorted by inspector_id
+    need: np.ndarray  # int64 per demand: team places (see slots), or 1 for the optional expert
+    optional: bool  # experts: serve as many as possible, never required
+    fails: dict[str, np.ndarray]  # rule → bool [demand, inspector], True where the rule excludes
+    eligible: np.ndarray = field(init=False)  # bool [demand, inspector]
+
+    def __post_init__(self) -> None:
+        shape = (len(self.demands), len(self.inspectors))
+        ok = np.ones(shape, dtype=bool)
+        for rule in RULES:
+            ok &= ~self.fails[rule]
+        self.eligible = ok
+
+    def holders(self, row: int, field_name: str) -> np.ndarray:
+        """Columns of eligible inspectors of this demand who hold this field."""
+        held = np.array([field_name in p.fields for p in self.inspectors], dtype=bool)
+        return np.flatnonzero(self.eligible[row] & held) if held.size else np.zeros(0, dtype=np.int64)
+
+    def short_rows(self, team_size: int) -> np.ndarray:
+        """Demands no legal team can fill even without caps: too few eligible, or a field nobody holds.
+
+        With at least ``team_size`` eligible members and a holder of each field, a team exists:
+        one holder per field covers them, and any eligible members top it up to ``team_size``.
+        """
+        if self.optional:
+            return np.zeros(0, dtype=np.int64)
+        short = self.eligible.sum(axis=1) < team_size
+        for i, d in enumerate(self.demands):
+            if not short[i] and len(d.fields) > 1:
+                short[i] = any(self.holders(i, f).size == 0 for f in d.fields)
+        return np.flatnonzero(short)
+
+
+def eligible_pool(department: str, demands: list[Demand], inspectors: list[Inspector], rules: Rules,
+                  team_size: int, optional: bool) -> Pool:
+    """Which inspector may go on which demand under the personal rules (experts: one each, optional)."""
+    n, m = len(demands), len(inspectors)
+    col = {p.inspector_id: j for j, p in enumerate(inspectors)}
+    fails = {r: np.zeros((n, m), dtype=bool) for r in RULES}
+
+    # Qualification: at least one of the needed fields, one inspector mask per distinct field set.
+    held = [frozenset(p.fields) for p in inspectors]
+    by_fields: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i, d in enumerate(demands):
+        by_fields[d.fields].append(i)
+    for req, rows in by_fields.items():
+        if req:
+            lacking = np.array([not (set(req) & h) for h in held], dtype=bool)
+            fails["field"][np.asarray(rows)] = lacking
+
+    day = np.array([d.date.toordinal() for d in demands], dtype=np.int64)
+    valid_until = np.array([p.certificate_valid_until.toordinal() for p in inspectors], dtype=np.int64)
+    fails["certificate"] = valid_until[None, :] < day[:, None]
+
+    for j, p in enumerate(inspectors):
+        for start, end in rules.unavailable.get(p.inspector_id, ()):
+            fails["unavailable"][:, j] |= (day >= start.toordinal()) & (day <= end.toordinal())
+
+    for i, d in enumerate(demands):
+        for pid in rules.conflicts.get(d.entity_id, ()):
+            if pid in col:
+                fails["conflict"][i, col[pid]] = True
+        for pid in rules.previous_team(d.entity_id, department, d.date):
+            if pid in col:
+                fails["rotation"][i, col[pid]] = True
+    need = np.array([1 if optional else slots(team_size, len(d.fields)) for d in demands], dtype=np.int64)
+    return Pool(department, demands, inspectors, need, optional, fails)

@@ -1,0 +1,98 @@
+"""The team rule of issue 11: teams that cover a visit's fields together (eligibility.py, teams.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from factories import StubSeed
+from test_teams import day, directory, inspector, oracle_feasible, spec, visit
+
+from randsup.assign.eligibility import max_team, slots, team_problems
+from randsup.assign.rule_check import check_plan_rules
+from randsup.assign.teams import assign_teams, solve_teams
+from randsup.errors import InfeasibleError
+from randsup.model import CheckItem, Directory, SupervisionItem
+
+
+def test_team_problems_states_the_rule() -> None:
+    assert team_problems(["食品安全", "广告"], [("食品安全",), ("广告",)], 2) == []
+    assert team_problems(["食品安全", "广告"], [("食品安全",), ("食品安全",)], 2) == [
+        "nobody on the team holds field(s) 广告"]
+    assert "needs at least 2" in team_problems(["食品安全"], [("食品安全",)], 2)[0]
+    assert "hold none of the needed fields" in team_problems(["食品安全"], [("食品安全",), ("消防",)], 2)[0]
+    assert "more than the 2" in team_problems(["a", "b"], [("a",), ("b",), ("a",)], 2)[0]
+    assert team_problems(["a", "b", "c"], [("a",), ("b",), ("c",)], 2) == []  # grows to the fields
+    assert (max_team(2, 3), slots(2, 1), slots(2, 3), slots(3, 2)) == (3, 2, 3, 3)
+
+
+def test_only_legal_assignment_needs_a_mixed_field_team() -> None:
+    """V1 needs 食品安全 and 广告 from D1; nobody holds both, so only a mixed team can go."""
+    staff = [inspector("A1", "D1", ("食品安全",)), inspector("A2", "D1", ("广告",)), inspector("A3", "D1", ("食品安全",)),
+             inspector("B1", "D2", ("特种设备",)), inspector("B2", "D2", ("特种设备",))]
+    d = directory(staff, ["E1"])
+    vs = [visit("V1", "E1", day(0), ("C1", "C3"))]
+    assert oracle_feasible(vs, d, 2)
+    for s in range(20):
+        out, stats = assign_teams(vs, d, spec(), StubSeed(f"mixed{s}"))
+        team = {a.inspector_id for a in out[0].inspectors}
+        assert "A2" in team and len(team) == 2 and team & {"A1", "A3"}
+        assert check_plan_rules(out, d, spec()) == []
+        assert stats["teams_status"] == "OPTIMAL"
+
+
+def _three_field_directory(staff: list) -> Directory:
+    d = directory(staff, ["E1", "E2"])
+    extra = CheckItem(check_item_id="C4", item_id="S4", department_id="D1", name="计量", field="计量",
+                      object_type="企业", check_methods=("现场检查",), legal_basis="法")
+    item = SupervisionItem(item_id="S4", name="计量器具", department_id="D1", category="一般", legal_basis="法")
+    return Directory(**{**{k: getattr(d, k) for k in ("departments", "joint_items", "entities", "inspectors",
+                                                       "conflicts", "unavailability", "history")},
+                        "supervision_items": (*d.supervision_items, item), "check_items": (*d.check_items, extra)})
+
+
+def test_a_member_may_cover_two_fields_of_a_smaller_team() -> None:
+    """Three fields, team_size 2, two eligible people, one holding all three: the one-officer-per-field
+    flow has no answer, the team rule has one ({A1, A2}); CP-SAT finds it."""
+    staff = [inspector("A1", "D1", ("食品安全", "广告", "计量")), inspector("A2", "D1", ("食品安全",)),
+             inspector("B1", "D2", ("特种设备",)), inspector("B2", "D2", ("特种设备",))]
+    d = _three_field_directory(staff)
+    vs = [visit("V1", "E1", day(0), ("C1", "C3", "C4"))]
+    out, stats = assign_teams(vs, d, spec(), StubSeed("cover"))
+    assert {a.inspector_id for a in out[0].inspectors} == {"A1", "A2"}
+    assert "CP-SAT for D1" in str(stats["teams_solver"])
+    assert check_plan_rules(out, d, spec()) == []
+
+
+def test_no_legal_team_names_visit_department_field_and_date() -> None:
+    staff = [inspector("A1", "D1", ("食品安全",)), inspector("A2", "D1", ("食品安全",)),
+             inspector("B1", "D2", ("特种设备",)), inspector("B2", "D2", ("特种设备",))]
+    d = directory(staff, ["E1"])
+    vs = [visit("V1", "E1", day(0), ("C1", "C3", "C2"))]
+    with pytest.raises(InfeasibleError) as info:
+        assign_teams(vs, d, spec(), StubSeed("x"))
+    text = str(info.value)
+    assert "visit V1" in text and "D1" in text and "广告" in text and day(0).isoformat() in text
+    # With allow_unstaffed the visit-department is left unstaffed with that reason instead.
+    result = solve_teams(vs, d, spec(), StubSeed("x"), allow_unstaffed=True)
+    assert [(u.visit_id, u.department_id) for u in result.unstaffed] == [("V1", "D1")]
+    assert "广告" in result.unstaffed[0].reason
+    assert not [a for a in result.visits[0].inspectors if a.department_id == "D1"]
+    assert len([a for a in result.visits[0].inspectors if a.department_id == "D2"]) == 2
+    assert check_plan_rules(result.visits, d, spec(), unstaffed=[("V1", "D1")]) == []
+
+
+def test_caps_shortage_leaves_some_unstaffed_and_the_rest_legal() -> None:
+    """Three visits on one day, two D1 inspectors with a daily cap of 1: one visit can be staffed."""
+    staff = [inspector("A1", "D1", ("食品安全",), per_day=1), inspector("A2", "D1", ("食品安全",), per_day=1)]
+    d = directory(staff, ["E1", "E2", "E3"])
+    vs = [visit(f"V{k}", f"E{k}", day(0)) for k in (1, 2, 3)]
+    with pytest.raises(InfeasibleError):
+        assign_teams(vs, d, spec(), StubSeed("cap"))
+    result = solve_teams(vs, d, spec(), StubSeed("cap"), allow_unstaffed=True)
+    assert len(result.unstaffed) == 2 and result.stats["teams_unstaffed"] == 2
+    marked = [(u.visit_id, u.department_id) for u in result.unstaffed]
+    assert check_plan_rules(result.visits, d, spec(), unstaffed=marked) == []
+    again = solve_teams(vs, d, spec(), StubSeed("cap"), allow_unstaffed=True)
+    assert again == result  # deterministic
+    assert isinstance(day(0), dt.date)
