@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from factories import StubSeed
@@ -11,8 +12,13 @@ from test_teams import day, directory, inspector, oracle_feasible, spec, visit
 from randsup.assign.eligibility import max_team, slots, team_problems
 from randsup.assign.rule_check import check_plan_rules
 from randsup.assign.teams import assign_teams, solve_teams
+from randsup.assign.workdays import WorkingCalendar
+from randsup.demo.synth import inspectors_for, minimum_inspectors, write_demo_data
+from randsup.draw.seed import PublicSeed
 from randsup.errors import InfeasibleError
 from randsup.model import CheckItem, Directory, SupervisionItem
+from randsup.plan import make_plan
+from randsup.spec import load_spec
 
 
 def test_team_problems_states_the_rule() -> None:
@@ -96,3 +102,49 @@ def test_caps_shortage_leaves_some_unstaffed_and_the_rest_legal() -> None:
     again = solve_teams(vs, d, spec(), StubSeed("cap"), allow_unstaffed=True)
     assert again == result  # deterministic
     assert isinstance(day(0), dt.date)
+
+
+def _own_team_rule_check(visits: list, directory: Directory, team_size: int) -> list[str]:
+    """The field and size part of the rule written out once more, from the README's paragraph."""
+    item_field = {c.check_item_id: (c.department_id, c.field) for c in directory.check_items}
+    people = directory.inspector_by_id
+    bad = []
+    for v in visits:
+        for dept in v.departments:
+            need = {f for c in v.check_items for dd, f in [item_field[c]] if dd == dept}
+            members = [people[a.inspector_id] for a in v.inspectors if a.department_id == dept and not a.is_expert]
+            held = set().union(*(set(p.fields) for p in members)) if members else set()
+            if not team_size <= len(members) <= max(team_size, len(need)) or not need <= held \
+                    or any(not set(p.fields) & need for p in members) or any(p.is_expert for p in members):
+                bad.append(f"{v.visit_id}/{dept}")
+    return bad
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("entities", "inspectors"), [(20_000, 300)])
+def test_small_district_plans_with_mixed_teams(tmp_path: Path, entities: int, inspectors: int) -> None:
+    """Issue 11: `demo-data --entities 20000 --inspectors 300 --seed 7` plans, and every team obeys the
+    rule by two checks that share nothing with the solver (rule_check and the one above)."""
+    directory = write_demo_data(tmp_path / "demo", entities=entities, inspectors=inspectors, seed=7)
+    spec = load_spec(tmp_path / "demo" / "plan-2027Q1.toml")
+    plan = make_plan(directory, spec, PublicSeed.for_spec(spec.seed, ["02 05 12 20 25 31 08", "3245.67"]))
+    working = WorkingCalendar.for_quarter(spec.quarter, spec.holidays_path()).working_days()
+    assert check_plan_rules(plan.visits, directory, spec, working) == []
+    assert _own_team_rule_check(list(plan.visits), directory, spec.team_size) == []
+    # Some teams are mixed: two members who each lack one of the department's needed fields.
+    item_field = {c.check_item_id: (c.department_id, c.field) for c in directory.check_items}
+    mixed = 0
+    for v in plan.visits:
+        for dept in v.departments:
+            need = {f for c in v.check_items for dd, f in [item_field[c]] if dd == dept}
+            members = [directory.inspector_by_id[a.inspector_id] for a in v.inspectors
+                       if a.department_id == dept and not a.is_expert]
+            mixed += any(not need <= set(p.fields) for p in members)
+    assert mixed > 0
+    assert plan.stats["teams_status"] == "OPTIMAL"
+
+
+def test_demo_inspectors_scale_with_entities() -> None:
+    assert inspectors_for(300_000) == 1_800
+    assert inspectors_for(1_000_000) == 6_000
+    assert inspectors_for(5_000) == minimum_inspectors()
