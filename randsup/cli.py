@@ -75,6 +75,18 @@ def command(group: typer.Typer, name: str, **kwargs: Any) -> Callable[[F], F]:
     return register
 
 
+DEFAULT_LOCK_WAIT = 600.0
+LockTimeoutOpt = Annotated[float, typer.Option(
+    "--lock-timeout", min=0, help="Seconds to wait while another randsup command holds the ledger.")]
+
+
+def _waiting(waited: float, timeout: float) -> None:
+    """Progress while another command holds the ledger's lock (about once a second; printed every 10 s)."""
+    if waited < 1.5 or int(waited) % 10 == 0:
+        err.print(f"waiting for the ledger: another randsup command holds it ({waited:.0f} s of {timeout:.0f} s)",
+                  markup=False)
+
+
 # Each command: Annotated options with help, a docstring, one call into the library, printing.
 
 # --- 一单两库: validate, demo-data (issue 2) ---
@@ -166,32 +178,43 @@ def plan_cmd(
     salt: Annotated[str | None, typer.Option(
         "--salt", help="The secret salt whose SHA-256 the spec publishes as seed.salt_commitment.")] = None,
     ledger: LedgerOpt = None,
+    supersede: Annotated[bool, typer.Option(
+        "--supersede", help="Replace the plan of this plan_id already in the ledger (needs --reason).")] = False,
+    reason: Annotated[str | None, typer.Option(
+        "--reason", help="Why the earlier plan is replaced; recorded and shown in the new notice.")] = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_WAIT,
 ) -> None:
     """Draw entities (第一随机), plan visits, dates and teams (第二随机), write the plan directory (一公开).
 
     The history ledger (DATA/randsup-ledger.sqlite unless --ledger) supplies this year's earlier
-    plans for the annual cap and rotation, and records the new plan.
+    plans for the annual cap and rotation, and records the new plan. Running the same command
+    again completes a plan that a crash left pending.
     """
     from contextlib import nullcontext
 
     from rich.table import Table
 
     from .draw.seed import PublicSeed
+    from .errors import InputError, Problem
     from .history.ledger import Ledger
     from .history.planning import plan_with_ledger
     from .inputs.load import load_directory
     from .publish.render import plan_summary
     from .spec import load_spec
 
-    if out_dir.exists():  # before the work, not after it
-        raise OutputError(f"{out_dir} exists already; choose a new output folder or remove the old one")
+    if supersede != (reason is not None and bool(reason.strip())):
+        raise InputError(Problem("--supersede" if supersede else "--reason", None, None, reason,
+                                 "give --supersede and --reason together: replacing a plan needs a recorded reason"),
+                         header="bad option")
     plan_spec = load_spec(spec)
     directory = load_directory(data)
     seed = PublicSeed.for_spec(plan_spec.seed, source, salt)
     # Earlier plans of the year in the ledger drive the annual cap and rotation; the plan is recorded there.
     bar = _progress()
-    with Ledger(_ledger_path(ledger, data)) as book, bar if bar is not None else nullcontext():
-        plan = plan_with_ledger(directory, plan_spec, seed, book, out_dir, progress=bar)
+    with Ledger(_ledger_path(ledger, data), lock_timeout=lock_timeout, waiting=_waiting) as book, \
+            bar if bar is not None else nullcontext():
+        plan = plan_with_ledger(directory, plan_spec, seed, book, out_dir, progress=bar,
+                                supersede=reason if supersede else None)
     table = Table(title=escape(f"plan {plan.plan_id} → {out_dir}"), title_justify="left", show_header=False)
     table.add_column()
     table.add_column(justify="right")
@@ -206,15 +229,24 @@ def verify_cmd(
     data: Annotated[Path, typer.Option("--data", help="The data folder the plan was drawn from.")],
     salt: Annotated[str | None, typer.Option(
         "--salt", help="The revealed secret salt, when the plan published a salt commitment.")] = None,
+    ledger: LedgerOpt = None,
 ) -> None:
-    """Recompute the plan from DATA and the seed: exit 0 if identical, 1 naming each difference."""
-    from contextlib import nullcontext
+    """Recompute the plan from DATA and the seed: exit 0 if identical, 1 naming each difference.
 
+    With the ledger (DATA/randsup-ledger.sqlite, or --ledger) the plan's ledger anchor is checked too.
+    """
+    from contextlib import ExitStack
+
+    from .history.ledger import Ledger
     from .verify import verify_plan
 
-    bar = _progress()
-    with bar if bar is not None else nullcontext():
-        report = verify_plan(plan_dir, data=data, salt=salt, progress=bar)
+    path = _ledger_path(ledger, data)
+    with ExitStack() as stack:
+        book = stack.enter_context(Ledger(path, create=False)) if ledger is not None or path.is_file() else None
+        bar = _progress()
+        if bar is not None:
+            stack.enter_context(bar)
+        report = verify_plan(plan_dir, data=data, salt=salt, progress=bar, ledger=book)
     out.print(report.summary(), markup=False)
 
 
@@ -230,7 +262,6 @@ LedgerOpt = Annotated[Path | None, typer.Option(
                      "$RANDSUP_LEDGER, else ./randsup-ledger.sqlite].")]
 DataOpt = Annotated[Path | None, typer.Option("--data", help="The data directory whose ledger to use.")]
 
-
 def _ledger_path(ledger: Path | None, data: Path | None) -> Path:
     import os
 
@@ -244,19 +275,41 @@ def _ledger_path(ledger: Path | None, data: Path | None) -> Path:
 
 
 @command(ledger_app, "verify")
-def ledger_verify(ledger: LedgerOpt = None, data: DataOpt = None) -> None:
-    """Check the hash chain: exit 0 if intact, 1 naming every edited, removed or reordered record."""
+def ledger_verify(
+    folders: Annotated[list[Path] | None, typer.Argument(
+        metavar="[DIR]...", help="More published folders to check as anchors (as with --anchors).")] = None,
+    anchors: Annotated[list[Path] | None, typer.Option(
+        "--anchors", help="A published plan or results folder whose stated ledger head must still be in the "
+                          "ledger; more folders may follow.")] = None,
+    ledger: LedgerOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """Check the hash chain, pending plans and the anchors: exit 0 if all hold, 1 naming each problem."""
     from .errors import VerificationError
+    from .history.anchors import check_anchors
+    from .history.folders import pending_problems
     from .history.ledger import Ledger
 
     path = _ledger_path(ledger, data)
+    dirs = [*(anchors or []), *(folders or [])]
     with Ledger(path, create=False) as book:
         issues = book.verify()
         seq, head = book.head()
-    if issues:
-        raise VerificationError(f"the ledger {path} has been changed after it was written",
-                                differences=[str(i) for i in issues])
-    out.print(f"ledger {path} intact: {seq} records, head {seq}:{head}")
+        if issues:
+            raise VerificationError(f"the ledger {path} has been changed after it was written",
+                                    differences=[str(i) for i in issues])
+        problems = pending_problems(book)
+        report = check_anchors(book, dirs) if dirs else None
+    if report is not None:
+        problems += report.problems
+    notes = [] if report is None else report.notes + ([report.unanchored] if report.unanchored else [])
+    if problems:
+        raise VerificationError(f"the ledger {path} does not agree with the published folders",
+                                differences=problems + [f"note: {n}" for n in notes])
+    anchored = f"; {len(dirs)} anchor folder(s) match" if dirs else "; no anchors given (--anchors DIR…)"
+    out.print(f"ledger {path} intact: {seq} records, head {seq}:{head}{anchored}", markup=False)
+    for n in notes:
+        out.print(f"note: {n}", markup=False)
 
 
 @command(app, "recuse")
@@ -268,12 +321,13 @@ def recuse_cmd(
     data: Annotated[Path, typer.Option("--data", help="The data directory the plan was made from.")],
     actor: Annotated[str, typer.Option("--actor", help="Who decided (recorded in the ledger).")] = "unnamed",
     ledger: LedgerOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_WAIT,
 ) -> None:
     """回避、重新随机选派: replace an inspector on a visit by the next eligible one in ticket order."""
     from .history.ledger import Ledger
     from .history.recuse import recuse
 
-    with Ledger(_ledger_path(ledger, data)) as book:
+    with Ledger(_ledger_path(ledger, data), lock_timeout=lock_timeout, waiting=_waiting) as book:
         change = recuse(plan, visit, inspector, reason, actor, data=data, ledger=book)
     out.print(f"visit {change.visit_id}, department {change.department_id}: {change.inspector_out} → "
               f"{change.inspector_in} (ticket rank {change.rank}); recorded, plan rewritten")
@@ -286,12 +340,13 @@ def results_record(
     plan: Annotated[Path, typer.Option("--plan", help="The plan directory.")],
     ledger: LedgerOpt = None,
     data: DataOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_WAIT,
 ) -> None:
     """Record 抽查结果 in the ledger, each with its 20-working-day publication deadline."""
     from .history.ledger import Ledger
     from .history.results import record_results
 
-    with Ledger(_ledger_path(ledger, data)) as book:
+    with Ledger(_ledger_path(ledger, data), lock_timeout=lock_timeout, waiting=_waiting) as book:
         recorded = record_results(results_file, plan, book)
     last = max(r.deadline for r in recorded) if recorded else None
     out.print(f"recorded {len(recorded)} result(s)" + (f"; latest publication deadline {last}" if last else ""))

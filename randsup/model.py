@@ -31,16 +31,20 @@ __all__ = [
     "HistoryVisit",
     "Inspector",
     "JointItem",
+    "LedgerAnchor",
+    "LedgerHead",
     "Plan",
     "PlanTask",
     "RISK_CLASSES",
     "StratumDraw",
+    "Supersedes",
     "SupervisionItem",
     "TAG_ABNORMAL",
     "TAG_DESK_CHECK",
     "TaskDraw",
     "Unavailability",
     "Visit",
+    "YearPlan",
 ]
 
 RiskClass = Literal["A", "B", "C", "D"]
@@ -331,6 +335,41 @@ class PlanTask(_Out):
     start: str = "0"
 
 
+class LedgerHead(_Out):
+    """A position in the history ledger: the seq and hash of a record (seq 0: the empty ledger)."""
+
+    seq: int = Field(ge=0)
+    hash: str
+
+
+class YearPlan(_Out):
+    """A plan of the same year that a new plan drew against (its annual cap and rotation)."""
+
+    plan_id: str
+    seq: int  # its plan record
+    plan_json_sha256: str  # its plan.json as of the head (after recorded changes)
+
+
+class Supersedes(_Out):
+    """The earlier version of the same plan_id that a re-plan replaces, and why (shown in the notice)."""
+
+    seq: int
+    plan_json_sha256: str
+    reason: str
+
+
+class LedgerAnchor(_Out):
+    """The ledger state a plan was made against: a recorded input, kept in spec.json and plan.json.
+
+    ``head_before`` anchors the ledger in what is published: an outsider holding the notice can
+    tell when the chain up to that record was rewritten. docs/history.md (Anchors).
+    """
+
+    head_before: LedgerHead
+    year_plans: tuple[YearPlan, ...] = ()
+    supersedes: Supersedes | None = None
+
+
 class Plan(_Out):
     """The plan of architecture §8, as written to plan.json."""
 
@@ -344,3 +383,4 @@ class Plan(_Out):
     visits: tuple[Visit, ...]
     alternates: dict[str, tuple[str, ...]]
     stats: dict[str, int | str]
+    ledger: LedgerAnchor | None = None  # copied from the spec: the ledger head it was drawn against

@@ -111,4 +111,4 @@ def make_plan(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
 
     return Plan(plan_id=spec.plan_id, quarter=spec.quarter, seed=seed.record(), inputs=dict(directory.digests),
                 software=_software(), tasks=tuple(tasks), visits=tuple(staffed), alternates=alternates,
-                stats=stats)
+                stats=stats, ledger=spec.ledger)

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import SpecError
-from .model import RISK_CLASSES, Directory
+from .model import RISK_CLASSES, Directory, LedgerAnchor
 
 __all__ = ["PlanSpec", "PopulationFilter", "SeedSpec", "TaskSpec", "check_spec_against", "load_spec"]
 
@@ -89,6 +89,8 @@ class PlanSpec(_Spec):
     seed: SeedSpec
     tasks: tuple[TaskSpec, ...] = Field(min_length=1)
     base_dir: str = "."  # folder of the spec file, for relative paths (not from TOML)
+    # Set by plan_with_ledger (never in the TOML): the ledger state the plan is drawn against.
+    ledger: LedgerAnchor | None = None
 
     @field_validator("quarter")
     @classmethod
@@ -150,6 +152,9 @@ def load_spec(path: str | Path) -> PlanSpec:
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{p}: not valid TOML ({exc}); fix the syntax at that line") from None
     raw.pop("base_dir", None)
+    if "ledger" in raw:
+        raise SpecError(f"{p}: 'ledger' is written by `randsup plan` from the history ledger, not by hand; "
+                        "remove it from the specification")
     try:
         return PlanSpec.model_validate({**raw, "base_dir": str(p.parent)})
     except ValidationError as exc:

@@ -27,7 +27,9 @@ from .assign.rule_check import check_plan_rules
 from .assign.workdays import WorkingCalendar
 from .draw.seed import PublicSeed, verify_salt
 from .errors import InfeasibleError, InputError, Problem, SeedError, SpecError, VerificationError
-from .history.ledger import with_history_file
+from .history.anchors import check_anchors
+from .history.folders import pending_problems
+from .history.ledger import Ledger, with_history_file
 from .history.recuse import replay_changes
 from .inputs.load import load_directory
 from .model import Directory, Plan
@@ -66,7 +68,7 @@ class VerifyReport:
         salt = ", salt matches its commitment" if self.salt_checked else ""
         return (f"verified: {self.out} (plan {self.plan_id}, {self.tasks} tasks, {self.visits} visits, "
                 f"{self.files} files) is identical to its recomputation from {self.inputs} input files "
-                f"and the seed{salt}")
+                f"and the seed{salt}" + "".join(f"\nnote: {n}" for n in self.notes))
 
 
 # ---------------------------------------------------------------------------------------
@@ -242,11 +244,13 @@ def _fail(out: Path, data: Path, diffs: Sequence[str], notes: Sequence[str] = ()
 
 
 def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
-                progress: Callable[..., Any] | None = None) -> VerifyReport:
+                progress: Callable[..., Any] | None = None, ledger: Ledger | None = None) -> VerifyReport:
     """Recompute the plan in ``out`` from the data directory ``data`` and its seed, and compare.
 
     ``salt`` is the revealed secret salt when the plan committed to one (a salt revealed in
-    public/draw-record.json is used and checked too). Returns a VerifyReport when everything
+    public/draw-record.json is used and checked too). With ``ledger``, the ledger head the plan
+    states and its own record must still be in the ledger (an anchor, docs/history.md); without
+    it the report notes that the anchors were not checked. Returns a VerifyReport when everything
     matches.
 
     Raises:
@@ -299,6 +303,14 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
     diffs += plan_diffs
 
     notes: list[str] = []
+    if ledger is None:
+        notes.append("the ledger anchors were not checked (no ledger given): pass --ledger, or run "
+                     "`randsup ledger verify --anchors` where the ledger is")
+    else:
+        anchors = check_anchors(ledger, [out_p])
+        diffs += [f"ledger: {p}" for p in anchors.problems]
+        diffs += [f"ledger: {p}" for p in pending_problems(ledger) if str(out_p.resolve()) in p]
+        notes += anchors.notes
     if published.software != recomputed.software:
         notes.append("software versions differ: published " + _show(published.software) +
                      ", this run " + _show(recomputed.software) + "; differences may come from the versions")

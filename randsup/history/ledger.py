@@ -13,7 +13,7 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from ..errors import LedgerError
 from ..io import csv_text, unneutralise_cell
 from ..model import Directory, HistoryVisit, Plan
 from ..publish.files import LEDGER_HISTORY_INPUT, PLAN_FILE
+from .lock import DEFAULT_LOCK_TIMEOUT, Waiting, ledger_lock
 
 __all__ = [
     "LEDGER_FILE_NAME",
@@ -134,34 +135,44 @@ class Ledger:
         create: create the file when missing and (re)create its tables and append-only triggers;
             False opens an existing ledger only (a missing file or another SQLite file is a LedgerError).
         busy_timeout: seconds a writer waits for another writer before failing.
+        lock_timeout, waiting: how long a command waits for the lock file another command holds,
+            and a callback told ``(seconds waited, timeout)`` meanwhile (:meth:`locked`).
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True, busy_timeout: float = 10.0) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, busy_timeout: float = 10.0,
+                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT, waiting: Waiting | None = None) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
+        self.lock_timeout = lock_timeout
+        self.waiting = waiting
         self._create = create
         if not self.path.exists() and not create:
             raise LedgerError(f"no ledger at {self.path}; plan a quarter first (it creates the ledger) "
                               "or pass --ledger PATH")
         if not self.path.parent.is_dir():
             raise LedgerError(f"cannot create the ledger {self.path}: folder {self.path.parent} does not exist")
+        # A missing ledger is created by its first write, not here: a refused command leaves no file.
+        self._lazy = not self.path.exists()
+        self._connect(":memory:" if self._lazy else self.path)
+
+    def _connect(self, where: str | Path) -> None:
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a plan is one transaction.
-            self._db = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
+            self._db = sqlite3.connect(where, timeout=self.busy_timeout, isolation_level=None)
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot open the ledger {self.path}: {exc}") from None
         try:
-            self._setup()
+            self._setup(in_memory=where == ":memory:")
         except BaseException:
             self._db.close()
             raise
 
     # -- connection and transactions -----------------------------------------------------
 
-    def _setup(self) -> None:
+    def _setup(self, *, in_memory: bool = False) -> None:
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = "wal" if in_memory else self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             # FULL: a committed plan survives power loss too, not only a killed process.
             self._db.execute("PRAGMA synchronous = FULL")
             tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -202,6 +213,10 @@ class Ledger:
     @contextmanager
     def _write(self) -> Iterator[None]:
         """One write transaction: taken up front (IMMEDIATE) so the chain head cannot move under us."""
+        if self._lazy:  # the first write creates the file
+            self._lazy = False
+            self._db.close()
+            self._connect(self.path)
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -215,6 +230,10 @@ class Ledger:
             if isinstance(exc, sqlite3.Error):
                 raise self._translate(exc, "write") from None
             raise
+
+    def locked(self) -> AbstractContextManager[None]:
+        """The ledger's lock file, held for a command's whole read-decide-record sequence (lock.py)."""
+        return ledger_lock(self.path, timeout=self.lock_timeout, waiting=self.waiting)
 
     def close(self) -> None:
         self._db.close()
@@ -279,7 +298,7 @@ class Ledger:
         return self._append("snapshot", {**snap, "recorded_at": at or _now()})
 
     def record_plan(self, plan: Plan, *, plan_json_sha256: str, directory: Directory | None = None,
-                    at: str | None = None) -> int:
+                    at: str | None = None, extra: Mapping[str, Any] | None = None) -> int:
         """Record a plan and its draw (and the directory snapshot, when new) in ONE transaction.
 
         A crash anywhere inside leaves the ledger with all of this plan or none of it. Recording
@@ -316,6 +335,7 @@ class Ledger:
                 "seed": dict(sorted(plan.seed.items())),
                 "visits": plan_visits_payload(plan),
                 "recorded_at": when,
+                **dict(extra or {}),
             })
 
     def record_change(self, plan_id: str, change: Mapping[str, Any], *, reason: str, actor: str,
@@ -336,6 +356,34 @@ class Ledger:
             if before_commit is not None:
                 before_commit()
             return seq
+
+    def record_published(self, of: LedgerRecord, folder: str | Path, *, at: str | None = None) -> int:
+        """Mark a pending plan or change published: its folder is complete and in place."""
+        with self._write():
+            return self._append("published", {"of_seq": of.seq, "of_kind": of.kind, "plan_id": of.payload["plan_id"],
+                                              "folder": str(folder),
+                                              "plan_json_sha256": of.payload["plan_json_sha256"],
+                                              "recorded_at": at or _now()})
+
+    def pending(self) -> list[LedgerRecord]:
+        """Plans and changes recorded as pending whose folder was never marked published (nor superseded)."""
+        recs = self.records()
+        done = {int(r.payload["of_seq"]) for r in recs if r.kind == "published"}
+        latest: dict[str, int] = {}
+        for r in recs:
+            if r.kind == "plan":
+                latest[r.payload["plan_id"]] = r.seq
+        return [r for r in recs if r.kind in ("plan", "change") and r.payload.get("status") == "pending"
+                and r.seq not in done and not (r.kind == "plan" and latest[r.payload["plan_id"]] != r.seq)]
+
+    def require_intact(self, doing: str) -> None:
+        """Refuse to ``doing`` on a ledger whose chain is broken, naming the first broken record."""
+        issues = self.verify()
+        if issues:
+            raise LedgerError(
+                f"the ledger {self.path} fails verification at {issues[0]}; refusing to {doing} from it, "
+                "nothing was written. Run `randsup ledger verify` to see every problem and restore the ledger "
+                "from a backup")
 
     def record_results(self, results: Sequence[Mapping[str, Any]], *, at: str | None = None) -> list[int]:
         """Record results (抽查结果), all in one transaction; returns their seqs."""
@@ -370,6 +418,13 @@ class Ledger:
             return list(self._iter_locked(kind))
         except sqlite3.Error as exc:
             raise self._translate(exc, "read") from None
+
+    def record(self, seq: int) -> LedgerRecord:
+        """The record with this seq."""
+        found = [r for r in self.records() if r.seq == seq]
+        if not found:
+            raise LedgerError(f"the ledger {self.path} has no record seq {seq}")
+        return found[0]
 
     def head(self) -> tuple[int, str]:
         """(seq, hash) of the last record; publish it to anchor the ledger against truncation."""
@@ -428,9 +483,12 @@ class Ledger:
         """The latest ``plan`` record for this plan id (a re-run plan supersedes the earlier one)."""
         return self._latest_plan_locked(plan_id)
 
-    def current_plans(self) -> list[dict[str, Any]]:
-        """Each plan id's latest plan payload with the changes recorded after it applied, by plan id."""
-        recs = self.records()
+    def current_plans(self, *, upto: int | None = None) -> list[dict[str, Any]]:
+        """Each plan id's latest plan payload with the changes recorded after it applied, by plan id.
+
+        ``upto``: only records with seq ≤ upto count (the ledger as it was then).
+        """
+        recs = [r for r in self.records() if upto is None or r.seq <= upto]
         latest: dict[str, LedgerRecord] = {}
         for r in recs:
             if r.kind == "plan":
@@ -445,7 +503,8 @@ class Ledger:
             out[pid] = {**rec.payload, "visits": [visits[k] for k in sorted(visits)], "seq": rec.seq}
         return [out[k] for k in sorted(out)]
 
-    def history_for(self, year: int, *, exclude_plan_id: str | None = None) -> list[HistoryVisit]:
+    def history_for(self, year: int, *, exclude_plan_id: str | None = None,
+                    upto: int | None = None) -> list[HistoryVisit]:
         """Past visits dated in ``year``, one row per (visit, department, inspector), sorted.
 
         Reads every plan recorded in the ledger (latest version of each plan id, with its recorded
@@ -453,7 +512,7 @@ class Ledger:
         same quarter twice sees the same history.
         """
         rows: set[tuple[str, str, str, dt.date]] = set()
-        for p in self.current_plans():
+        for p in self.current_plans(upto=upto):
             if p["plan_id"] == exclude_plan_id:
                 continue
             for v in p["visits"]:
@@ -529,8 +588,8 @@ def _merge_history(directory: Directory, rows: Sequence[HistoryVisit], data: byt
     return replace(directory, history=merged, digests=digests)
 
 
-def ledger_history(directory: Directory, ledger: Ledger, year: int, *,
-                   exclude_plan_id: str | None = None) -> tuple[Directory, bytes | None]:
+def ledger_history(directory: Directory, ledger: Ledger, year: int, *, exclude_plan_id: str | None = None,
+                   upto: int | None = None) -> tuple[Directory, bytes | None]:
     """The directory with the ledger's history of ``year`` merged in, and the file to keep beside the plan.
 
     Rows already in the directory's own history are not repeated. When the ledger adds rows, the
@@ -539,7 +598,7 @@ def ledger_history(directory: Directory, ledger: Ledger, year: int, *,
     the plan directory so that ``verify`` can re-read it (:func:`with_history_file`).
     """
     own = set(directory.history)
-    extra = [h for h in ledger.history_for(year, exclude_plan_id=exclude_plan_id) if h not in own]
+    extra = [h for h in ledger.history_for(year, exclude_plan_id=exclude_plan_id, upto=upto) if h not in own]
     if not extra:
         return directory, None
     data = history_csv(extra).encode("utf-8")

@@ -56,6 +56,7 @@ __all__ = [
     "NoticeBlock",
     "WORKLIST_COLUMNS",
     "manifest_bytes",
+    "plan_files",
     "plan_json_bytes",
     "plan_summary",
     "render_notice_html",
@@ -384,7 +385,26 @@ def _notice_blocks(plan: Plan, spec: PlanSpec, names: _Names, salt_revealed: str
             command,
         )),
     ]
-    return blocks
+    return blocks + _ledger_blocks(plan)
+
+
+def _ledger_blocks(plan: Plan) -> list[NoticeBlock]:
+    """台账锚点: the ledger head the plan was drawn against, the year's plans it saw, what it replaces."""
+    anchor = plan.ledger
+    if anchor is None:
+        return []
+    head = anchor.head_before
+    items = [f"抽取前的检查台账（randsup 历史台账）末条记录：第 {head.seq} 条，哈希 {head.hash}"]
+    items += [f"本年度已纳入的计划：{p.plan_id}（台账第 {p.seq} 条，plan.json SHA-256 {p.plan_json_sha256}）"
+              for p in anchor.year_plans]
+    if anchor.supersedes is not None:
+        r = anchor.supersedes
+        items.append(f"本计划替代同编号的原计划（台账第 {r.seq} 条，plan.json SHA-256 {r.plan_json_sha256}），"
+                     f"原因：{r.reason}")
+    return [NoticeBlock("h2", "四、台账锚点"),
+            NoticeBlock("p", "以下记录把检查台账锚定在本公告上：此后台账若被改写，"
+                        "`randsup ledger verify --anchors <计划目录>` 即可发现。"),
+            NoticeBlock("ul", items=tuple(items))]
 
 
 def render_notice_markdown(blocks: Sequence[NoticeBlock]) -> str:
@@ -483,6 +503,8 @@ def _draw_record(plan: Plan, spec: PlanSpec, names: _Names, salt_revealed: str |
         "software": dict(sorted(plan.software.items())),
         "max_inspections_per_entity_per_year": spec.max_inspections_per_entity_per_year,
         "tasks": tasks,
+        # The ledger head the plan was drawn against: anchors the ledger (docs/history.md, Anchors).
+        "ledger": None if plan.ledger is None else plan.ledger.model_dump(mode="json"),
     }
 
 
@@ -522,17 +544,9 @@ def render_plan(plan: Plan, *, spec: PlanSpec, directory: Directory | None = Non
     return dict(sorted(files.items()))
 
 
-def write_plan(plan: Plan, out: str | Path, *, spec: PlanSpec, directory: Directory | None = None,
-               overwrite: bool = False, reveal_salt: str | None = None,
-               extra_files: Mapping[str, bytes] | None = None) -> Path:
-    """Write the plan directory of architecture §8 to ``out`` atomically and return its path.
-
-    An existing ``out`` is an OutputError unless ``overwrite`` is set; an interrupted write
-    leaves nothing behind. Pass the ``directory`` the plan was made from so that the work list
-    and notice show department, item and inspector names rather than ids. ``extra_files``
-    (path → bytes, e.g. the ledger history the plan was drawn with) are written beside the
-    others and listed in the manifest.
-    """
+def plan_files(plan: Plan, *, spec: PlanSpec, directory: Directory | None = None, reveal_salt: str | None = None,
+               extra_files: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+    """Every file :func:`write_plan` writes (path → bytes): the rendered plan plus ``extra_files``."""
     if LEDGER_HISTORY_INPUT in plan.inputs and LEDGER_HISTORY_INPUT not in (extra_files or {}):
         # Without the history file verify could not re-read what the plan was drawn against.
         raise OutputError(f"plan {plan.plan_id} was drawn with ledger history ({LEDGER_HISTORY_INPUT}) that is "
@@ -544,6 +558,21 @@ def write_plan(plan: Plan, out: str | Path, *, spec: PlanSpec, directory: Direct
             raise OutputError(f"extra file(s) {', '.join(clash)} would replace files of the plan itself; rename them")
         files = {k: v for k, v in files.items() if k != MANIFEST_FILE} | dict(extra_files)
         files[MANIFEST_FILE] = manifest_bytes(files)
+    return files
+
+
+def write_plan(plan: Plan, out: str | Path, *, spec: PlanSpec, directory: Directory | None = None,
+               overwrite: bool = False, reveal_salt: str | None = None,
+               extra_files: Mapping[str, bytes] | None = None) -> Path:
+    """Write the plan directory of architecture §8 to ``out`` atomically and return its path.
+
+    An existing ``out`` is an OutputError unless ``overwrite`` is set; an interrupted write
+    leaves nothing behind. Pass the ``directory`` the plan was made from so that the work list
+    and notice show department, item and inspector names rather than ids. ``extra_files``
+    (path → bytes, e.g. the ledger history the plan was drawn with) are written beside the
+    others and listed in the manifest.
+    """
+    files = plan_files(plan, spec=spec, directory=directory, reveal_salt=reveal_salt, extra_files=extra_files)
     target = Path(out)
     with atomic_directory(target, overwrite=overwrite) as tmp:
         for name, data in files.items():

@@ -1,0 +1,146 @@
+"""Anchors: the ledger heads that published files state, checked against the ledger.
+
+A public file states the ledger head it was written against (``head_before``, a recorded input
+of the plan) and its own record holds the file's digests; the next public file's head covers
+that record. A rewrite of the chain (records edited and every later hash recomputed) keeps the
+chain itself consistent, but no longer matches the heads already published. Design notes:
+docs/history.md (Anchors).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError, Problem
+from ..model import LedgerHead
+from ..publish.files import PLAN_FILE, read_json, read_plan
+from .folders import folder_digest
+from .ledger import GENESIS_HASH, Ledger, LedgerRecord
+
+__all__ = ["Anchor", "AnchorReport", "check_anchors", "read_anchor"]
+
+RESULTS_FILE = "results.json"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """What one published folder states about the ledger."""
+
+    folder: Path
+    kind: str  # "plan" or "publication"
+    plan_id: str
+    head: LedgerHead
+    files: dict[str, str]  # public file → sha256, as found on disk
+
+
+@dataclass(frozen=True)
+class AnchorReport:
+    """Problems (each names a record), notes (folders that anchor nothing) and the unanchored tail."""
+
+    problems: list[str]
+    notes: list[str]
+    unanchored: str | None = None
+
+
+def _public_digests(folder: Path, names: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for name in sorted(names):
+        p = folder / name
+        if p.is_file():
+            out[name] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def read_anchor(folder: str | Path) -> Anchor | None:
+    """The anchor a plan folder or results folder states; None when it states no ledger head."""
+    f = Path(folder)
+    if (f / PLAN_FILE).is_file():
+        plan = read_plan(f)
+        if plan.ledger is None:
+            return None
+        names = [str(p.relative_to(f).as_posix()) for p in sorted((f / "public").rglob("*")) if p.is_file()]
+        return Anchor(f, "plan", plan.plan_id, plan.ledger.head_before, _public_digests(f, names))
+    if (f / RESULTS_FILE).is_file():
+        raw = read_json(f / RESULTS_FILE)
+        head = (raw.get("ledger") or {}).get("head_before") if isinstance(raw, dict) else None
+        if not isinstance(head, dict):
+            return None
+        names = [p.name for p in sorted(f.iterdir()) if p.is_file() and p.name != "manifest.json"]
+        return Anchor(f, "publication", str(raw.get("plan_id")), LedgerHead.model_validate(head),
+                      _public_digests(f, names))
+    raise InputError(Problem(str(f), None, None, None, "neither a plan folder (plan.json) nor a results folder "
+                             "(results.json); pass folders that randsup wrote"), header="not an anchor")
+
+
+def _own_record(records: Sequence[LedgerRecord], a: Anchor) -> LedgerRecord | None:
+    for r in records:
+        if r.kind != a.kind or r.payload.get("plan_id") != a.plan_id:
+            continue
+        stated = (r.payload.get("ledger") or {}).get("head_before")
+        if stated == a.head.model_dump(mode="json"):
+            return r
+    return None
+
+
+def check_anchors(book: Ledger, folders: Sequence[str | Path]) -> AnchorReport:
+    """Check that the ledger still holds the heads and records the given published folders state.
+
+    Problems are sorted by the record they name, so the first one says where the rewrite is at
+    the latest; records after the last anchor are named as unanchored (nothing published covers them).
+    """
+    records = book.records()
+    by_seq = {r.seq: r for r in records}
+    problems: list[tuple[int, str]] = []
+    notes: list[str] = []
+    anchors: list[Anchor] = []
+    for folder in folders:
+        a = read_anchor(folder)
+        if a is None:
+            notes.append(f"{folder} states no ledger head (made without a ledger or by an older randsup); "
+                         "it anchors nothing")
+        else:
+            anchors.append(a)
+    for a in sorted(anchors, key=lambda a: a.head.seq):
+        head = a.head
+        stated = f"{a.folder} states the ledger head before it as record seq {head.seq} ({head.hash[:16]}…)"
+        if head.seq == 0:
+            if head.hash != GENESIS_HASH:
+                problems.append((0, f"{stated}, which is not the empty ledger's"))
+        elif head.seq not in by_seq:
+            problems.append((head.seq, f"{stated}, but the ledger has no record seq {head.seq} "
+                                       f"(it ends at seq {len(records)}): records were removed"))
+            continue
+        elif by_seq[head.seq].hash != head.hash:
+            problems.append((head.seq, f"{stated}, but the ledger's record seq {head.seq} now has hash "
+                                       f"{by_seq[head.seq].hash[:16]}…: the ledger was rewritten at or before "
+                                       f"record seq {head.seq}"))
+            continue
+        own = _own_record(records, a)
+        if own is None:
+            problems.append((head.seq + 1, f"{a.folder}: the ledger holds no {a.kind} record of plan {a.plan_id} "
+                                           f"made after record seq {head.seq}: a published folder without its record"))
+            continue
+        recorded = own.payload.get("public") if a.kind == "plan" else own.payload.get("files")
+        for name, digest in sorted((recorded or {}).items()):
+            if a.files.get(name) != digest:
+                problems.append((own.seq, f"{a.folder / name} is not the file record seq {own.seq} ({own.kind}) "
+                                          f"holds the digest of (recorded {digest[:16]}…)"))
+        if a.kind == "plan":
+            known = {own.payload["plan_json_sha256"]} | {
+                r.payload.get("plan_json_sha256") for r in records
+                if r.kind == "change" and r.seq > own.seq and r.payload.get("plan_id") == a.plan_id}
+            if folder_digest(a.folder) not in known:
+                problems.append((own.seq, f"{a.folder / PLAN_FILE} is not a version of plan {a.plan_id} that the "
+                                          f"ledger recorded (record seq {own.seq} and its changes)"))
+    unanchored = None
+    if anchors:
+        last = max(anchors, key=lambda a: a.head.seq)
+        if len(records) > last.head.seq:
+            unanchored = (f"records seq {last.head.seq + 1}–{len(records)} come after the last anchor "
+                         f"({last.folder}, record seq {last.head.seq}): they are unanchored until a later "
+                          "public file states a head that covers them")
+    problems.sort(key=lambda p: p[0])
+    return AnchorReport([p for _, p in problems], notes, unanchored)

@@ -1,0 +1,157 @@
+"""One order of events for a plan folder and its ledger record, with no crash window.
+
+1. the complete folder is written to a hidden sibling (``.NAME.staged``) and synced;
+2. the ledger records the plan (or the change) as *pending*, naming the folder and its plan.json digest;
+3. the staged folder is moved into place (an existing folder is moved aside first, then removed);
+4. the ledger marks the record *published*.
+
+A kill between any two steps leaves either no record (nothing public changed) or a pending
+record whose folder can be completed from what is on disk: :func:`complete` does it, and the
+commands call it when they are run again. ``ledger verify`` names every pending record
+(:func:`pending_problems`). Design notes: docs/history.md (Order of events).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from ..publish.files import PLAN_FILE
+from .ledger import Ledger, LedgerRecord
+from .lock import checkpoint
+
+__all__ = ["complete", "folder_digest", "pending_problems", "publish", "staged_path", "write_folder"]
+
+
+def staged_path(folder: str | Path) -> Path:
+    p = Path(folder)
+    return p.with_name(f".{p.name}.staged")
+
+
+def _aside_path(folder: str | Path) -> Path:
+    p = Path(folder)
+    return p.with_name(f".{p.name}.old")
+
+
+def folder_digest(folder: str | Path) -> str | None:
+    """SHA-256 of the folder's plan.json, or None when it has none."""
+    p = Path(folder) / PLAN_FILE
+    try:
+        return hashlib.sha256(p.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _fsync(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # Windows cannot open a folder; its renames are durable enough
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _stage(folder: Path, files: Mapping[str, bytes]) -> None:
+    staged = staged_path(folder)
+    shutil.rmtree(staged, ignore_errors=True)  # a staging that a kill interrupted, never recorded
+    staged.mkdir(parents=True)
+    for name in sorted(files):
+        p = staged / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with open(p, "wb") as f:
+            f.write(files[name])
+            f.flush()
+            os.fsync(f.fileno())
+    for d in sorted({(staged / n).parent for n in files}, key=lambda d: len(d.parts), reverse=True):
+        _fsync(d)
+
+
+def _move_into_place(folder: Path) -> None:
+    aside = _aside_path(folder)
+    if folder.exists():
+        shutil.rmtree(aside, ignore_errors=True)
+        os.replace(folder, aside)
+        checkpoint("folder:moved-aside")
+    os.replace(staged_path(folder), folder)
+    _fsync(folder.parent)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _restore(folder: Path) -> None:
+    """Finish a move killed between its two renames (the folder is then missing)."""
+    if folder.exists():
+        return
+    staged, aside = staged_path(folder), _aside_path(folder)
+    if staged.is_dir():
+        os.replace(staged, folder)
+        shutil.rmtree(aside, ignore_errors=True)
+    elif aside.is_dir():
+        os.replace(aside, folder)
+
+
+def write_folder(folder: str | Path, files: Mapping[str, bytes]) -> None:
+    """Write ``files`` as ``folder`` (staged, then moved into place) without recording anything."""
+    _stage(Path(folder), files)
+    _move_into_place(Path(folder))
+
+
+def publish(book: Ledger, folder: str | Path, files: Mapping[str, bytes], record: Callable[[], LedgerRecord],
+            step: str) -> LedgerRecord:
+    """Write ``files`` as ``folder`` in the order above; ``record`` appends the pending record.
+
+    Call with the ledger lock held. ``step`` names the test kill points (``STEP:staged``, …).
+    """
+    target = Path(folder)
+    _stage(target, files)
+    checkpoint(f"{step}:staged")
+    rec = record()
+    checkpoint(f"{step}:pending")
+    _move_into_place(target)
+    checkpoint(f"{step}:moved")
+    book.record_published(rec, target)
+    checkpoint(f"{step}:published")
+    return rec
+
+
+def complete(book: Ledger, rec: LedgerRecord) -> bool:
+    """Complete a pending record from disk: move its folder into place and mark it published.
+
+    Returns False (and changes nothing) when neither the folder nor its staged copy holds the
+    plan.json the record names; the command must then be run again to write it.
+    """
+    folder = Path(rec.payload["folder"])
+    want = rec.payload["plan_json_sha256"]
+    _restore(folder)
+    if folder_digest(folder) != want:
+        if folder_digest(staged_path(folder)) != want:
+            return False
+        _move_into_place(folder)
+    book.record_published(rec, folder)
+    return True
+
+
+def pending_problems(book: Ledger) -> list[str]:
+    """Each pending record with what its folder shows and how to repair it."""
+    out = []
+    for rec in book.pending():
+        folder = Path(rec.payload["folder"])
+        want = rec.payload["plan_json_sha256"]
+        what = (f"plan {rec.payload['plan_id']}" if rec.kind == "plan"
+                else f"{rec.payload.get('type', 'change')} of plan {rec.payload['plan_id']}")
+        if folder_digest(folder) == want:
+            state = f"its folder {folder} is complete but was never marked published"
+        elif folder_digest(staged_path(folder)) == want:
+            state = f"its folder {folder} was written but never moved into place"
+        else:
+            state = f"its folder {folder} was never completed"
+        command = "randsup plan" if rec.kind == "plan" else "randsup recuse"
+        out.append(f"record seq {rec.seq} ({rec.kind}): {what} is pending: {state}; run the same `{command}` "
+                   "command again to complete it")
+    return out
