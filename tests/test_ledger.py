@@ -227,7 +227,8 @@ class TestPlansAndHistory:
 class TestConcurrency:
     def test_second_writer_waits_then_succeeds(self, tmp_path: Path) -> None:
         p = tmp_path / "l.sqlite"
-        Ledger(p).close()
+        with Ledger(p) as first:
+            first.append("x", {"a": 0})
         other = sqlite3.connect(p, isolation_level=None, check_same_thread=False)
         other.execute("BEGIN IMMEDIATE")
         threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
@@ -235,7 +236,7 @@ class TestConcurrency:
         with Ledger(p, busy_timeout=5) as book:
             book.append("x", {"a": 1})
             assert time.monotonic() - t0 >= 0.2  # it waited for the other writer
-            assert book.verify() == [] and book.head()[0] == 1
+            assert book.verify() == [] and book.head()[0] == 2
 
     def test_locked_ledger_fails_with_a_clear_message_and_loses_nothing(self, tmp_path: Path) -> None:
         p = tmp_path / "l.sqlite"

@@ -13,7 +13,7 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -185,17 +185,22 @@ class Ledger:
                 # Opening to read must not turn some other SQLite file into an empty ledger.
                 raise LedgerError(f"{self.path} is not a randsup ledger (it has no records table); "
                                   "point --ledger at the ledger file")
-            if self._create:
-                with self._write():  # new file, or put back append-only triggers someone dropped
-                    for stmt in _SCHEMA.split(";\n"):
-                        if stmt.strip():
-                            self._db.execute(stmt)
-                    self._db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (LEDGER_FORMAT,))
+            # New file, or put back append-only triggers someone dropped: done by the first write, so
+            # that opening a ledger (and a refused command) leaves its file byte-identical.
+            self._schema_pending = self._create
+            if in_memory:
+                self._create_schema()
         except sqlite3.DatabaseError as exc:
             raise self._translate(exc, "open") from None
         if str(mode).lower() != "wal":
             raise LedgerError(f"{self.path}: SQLite would not switch to WAL mode (got {mode!r}); "
                               "keep the ledger on a local disk")
+
+    def _create_schema(self) -> None:
+        for stmt in _SCHEMA.split(";\n"):
+            if stmt.strip():
+                self._db.execute(stmt)
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (LEDGER_FORMAT,))
 
     def _translate(self, exc: sqlite3.Error, doing: str) -> LedgerError:
         text = str(exc)
@@ -222,6 +227,9 @@ class Ledger:
         except sqlite3.Error as exc:
             raise self._translate(exc, "write") from None
         try:
+            if self._schema_pending:
+                self._create_schema()
+                self._schema_pending = False
             yield
             self._db.execute("COMMIT")
         except BaseException as exc:
@@ -231,9 +239,15 @@ class Ledger:
                 raise self._translate(exc, "write") from None
             raise
 
-    def locked(self) -> AbstractContextManager[None]:
+    @contextmanager
+    def locked(self) -> Iterator[None]:
         """The ledger's lock file, held for a command's whole read-decide-record sequence (lock.py)."""
-        return ledger_lock(self.path, timeout=self.lock_timeout, waiting=self.waiting)
+        with ledger_lock(self.path, timeout=self.lock_timeout, waiting=self.waiting):
+            if self._lazy and self.path.exists():  # created by the command we waited for: read it
+                self._lazy = False
+                self._db.close()
+                self._connect(self.path)
+            yield
 
     def close(self) -> None:
         self._db.close()

@@ -16,7 +16,7 @@ from ..assign.eligibility import RULES, build_rules, demands_by_department, elig
 from ..assign.teams import INSPECTORS_DOMAIN, SubSeeded, pair_ticket_id
 from ..draw.seed import PublicSeed
 from ..draw.tickets import ticket
-from ..errors import InfeasibleError, InputError, Problem, VerificationError
+from ..errors import InfeasibleError, InputError, LedgerError, Problem, VerificationError
 from ..io import canonical_json
 from ..model import Assignment, Directory, Inspector, Plan, Visit
 from ..publish.files import (
@@ -27,9 +27,11 @@ from ..publish.files import (
     read_published_spec,
     revealed_salt,
 )
-from ..publish.render import render_plan, write_plan
+from ..publish.render import plan_files, render_plan
 from ..spec import PlanSpec
+from .folders import complete, publish
 from .ledger import Ledger, default_ledger_path, ensure_plan_recorded, with_history_file
+from .lock import checkpoint
 
 __all__ = [
     "Recusal",
@@ -215,9 +217,10 @@ def recuse(plan_dir: str | Path, visit_id: str, inspector_id: str, reason: str, 
            data: str | Path, ledger: Ledger | None = None) -> Recusal:
     """Recuse ``inspector_id`` from ``visit_id`` and redraw; rewrite the plan directory and record it.
 
-    The plan directory is rewritten (plan.json, the work list, changes.json, the manifest) inside
-    the ledger transaction that records the change, so either both happen or neither. ``ledger``
-    defaults to the one beside ``data``.
+    In the order of :mod:`randsup.history.folders`: the rewritten folder (plan.json, the work list,
+    changes.json, the manifest) is staged, the change is recorded as pending, the folder is moved
+    into place, the change is marked published; the ledger lock is held throughout. Running the
+    same command after a crash completes the pending change. ``ledger`` defaults to the one beside ``data``.
 
     Returns:
         The recorded change (who left, who goes, the ticket rank); the new plan is in ``plan_dir``.
@@ -225,7 +228,7 @@ def recuse(plan_dir: str | Path, visit_id: str, inspector_id: str, reason: str, 
     Raises:
         InputError: a bad visit or inspector, a missing reason, or data that changed since the plan.
         InfeasibleError: nobody eligible is left to go.
-        LedgerError: the ledger is locked, or holds another version of this plan.
+        LedgerError: the ledger is in use, fails verification, or holds another version of this plan.
     """
     from ..inputs.load import load_directory
 
@@ -236,32 +239,56 @@ def recuse(plan_dir: str | Path, visit_id: str, inspector_id: str, reason: str, 
     if not reason.strip():
         raise InputError(Problem("--reason", None, None, reason, "say why the inspector recuses; it is recorded"),
                          header="bad recusal")
-    plan = read_plan(out)
-    spec = read_published_spec(out)
-    directory = with_history_file(load_directory(data), out)
-    changed = sorted(k for k in set(plan.inputs) | set(directory.digests)
-                     if plan.inputs.get(k) != directory.digests.get(k))
-    if changed:
-        raise InputError([Problem(str(Path(data) / k), None, None, None,
-                                  "differs from the file the plan was drawn from; recuse against the same data")
-                          for k in changed], header="the data changed since the plan was made")
-    ensure_plan_recorded(ledger, plan, out)
-    earlier = read_changes(out)
-    seed = PublicSeed(key_string=str(plan.seed.get("key_string") or ""), seed_hex=str(plan.seed["seed_hex"]),
-                      salt_commitment=plan.seed.get("salt_commitment"))
-    new_plan, change = apply_recusal(plan, directory, spec, seed, visit_id, inspector_id,
-                                     reason=reason, actor=actor, earlier=earlier)
+    with ledger.locked():
+        checkpoint("recuse:locked")
+        ledger.require_intact("record a recusal")
+        done = _complete_pending(ledger, out)
+        if done is not None and (done.visit_id, done.inspector_out, done.reason, done.actor) == (
+                visit_id, inspector_id, reason, actor):
+            return done  # the same command again: the change a crash interrupted is now complete
+        plan = read_plan(out)
+        spec = read_published_spec(out)
+        directory = with_history_file(load_directory(data), out)
+        changed = sorted(k for k in set(plan.inputs) | set(directory.digests)
+                         if plan.inputs.get(k) != directory.digests.get(k))
+        if changed:
+            raise InputError([Problem(str(Path(data) / k), None, None, None,
+                                      "differs from the file the plan was drawn from; recuse against the same data")
+                              for k in changed], header="the data changed since the plan was made")
+        ensure_plan_recorded(ledger, plan, out)
+        earlier = read_changes(out)
+        seed = PublicSeed(key_string=str(plan.seed.get("key_string") or ""), seed_hex=str(plan.seed["seed_hex"]),
+                          salt_commitment=plan.seed.get("salt_commitment"))
+        new_plan, change = apply_recusal(plan, directory, spec, seed, visit_id, inspector_id,
+                                         reason=reason, actor=actor, earlier=earlier)
 
-    salt = revealed_salt(out)
-    rendered = render_plan(new_plan, spec=spec, directory=directory, reveal_salt=salt)
-    listed = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8")).get("files", {})
-    # Files the renderer does not make (ledger-history.csv, …) are kept; changes.json grows by one.
-    extras = {name: (out / name).read_bytes() for name in sorted(listed)
-              if name not in rendered and name != CHANGES_FILE}
-    extras[CHANGES_FILE] = _changes_bytes(plan.plan_id, [*earlier, change])
-    ledger.record_change(
-        plan.plan_id, {**change.as_json(), "plan_json_sha256": hashlib.sha256(rendered[PLAN_FILE]).hexdigest()},
-        reason=reason, actor=actor,
-        before_commit=lambda: write_plan(new_plan, out, spec=spec, directory=directory, overwrite=True,
-                                         reveal_salt=salt, extra_files=extras))
+        salt = revealed_salt(out)
+        rendered = render_plan(new_plan, spec=spec, directory=directory, reveal_salt=salt)
+        listed = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8")).get("files", {})
+        # Files the renderer does not make (ledger-history.csv, …) are kept; changes.json grows by one.
+        extras = {name: (out / name).read_bytes() for name in sorted(listed)
+                  if name not in rendered and name != CHANGES_FILE}
+        extras[CHANGES_FILE] = _changes_bytes(plan.plan_id, [*earlier, change])
+        files = plan_files(new_plan, spec=spec, directory=directory, reveal_salt=salt, extra_files=extras)
+        payload = {**change.as_json(), "plan_json_sha256": hashlib.sha256(files[PLAN_FILE]).hexdigest(),
+                   "status": "pending", "folder": str(out.resolve())}
+        publish(ledger, out.resolve(), files, step="recuse", record=lambda: ledger.record(
+            ledger.record_change(plan.plan_id, payload, reason=reason, actor=actor)))
     return change
+
+
+def _complete_pending(book: Ledger, out: Path) -> Recusal | None:
+    """Complete a change to this plan folder that a crash left pending; the change, or None if there was none."""
+    target = out.resolve()
+    found = None
+    for rec in book.pending():
+        if Path(rec.payload["folder"]) != target:
+            continue
+        if rec.kind == "plan":
+            raise LedgerError(f"plan {rec.payload['plan_id']} in {target} is pending in the ledger (record seq "
+                              f"{rec.seq}); run the `randsup plan` command that made it again to complete it first")
+        if not complete(book, rec):
+            raise LedgerError(f"the change recorded as pending at seq {rec.seq} cannot be completed: neither {target} "
+                              "nor its staged copy holds the plan.json it names; restore the plan folder from a backup")
+        found = Recusal(**{k: rec.payload[k] for k in Recusal.__dataclass_fields__})
+    return found

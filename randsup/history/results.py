@@ -36,6 +36,7 @@ from ..publish.render import (
     zh_date,
 )
 from .ledger import Ledger, ensure_plan_recorded
+from .lock import checkpoint
 
 __all__ = [
     "PUBLICATION_WORKING_DAYS",
@@ -350,8 +351,12 @@ def record_results(path: str | Path, plan_dir: str | Path, ledger: Ledger, *,
     """
     plan = read_plan(plan_dir)
     results = read_results_file(path, plan, plan_calendar(plan, plan_dir))
-    ensure_plan_recorded(ledger, plan, plan_dir)
-    ledger.record_results([r.payload() for r in results], at=at)
+    with ledger.locked():  # only for this short write: the file was read and checked before
+        checkpoint("results:locked")
+        ledger.require_intact("record results")
+        ensure_plan_recorded(ledger, plan, plan_dir)
+        ledger.record_results([r.payload() for r in results], at=at)
+        checkpoint("results:recorded")
     return results
 
 
