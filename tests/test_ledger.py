@@ -362,15 +362,22 @@ def plan_cli(data: Path, quarter: int, out: Path, *ledger: str) -> Plan:
     return Plan.model_validate_json((out / "plan.json").read_bytes())
 
 
+def quarter_data(data: Path) -> Path:
+    """Small demo data (2,000 entities, 200 inspectors) with the specs of 2027Q1–Q3, no ledger yet."""
+    from randsup.demo.synth import write_demo_data
+
+    write_demo_data(data, entities=2000, inspectors=200, seed=3)
+    for q in (1, 2, 3):
+        write_spec(data, q)
+    return data
+
+
 @pytest.fixture(scope="module")
 def quarters(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """D (2,000 entities, 200 inspectors) and plans P1, P2, P3 of 2027Q1–Q3, each from the ledger in D."""
-    from randsup.demo.synth import write_demo_data
-
     root = tmp_path_factory.mktemp("quarters")
-    write_demo_data(root / "D", entities=2000, inspectors=200, seed=3)
+    quarter_data(root / "D")
     for q in (1, 2, 3):
-        write_spec(root / "D", q)
         plan_cli(root / "D", q, root / f"P{q}")
     return root
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_ledger import SOURCES, plan_cli, raw, write_spec
+from test_ledger import SOURCES, plan_cli, quarter_data, raw
 from typer.testing import CliRunner
 
 from randsup.cli import app
@@ -43,12 +43,8 @@ def load(folder: Path) -> Plan:
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """D0: demo data (2,000 entities, 200 inspectors) and the Q1–Q3 specs, no ledger yet."""
-    from randsup.demo.synth import write_demo_data
-
     root = tmp_path_factory.mktemp("trust")
-    write_demo_data(root / "D0", entities=2000, inspectors=200, seed=3)
-    for q in (1, 2, 3):
-        write_spec(root / "D0", q)
+    quarter_data(root / "D0")
     return root
 
 
@@ -192,6 +188,15 @@ def run(args: list[str], kill_at: str | None = None) -> subprocess.CompletedProc
                           text=True, timeout=300)
 
 
+def run_again(args: list[str], *, done: bool, says: str) -> None:
+    """The same command again: it completes what the kill interrupted, or (``done``) exits 2 saying ``says``."""
+    again = run(args)
+    if done:
+        assert again.returncode == 2 and says in again.stderr, again.stderr
+    else:
+        assert again.returncode == 0, again.stderr
+
+
 def ledger_verify(data: Path, *anchors: Path) -> tuple[int, str]:
     return cli("ledger", "verify", "--data", data, *(["--anchors", *anchors] if anchors else []))
 
@@ -217,11 +222,7 @@ def test_plan_killed_at_every_step_is_repaired_by_running_it_again(base: Path, t
         assert code == 0 and folder_matches_ledger(data, out, "it-2027Q1"), report
     else:  # pending: ledger verify names it and how to repair
         assert code == 1 and "plan it-2027Q1 is pending" in report and "run the same" in report, report
-    again = run(args)
-    if step == "plan:published":
-        assert again.returncode == 2 and "nothing to do" in again.stderr, again.stderr
-    else:
-        assert again.returncode == 0, again.stderr
+    run_again(args, done=step == "plan:published", says="nothing to do")
     code, report = ledger_verify(data, out)
     assert code == 0, report
     assert folder_matches_ledger(data, out, "it-2027Q1")
@@ -294,11 +295,7 @@ def test_recuse_killed_at_every_step_is_repaired_by_running_it_again(planned: Pa
         assert code == 0, report
     else:
         assert code == 1 and "recusal of plan it-2027Q1 is pending" in report, report
-    again = run(args)
-    if step == "recuse:published":
-        assert again.returncode == 2 and "not on visit" in again.stderr, again.stderr
-    else:
-        assert again.returncode == 0, again.stderr
+    run_again(args, done=step == "recuse:published", says="not on visit")
     code, report = ledger_verify(data, out)
     assert code == 0, report
     new = load(out)
