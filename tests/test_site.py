@@ -122,7 +122,7 @@ def test_after_the_reveal_the_site_holds_the_salt_seed_and_drawn_lists(demo: dic
     check = (demo["after"] / "check.html").read_text(encoding="utf-8")
     data = json.loads(re.search(r'id="site-data">(.*?)</script>', check, re.S).group(1))
     assert data["salt"] == SALT and data["seed"] == plan["seed"]["seed_hex"]
-    drawn = {t["task_id"]: set(t["drawn"]) for t in data["tasks"]}
+    drawn = {t["task_id"]: {e for e, s in t["status"].items() if s == "drawn"} for t in data["tasks"]}
     for v in plan["visits"]:
         for t in v["tasks"]:
             assert v["entity_id"] in drawn[t]

@@ -350,12 +350,18 @@ def _plan_page(inp: _Inputs) -> str:
     return _page(_title(inp), _title(inp), "index.html", body, has_results=bool(inp.results), data=data)
 
 
-def _drawn_lists(plan: Plan) -> dict[str, list[str]]:
-    drawn: dict[str, set[str]] = {t.task_id: set() for t in plan.tasks}
+# How an entity stands on a task's revealed drawn list (抽查名单).
+DRAWN, ALTERNATE, REPLACED = "drawn", "alternate", "replaced"
+
+
+def _statuses_from_visits(plan: Plan) -> dict[str, dict[str, str]]:
+    """Per task, the entities visited for it: the drawn list as far as plan.json tells it (the
+    alternates used later and the entities they replaced are not distinguished there)."""
+    out: dict[str, dict[str, str]] = {t.task_id: {} for t in plan.tasks}
     for v in plan.visits:
         for t in v.tasks:
-            drawn.setdefault(t, set()).add(v.entity_id)
-    return {t: sorted(ids) for t, ids in sorted(drawn.items())}
+            out.setdefault(t, {})[v.entity_id] = DRAWN
+    return {t: dict(sorted(ids.items())) for t, ids in sorted(out.items())}
 
 
 def _check_page(inp: _Inputs) -> str:
@@ -376,7 +382,7 @@ def _check_page(inp: _Inputs) -> str:
         return _page("核对抽取（尚未开放）", _title(inp), "check.html", body, has_results=bool(inp.results),
                      scripts=False)
     record_tasks = {t.get("task_id"): t for t in inp.record.get("tasks", []) if isinstance(t, dict)}
-    drawn = _drawn_lists(plan)
+    statuses = _statuses_from_visits(plan)
     tasks = []
     for t in plan.tasks:
         rt = record_tasks.get(t.task_id, {})
@@ -384,7 +390,7 @@ def _check_page(inp: _Inputs) -> str:
         tasks.append({
             "task_id": t.task_id, "name": t.name, "coordination": t.coordination, "ticket_seed": t.task_seed,
             "domain": domain, "object_kind": rt.get("object_kind") or _MARKET_ENTITY,
-            "drawn": drawn.get(t.task_id, []),
+            "status": statuses.get(t.task_id, {}),
             "classes": {k: {"start": s.start, "population": s.population, "sample": s.sample,
                             "excluded_at_cap": s.excluded_at_cap, "cutoff_drawn": s.cutoff_drawn,
                             "cutoff_not_drawn": s.cutoff_not_drawn} for k, s in sorted(t.strata.items())},

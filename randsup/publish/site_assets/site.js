@@ -12,6 +12,8 @@
   const data = dataNode ? JSON.parse(dataNode.textContent) : {};
   const params = new URLSearchParams(window.location.search);
   const CLASSES = ["A", "B", "C", "D"];
+  // site.py DRAWN, ALTERNATE, REPLACED: how an id stands on a task's revealed drawn list.
+  const STATUS = { drawn: "抽中", alternate: "递补抽中", replaced: "抽中，后由递补对象替换" };
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -144,8 +146,10 @@
     let alternate = false;
     for (const t of tasks) {
       const ticket = await R.firstFraction(id, t.ticket_seed);
-      const drawn = t.drawn.includes(id);
-      if (drawn) drawnIn.push(`${t.task_id} ${t.name}`);
+      // From the revealed drawn list (抽查名单), never inferred from the cut-offs.
+      const status = Object.prototype.hasOwnProperty.call(t.status, id) ? t.status[id] : null;
+      const drawn = status !== null;
+      if (drawn) drawnIn.push(`${t.task_id} ${t.name}` + (status === "drawn" ? "" : `（${STATUS[status]}）`));
       const cells = [];
       const rowsDetail = [];
       let within = false;
@@ -165,9 +169,10 @@
       }
       if (!drawn && within) unexplained = true;
       if (drawn && !within) alternate = true;
-      rows.push(el("tr", { "data-task": t.task_id, "data-drawn": drawn ? "1" : "0", "data-ticket": ticket },
+      rows.push(el("tr", { "data-task": t.task_id, "data-drawn": drawn ? "1" : "0", "data-status": status || "",
+        "data-ticket": ticket },
         el("th", { scope: "row" }, `${t.task_id} ${t.name}`),
-        el("td", { class: drawn ? "drawn" : "" }, drawn ? "抽中" : "未抽中"), ...cells));
+        el("td", { class: drawn ? "drawn" : "" }, drawn ? STATUS[status] : "未抽中"), ...cells));
       detail.push(el("details", {}, el("summary", {}, `${t.task_id} ${t.name}：随机号 ${short(ticket)}`),
         el("p", {}, "随机号：", el("code", { class: "long" }, ticket)),
         el("div", { class: "scroll" }, el("table", {},
