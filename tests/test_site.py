@@ -245,6 +245,48 @@ def test_form_checks_one_lower_case_code_drawn_status_and_cutoffs(demo: dict[str
 
 
 @needs_chromium
+def test_the_reveal_drawn_list_shows_alternates_used_and_entities_replaced(demo: dict[str, Any],
+                                                                          tmp_path: Path) -> None:
+    """With public/reveal.json (randsup reveal) the site opens without any results folder and
+    takes "drawn" from the reveal's list: an alternate used and the entity it replaced show as such."""
+    plan = demo["plan"]
+    with (demo["data"] / "entities.csv").open(encoding="utf-8-sig") as f:
+        risk = {row["entity_id"]: row["risk_class"] for row in csv.DictReader(f)}
+    visited: dict[str, list[str]] = {}
+    for v in plan["visits"]:
+        for t in v["tasks"]:
+            visited.setdefault(t, []).append(v["entity_id"])
+    task_id, replaced, alternate = next(
+        (t, e, a) for t in sorted(visited) for e in sorted(visited[t]) for a in plan["alternates"].get(t, ())
+        if risk[a] == risk[e] and a not in visited[t])
+    tasks = []
+    for t in plan["tasks"]:
+        classes: dict[str, dict[str, list[str]]] = {}
+        for e in sorted(visited.get(t["task_id"], [])):
+            classes.setdefault(risk[e], {"drawn": [], "alternates_used": [], "replaced": []})["drawn"].append(e)
+        if t["task_id"] == task_id:
+            classes[risk[replaced]]["replaced"].append(replaced)
+            classes[risk[replaced]]["alternates_used"].append(alternate)
+        tasks.append({"task_id": t["task_id"], "ticket_seed": t["task_seed"], "classes": classes})
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(demo["plan_dir"], plan_dir)
+    (plan_dir / "public" / "reveal.json").write_text(json.dumps(
+        {"format": "randsup-draw-record/2#reveal", "plan_id": plan["plan_id"], "salt": SALT,
+         "seed_hex": plan["seed"]["seed_hex"], "tasks": tasks}), encoding="utf-8")
+    site = tmp_path / "site"
+    _randsup("site", plan_dir, "--out", site)
+    for eid, status in ((alternate, "alternate"), (replaced, "replaced")):
+        dom = dump_dom(_url(site, "check.html", id=eid))
+        row = next(r for r in _attrs(dom, "tr", "data-task") if r["data-task"] == task_id)
+        assert row["data-status"] == status and row["data-drawn"] == "1"
+    assert "递补抽中" in dump_dom(_url(site, "check.html", id=alternate))
+    wrong = json.loads((plan_dir / "public" / "reveal.json").read_text(encoding="utf-8"))
+    (plan_dir / "public" / "reveal.json").write_text(json.dumps({**wrong, "salt": "guess"}), encoding="utf-8")
+    proc = _randsup("site", plan_dir, "--out", tmp_path / "s2", check=False)
+    assert proc.returncode == 2 and "commitment" in proc.stderr
+
+
+@needs_chromium
 def test_gb32100_check_character_is_validated_in_the_page(demo: dict[str, Any]) -> None:
     good = demo["entity_ids"][0]
     wrong = good[:17] + next(c for c in ALPHABET if c != check_character(good[:17]))

@@ -46,7 +46,8 @@ __all__ = ["SITE_ASSETS", "build_site", "source_values", "write_site"]
 
 # Files copied from randsup/publish/site_assets into SITE/assets.
 SITE_ASSETS: tuple[str, ...] = ("randsup-core.js", "site.js", "site.css")
-_MARKET_ENTITY = "市场主体"  # the object kind whose ids are 统一社会信用代码 (GB 32100 check)
+_MARKET_ENTITY = "市场主体"
+REVEAL_FILE = "public/reveal.json"  # written by `randsup reveal` once every visit is past  # the object kind whose ids are 统一社会信用代码 (GB 32100 check)
 _NOTICE_TAGS = re.compile(r"</?(h1|h2|h3|p|ul|li|pre|code|table|tr|th|td)>")
 
 _COORDINATION = {"together": "联合（共用随机号）", "apart": "错开（随机号圆周上错开）",
@@ -66,6 +67,7 @@ class _Inputs:
     results: tuple[tuple[str, dict[str, Any]], ...]  # (folder name, results.json)
     salt: str | None  # the revealed salt, checked against the commitment
     revealed: bool
+    reveal: dict[str, Any] | None  # public/reveal.json, when `randsup reveal` wrote one
 
 
 def _object(path: Path, what: str) -> dict[str, Any]:
@@ -90,6 +92,15 @@ def _read_inputs(plan_dir: Path, results_dirs: Sequence[Path]) -> _Inputs:
     found: list[tuple[str, str]] = []  # (where, salt)
     if (s := revealed_salt(plan_dir)) is not None:
         found.append((str(plan_dir / DRAW_RECORD), s))
+    reveal = None
+    if (plan_dir / REVEAL_FILE).is_file():
+        reveal = _object(plan_dir / REVEAL_FILE, REVEAL_FILE)
+        if reveal.get("plan_id") != plan.plan_id or not isinstance(reveal.get("tasks"), list):
+            raise InputError(Problem(str(plan_dir / REVEAL_FILE), None, "plan_id", str(reveal.get("plan_id")),
+                                     f"not the reveal of plan {plan.plan_id}; restore the plan folder as written"),
+                             header="the reveal cannot be read")
+        if isinstance(reveal.get("salt"), str):
+            found.append((str(plan_dir / REVEAL_FILE), reveal["salt"]))
     results: list[tuple[str, dict[str, Any]]] = []
     for folder in results_dirs:
         where = folder / "results.json"
@@ -112,8 +123,8 @@ def _read_inputs(plan_dir: Path, results_dirs: Sequence[Path]) -> _Inputs:
         except SeedError as exc:
             raise SeedError(f"{where}: {exc}") from None
         salt = s
-    revealed = salt is not None if commitment else bool(spec.get("announced") or results)
-    return _Inputs(plan, spec, record, notice_html, tuple(results), salt, revealed)
+    revealed = salt is not None if commitment else bool(spec.get("announced") or results or reveal)
+    return _Inputs(plan, spec, record, notice_html, tuple(results), salt, revealed, reveal)
 
 
 # ---------------------------------------------------------------------------------------
@@ -364,6 +375,19 @@ def _statuses_from_visits(plan: Plan) -> dict[str, dict[str, str]]:
     return {t: dict(sorted(ids.items())) for t, ids in sorted(out.items())}
 
 
+def _statuses_from_reveal(reveal: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Per task, the revealed drawn list: drawn, replaced by an alternate, or an alternate used."""
+    out: dict[str, dict[str, str]] = {}
+    for t in reveal["tasks"]:
+        ids: dict[str, str] = {}
+        for c in (t.get("classes") or {}).values():
+            replaced = set(c.get("replaced") or ())
+            ids.update({e: REPLACED if e in replaced else DRAWN for e in c.get("drawn") or ()})
+            ids.update({e: ALTERNATE for e in c.get("alternates_used") or ()})
+        out[str(t.get("task_id"))] = dict(sorted(ids.items()))
+    return out
+
+
 def _check_page(inp: _Inputs) -> str:
     plan = inp.plan
     commitment = plan.seed.get("salt_commitment")
@@ -382,7 +406,8 @@ def _check_page(inp: _Inputs) -> str:
         return _page("核对抽取（尚未开放）", _title(inp), "check.html", body, has_results=bool(inp.results),
                      scripts=False)
     record_tasks = {t.get("task_id"): t for t in inp.record.get("tasks", []) if isinstance(t, dict)}
-    statuses = _statuses_from_visits(plan)
+    # The reveal's drawn list (with the alternates used) where there is one; else the visits of plan.json.
+    statuses = _statuses_from_reveal(inp.reveal) if inp.reveal else _statuses_from_visits(plan)
     tasks = []
     for t in plan.tasks:
         rt = record_tasks.get(t.task_id, {})
