@@ -20,13 +20,17 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
+# The demo's checks are unannounced: a fresh secret salt (outside the data folder) is committed in
+# the spec before the sources are drawn, and revealed with `randsup reveal` after the last visit.
 demo: $(VENV)/.installed
 	rm -rf $(DEMO)
-	$(BIN)/randsup demo-data $(DEMO)/data
+	mkdir -p $(DEMO)
+	$(BIN)/randsup salt new $(DEMO)/salt.txt
+	$(BIN)/randsup demo-data $(DEMO)/data --salt-file $(DEMO)/salt.txt
 	$(BIN)/randsup validate $(DEMO)/data
 	$(BIN)/randsup plan $(DEMO)/data $(DEMO)/data/plan-2027Q1.toml \
-		--source "$(SOURCE_LOTTERY)" --source "$(SOURCE_INDEX)" --out $(DEMO)/plan
-	$(BIN)/randsup verify $(DEMO)/plan --data $(DEMO)/data
+		--source "$(SOURCE_LOTTERY)" --source "$(SOURCE_INDEX)" --salt-file $(DEMO)/salt.txt --out $(DEMO)/plan
+	$(BIN)/randsup verify $(DEMO)/plan --data $(DEMO)/data --salt-file $(DEMO)/salt.txt
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check randsup tests benchmarks examples

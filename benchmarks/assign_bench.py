@@ -121,7 +121,7 @@ def run_one(entities: int, inspectors: int, seed: int, limit_s: float, max_pairs
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "demo"
         t = time.perf_counter()
-        write_demo_data(data, entities=entities, inspectors=inspectors, seed=seed)
+        write_demo_data(data, entities=entities, inspectors=inspectors, seed=seed, announced=True)
         result["demo_data_s"] = round(time.perf_counter() - t, 2)
         t = time.perf_counter()
         directory = randsup.load_directory(data)

@@ -86,7 +86,7 @@ def child_make_demo(folder: str, entities: int, inspectors: int) -> dict[str, An
     from randsup.demo.synth import write_demo_data
 
     t = time.perf_counter()
-    write_demo_data(folder, entities=entities, inspectors=inspectors)
+    write_demo_data(folder, entities=entities, inspectors=inspectors, announced=True)
     return {"seconds": time.perf_counter() - t}
 
 

@@ -10,7 +10,15 @@ from .assign.teams import assign_teams, pair_ticket_id
 from .assign.workdays import HolidayOverride, WorkingCalendar, load_holidays, quarter_bounds
 from .demo.synth import generate_directory, write_demo_data
 from .draw.sample import draw_entities, inspections_in_year, population_mask
-from .draw.seed import PublicSeed, commit_salt, key_string, rfc3797_select, verify_salt
+from .draw.seed import (
+    PublicSeed,
+    commit_salt,
+    key_string,
+    new_salt_file,
+    read_salt_file,
+    rfc3797_select,
+    verify_salt,
+)
 from .draw.tickets import TicketTable, ticket, ticket_keys, ticket_strings
 from .draw.visits import TaskScope, VisitStats, build_visits, task_scope
 from .errors import (
@@ -47,6 +55,7 @@ from .history.results import (
     read_results_file,
     record_results,
 )
+from .history.reveal import RevealReport, reveal_plan
 from .inputs.load import load_directory
 from .inputs.save import save_directory, save_directory_xlsx
 from .inputs.uscc import check_character, uscc_problem
@@ -133,6 +142,7 @@ __all__ = [
     "RISK_CLASSES",
     "RandsupError",
     "Recusal",
+    "RevealReport",
     "SeedError",
     "SeedSpec",
     "SolverTimeoutError",
@@ -169,6 +179,7 @@ __all__ = [
     "load_holidays",
     "load_spec",
     "make_plan",
+    "new_salt_file",
     "pair_ticket_id",
     "plan_summary",
     "plan_with_ledger",
@@ -177,10 +188,12 @@ __all__ = [
     "publish_results",
     "quarter_bounds",
     "read_results_file",
+    "read_salt_file",
     "record_results",
     "recuse",
     "render_plan",
     "replay_changes",
+    "reveal_plan",
     "rfc3797_select",
     "run_fairness",
     "save_directory",

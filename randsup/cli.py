@@ -119,14 +119,18 @@ def demo_data_cmd(
         "entities), at least the generator's minimum.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Any whole number ≥ 0; the same seed gives the same files.")]
     = 0,
+    salt_file: Annotated[Path | None, typer.Option(
+        "--salt-file", help="A salt file from `randsup salt new`; its commitment goes into the demo spec.")] = None,
 ) -> None:
     """Write a Songjiang-like 一单两库 (CSV), a 2027Q1 plan spec and a provisional 2027 holidays file."""
     import time
 
     from .demo.synth import write_demo_data
+    from .draw.seed import commit_salt, read_salt_file
 
+    commitment = None if salt_file is None else commit_salt(read_salt_file(salt_file))
     started = time.perf_counter()
-    d = write_demo_data(out_dir, entities=entities, inspectors=inspectors, seed=seed)
+    d = write_demo_data(out_dir, entities=entities, inspectors=inspectors, seed=seed, salt_commitment=commitment)
     seconds = time.perf_counter() - started
     out.print(f"{out_dir}: {len(d.departments)} departments, {len(d.supervision_items)} supervision items, "
               f"{len(d.check_items)} check items, {len(d.joint_items)} joint items, {len(d.entities):,} entities, "
@@ -167,6 +171,28 @@ def _progress() -> _StageProgress | None:
     return _StageProgress() if err.is_terminal else None
 
 
+SaltFileOpt = Annotated[Path | None, typer.Option(
+    "--salt-file", help="The file `randsup salt new` wrote; its SHA-256 is the spec's seed.salt_commitment.")]
+SaltOpt = Annotated[str | None, typer.Option(
+    "--salt", help="The salt itself (discouraged: command lines leak into shell history and process lists; "
+                   "use --salt-file).")]
+
+
+def _salt(salt_file: Path | None, salt: str | None) -> str | None:
+    """The salt from --salt-file, or from --salt with a warning; both at once is refused."""
+    from .draw.seed import read_salt_file
+    from .errors import InputError, Problem
+
+    if salt_file is not None and salt is not None:
+        raise InputError(Problem("--salt", None, None, None, "give the salt once: --salt-file FILE (preferred)"),
+                         header="bad option")
+    if salt is not None:
+        err.print("warning: --salt puts the secret on the command line, where shell history and process lists "
+                  "keep it; use --salt-file FILE", markup=False)
+        return salt
+    return None if salt_file is None else read_salt_file(salt_file)
+
+
 @command(app, "plan")
 def plan_cmd(
     data: Annotated[Path, typer.Argument(help="The data folder (一单两库) the plan is drawn from.")],
@@ -175,8 +201,8 @@ def plan_cmd(
         "--source", help='The published values of one seed source the spec names, e.g. "02 05 12 20 25 31 08"; '
                          "one --source per named source, in the spec's order.")],
     out_dir: Annotated[Path, typer.Option("--out", help="A new folder for the plan directory.")],
-    salt: Annotated[str | None, typer.Option(
-        "--salt", help="The secret salt whose SHA-256 the spec publishes as seed.salt_commitment.")] = None,
+    salt_file: SaltFileOpt = None,
+    salt: SaltOpt = None,
     ledger: LedgerOpt = None,
     supersede: Annotated[bool, typer.Option(
         "--supersede", help="Replace the plan of this plan_id already in the ledger (needs --reason).")] = False,
@@ -188,7 +214,9 @@ def plan_cmd(
 
     The history ledger (DATA/randsup-ledger.sqlite unless --ledger) supplies this year's earlier
     plans for the annual cap and rotation, and records the new plan. Running the same command
-    again completes a plan that a crash left pending.
+    again completes a plan that a crash left pending. A spec that is not `announced = true` needs
+    a salt: make one with `randsup salt new FILE` before the sources are drawn and pass
+    --salt-file FILE.
     """
     from contextlib import nullcontext
 
@@ -200,15 +228,17 @@ def plan_cmd(
     from .history.planning import plan_with_ledger
     from .inputs.load import load_directory
     from .publish.render import plan_summary
-    from .spec import load_spec
+    from .spec import load_spec, require_secrecy
 
     if supersede != (reason is not None and bool(reason.strip())):
         raise InputError(Problem("--supersede" if supersede else "--reason", None, None, reason,
                                  "give --supersede and --reason together: replacing a plan needs a recorded reason"),
                          header="bad option")
     plan_spec = load_spec(spec)
+    the_salt = _salt(salt_file, salt)
+    require_secrecy(plan_spec, plan_spec.seed.salt_commitment if the_salt is not None else None)
     directory = load_directory(data)
-    seed = PublicSeed.for_spec(plan_spec.seed, source, salt)
+    seed = PublicSeed.for_spec(plan_spec.seed, source, the_salt)
     # Earlier plans of the year in the ledger drive the annual cap and rotation; the plan is recorded there.
     bar = _progress()
     with Ledger(_ledger_path(ledger, data), lock_timeout=lock_timeout, waiting=_waiting) as book, \
@@ -227,11 +257,14 @@ def plan_cmd(
 def verify_cmd(
     plan_dir: Annotated[Path, typer.Argument(metavar="OUT", help="The plan directory `randsup plan` wrote.")],
     data: Annotated[Path, typer.Option("--data", help="The data folder the plan was drawn from.")],
-    salt: Annotated[str | None, typer.Option(
-        "--salt", help="The revealed secret salt, when the plan published a salt commitment.")] = None,
+    salt_file: SaltFileOpt = None,
+    salt: SaltOpt = None,
     ledger: LedgerOpt = None,
 ) -> None:
     """Recompute the plan from DATA and the seed: exit 0 if identical, 1 naming each difference.
+
+    Before the reveal an unannounced plan needs its salt (--salt-file); after it, public/reveal.json
+    holds the salt. Every file of the folder must be in manifest.json (Office/OS litter is a warning).
 
     With the ledger (DATA/randsup-ledger.sqlite, or --ledger) the plan's ledger anchor is checked too.
     """
@@ -246,8 +279,60 @@ def verify_cmd(
         bar = _progress()
         if bar is not None:
             stack.enter_context(bar)
-        report = verify_plan(plan_dir, data=data, salt=salt, progress=bar, ledger=book)
+        report = verify_plan(plan_dir, data=data, salt=_salt(salt_file, salt), progress=bar, ledger=book)
     out.print(report.summary(), markup=False)
+
+
+@command(app, "reveal")
+def reveal_cmd(
+    plan_dir: Annotated[Path, typer.Argument(metavar="PLAN", help="The plan directory `randsup plan` wrote.")],
+    salt_file: Annotated[Path, typer.Option("--salt-file", help="The salt file `randsup salt new` wrote.")],
+    data: Annotated[Path, typer.Option("--data", help="The data folder the plan was drawn from.")],
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Judge 'every visit is past' as of this day (YYYY-MM-DD) [default: today]; "
+                        "used for the check only, never written.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Reveal before the last visit (needs --reason).")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why the reveal is early; it is published.")] = None,
+) -> None:
+    """公布盐值: once every visit is past, publish the salt and the 抽查名单 (public/reveal.json,
+    public/drawn-list.csv) so that anyone can recompute the draw; the manifest lists them."""
+    import datetime as dt
+
+    from .errors import InputError, Problem
+    from .history.reveal import reveal_plan
+
+    try:
+        day = dt.date.today() if as_of is None else dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise InputError(Problem("--as-of", None, None, as_of, "not a date; write it as YYYY-MM-DD"),
+                         header="bad option") from None
+    if force != (reason is not None):
+        raise InputError(Problem("--force" if reason is not None else "--reason", None, None, None,
+                                 "an early reveal needs both --force and --reason R (the reason is published)"),
+                         header="bad option")
+    report = reveal_plan(plan_dir, _salt(salt_file, None) or "", data=data, as_of=day,
+                         force_reason=reason if force else None)
+    out.print(f"revealed plan {report.plan_id}: {report.drawn} drawn entities; wrote "
+              + ", ".join(report.files) + (" (forced early)" if report.forced else ""), markup=False)
+
+
+salt_app = typer.Typer(help="Secret salts (盐值) that keep unannounced plans unpredictable.", no_args_is_help=True)
+app.add_typer(salt_app, name="salt")
+
+
+@command(salt_app, "new")
+def salt_new(
+    salt_file: Annotated[Path, typer.Argument(metavar="FILE", help="A new file for the salt; keep it outside "
+                                              "shared folders.")],
+) -> None:
+    """Write a fresh secret salt (owner-only file, never overwritten) and print the line for the spec."""
+    from .draw.seed import new_salt_file
+
+    commitment = new_salt_file(salt_file)
+    err.print(f"wrote a new secret salt to {salt_file} (readable by you only; keep it outside shared folders "
+              "and reveal it with `randsup reveal` after the last visit). Paste this line under [seed] in the "
+              "plan specification before the seed sources are drawn:", markup=False)
+    out.print(f'salt_commitment = "{commitment}"', markup=False)
 
 
 # --- ledger, recuse, results (issue 6) ---
@@ -356,11 +441,13 @@ def results_record(
 def results_publish(
     plan: Annotated[Path, typer.Option("--plan", help="The plan directory.")],
     out_dir: Annotated[Path, typer.Option("--out", help="A new folder for the 抽查结果公告.")],
-    salt: Annotated[str | None, typer.Option("--salt", help="The secret salt, revealed now.")] = None,
+    salt: Annotated[str | None, typer.Option(
+        "--salt", hidden=True, help="Old option: only the salt `randsup reveal` published is accepted.")] = None,
     ledger: LedgerOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """Write the 抽查结果公告 (Markdown, HTML, JSON) with the revealed salt, and note it in the ledger."""
+    """Write the 抽查结果公告 (Markdown, HTML, JSON) and note it in the ledger; the seed is shown once
+    `randsup reveal` has published the salt."""
     from .history.ledger import Ledger
     from .history.results import publish_results
 

@@ -13,7 +13,7 @@ from .draw.sample import draw_entities
 from .draw.seed import PublicSeed
 from .draw.visits import build_visits, task_scope
 from .model import RISK_CLASSES, Directory, Plan, PlanTask
-from .spec import PlanSpec, check_spec_against
+from .spec import PlanSpec, check_spec_against, require_secrecy
 from .version import __version__
 
 __all__ = ["Progress", "make_plan"]
@@ -51,13 +51,15 @@ def make_plan(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
             (a unique optimum solved to OPTIMAL); the plan records the solver status.
 
     Raises:
-        SpecError: the spec does not fit the data, or the quarter's year has no working-day data.
+        SpecError: the spec does not fit the data, or the quarter's year has no working-day data,
+            or it is unannounced without a salt (anyone could compute the draw in advance).
         InfeasibleError: no dates or teams satisfy the rules; says which departments and what to relax.
     """
     def stage(name: str, done: int) -> None:
         if progress is not None:
             progress(name, done, 1)
 
+    require_secrecy(spec, seed.salt_commitment)
     check_spec_against(spec, directory)
     stage("calendar", 0)
     calendar = WorkingCalendar.for_quarter(spec.quarter, spec.holidays_path())

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import SpecError
 from .model import RISK_CLASSES, Directory, LedgerAnchor
 
-__all__ = ["PlanSpec", "PopulationFilter", "SeedSpec", "TaskSpec", "check_spec_against", "load_spec"]
+__all__ = ["PlanSpec", "PopulationFilter", "SeedSpec", "TaskSpec", "check_spec_against", "load_spec",
+           "require_secrecy"]
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -86,6 +87,9 @@ class PlanSpec(_Spec):
     team_size: int = Field(default=2, ge=2, description="certified non-expert inspectors per department per visit")
     max_inspections_per_entity_per_year: int = Field(default=2, ge=1)
     holidays: str | None = None  # override calendar file, relative to the spec file
+    # 公开抽查名单: the drawn list may be known at once (e.g. 企业公示信息 checks); no salt needed.
+    # Per spec, not per task: an announced task sharing tickets with an unannounced one would reveal it.
+    announced: bool = False
     seed: SeedSpec
     tasks: tuple[TaskSpec, ...] = Field(min_length=1)
     base_dir: str = "."  # folder of the spec file, for relative paths (not from TOML)
@@ -176,3 +180,31 @@ def check_spec_against(spec: PlanSpec, directory: Directory) -> None:
     if problems:
         raise SpecError("the plan specification does not fit the data:\n" +
                         "\n".join(f"  - {p}" for p in problems))
+
+
+HOW_TO_SALT = ("make a secret salt with `randsup salt new SALT_FILE` (keep the file outside shared folders), "
+               "paste the line it prints (salt_commitment = \"sha256:…\") under [seed] in the specification "
+               "before the seed sources are drawn, and plan with --salt-file SALT_FILE; or, if the drawn list "
+               "may be public at once (e.g. 企业公示信息 checks), put `announced = true` at the top of the "
+               "specification")
+
+
+def require_secrecy(spec: PlanSpec, salt_commitment: str | None) -> None:
+    """Refuse an unannounced plan (不打招呼) whose seed anyone could compute from public values.
+
+    ``salt_commitment`` is the commitment of the seed actually used (None: no salt). Every path
+    that makes or writes a plan calls this, the library's as much as the CLI's.
+
+    Raises:
+        SpecError: the spec is not ``announced`` and has no salt commitment, or the seed's salt
+            is not the one the spec commits to.
+    """
+    if spec.announced:
+        return
+    if spec.seed.salt_commitment is None:
+        raise SpecError(f"plan {spec.plan_id}: the specification has no seed.salt_commitment and is not "
+                        "announced, so anyone could compute the drawn entities from the public seed "
+                        f"before the unannounced inspections (不打招呼); {HOW_TO_SALT}")
+    if salt_commitment != spec.seed.salt_commitment:
+        raise SpecError(f"plan {spec.plan_id}: the seed was built without the salt the specification "
+                        f"commits to ({spec.seed.salt_commitment}); plan with --salt-file and that salt's file")

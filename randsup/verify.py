@@ -2,13 +2,15 @@
 
 What is checked, in order, and named precisely when it fails:
 
-1. the manifest: every file it lists exists and has the recorded SHA-256, and no file is unlisted;
+1. the manifest, exactly: every file it lists exists inside the folder with the recorded SHA-256,
+   no entry leaves the folder, no file is unlisted (Office/OS litter is only a warning);
 2. the revealed salt against the salt commitment;
 3. the input files: the data directory's SHA-256 digests against those plan.json records;
 4. the rules (without the solver): every published visit against check_plan_rules;
 5. the recomputation: make_plan on the same inputs, spec and seed, with any recorded recusals
    (changes.json) replayed, compared field by field with plan.json (which visit, which field)
-   and file by file with the other published files.
+   and file by file with the other published files (after the reveal, public/reveal.json and
+   the 抽查名单 public/drawn-list.csv too).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,14 +34,17 @@ from .history.anchors import check_anchors
 from .history.folders import pending_problems
 from .history.ledger import Ledger, with_history_file
 from .history.recuse import replay_changes
+from .history.reveal import reveal_files
 from .inputs.load import load_directory
 from .model import Directory, Plan
 from .plan import make_plan
 from .publish.files import (
     CHANGES_FILE,
     DRAW_RECORD,
+    LEDGER_HISTORY_INPUT,
     MANIFEST_FILE,
     PLAN_FILE,
+    REVEAL_RECORD,
     read_json,
     read_plan,
     read_published_spec,
@@ -46,7 +52,7 @@ from .publish.files import (
 )
 from .publish.render import render_plan
 
-__all__ = ["VerifyReport", "manifest_differences", "plan_differences", "verify_plan"]
+__all__ = ["VerifyReport", "manifest_check", "manifest_differences", "plan_differences", "verify_plan"]
 
 _MAX_SHOWN = 60  # differences listed in one error; the count of the rest is given
 
@@ -79,14 +85,51 @@ def _short(h: str) -> str:
     return h[:12] + "…" if len(h) > 12 else h
 
 
-def manifest_differences(out: Path) -> list[str]:
-    """Files that do not match manifest.json, or that it does not list."""
+# Office and OS litter: lock and thumbnail files that appear when someone opens the folder.
+# Named as a warning, not a difference: they hold nothing of the plan.
+_LITTER_PREFIXES = ("~$", ".~lock.")
+_LITTER_NAMES = frozenset({"Thumbs.db", ".DS_Store", "desktop.ini"})
+
+
+def _is_litter(rel: str) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return name in _LITTER_NAMES or name.startswith(_LITTER_PREFIXES)
+
+
+def _entry_problem(out: Path, name: object) -> str | None:
+    """Why a manifest entry is not a plain file inside the plan folder (None when it is)."""
+    if not isinstance(name, str) or not name:
+        return f"{MANIFEST_FILE}: entry {name!r} is not a file name"
+    parts = name.split("/")
+    if name.startswith(("/", "\\")) or "\\" in name or (len(name) > 1 and name[1] == ":") \
+            or any(p in ("", ".", "..") for p in parts):
+        return (f"{name}: listed in {MANIFEST_FILE} but leaves the plan folder (absolute path, '..' or an "
+                "unusual path); a manifest lists only files inside the folder")
+    p = out
+    for part in parts:
+        p = p / part
+        if p.is_symlink():
+            return f"{name}: listed in {MANIFEST_FILE} but is (or passes through) a symbolic link; replace it by the file"
+    return None
+
+
+def manifest_check(out: Path) -> tuple[list[str], list[str]]:
+    """(differences, warnings) between the plan folder and manifest.json, checked exactly.
+
+    Differences: a listed file missing or changed, an entry leaving the folder (``..``,
+    absolute, a symbolic link), a file in the folder that is not listed. Warnings: Office and
+    OS litter (``~$*``, ``.~lock.*``, ``Thumbs.db``, ``.DS_Store``) that is not listed.
+    """
     manifest = read_json(out / MANIFEST_FILE, "manifest.json")
     listed = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(listed, dict):
-        return [f"{MANIFEST_FILE}: has no 'files' table; it is not a randsup manifest"]
+        return [f"{MANIFEST_FILE}: has no 'files' table; it is not a randsup manifest"], []
     diffs: list[str] = []
-    for name in sorted(listed):
+    for name in sorted(listed, key=str):
+        bad = _entry_problem(out, name)
+        if bad is not None:
+            diffs.append(bad)
+            continue
         p = out / name
         if not p.is_file():
             diffs.append(f"{name}: listed in {MANIFEST_FILE} but missing from the plan directory")
@@ -95,10 +138,35 @@ def manifest_differences(out: Path) -> list[str]:
         if actual != listed[name]:
             diffs.append(f"{name}: SHA-256 is {_short(actual)} but {MANIFEST_FILE} records "
                          f"{_short(str(listed[name]))}; the file changed after it was written")
-    on_disk = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    diffs += [f"{name}: in the plan directory but not listed in {MANIFEST_FILE}"
-              for name in on_disk if name != MANIFEST_FILE and name not in listed]
-    return diffs
+    warnings: list[str] = []
+    for root, dirs, files in os.walk(out):
+        base = Path(root)
+        for d in sorted(dirs):
+            if (base / d).is_symlink():
+                diffs.append(f"{(base / d).relative_to(out).as_posix()}: a symbolic link in the plan directory; "
+                             "a plan folder holds only its own files")
+        for f in sorted(files):
+            rel = (base / f).relative_to(out).as_posix()
+            if rel == MANIFEST_FILE or rel in listed:
+                continue
+            if _is_litter(rel):
+                warnings.append(f"{rel}: office or system file (lock file, thumbnail cache) in the plan directory, "
+                                "not part of the plan; delete it when no program has the folder open")
+            else:
+                diffs.append(f"{rel}: in the plan directory but not listed in {MANIFEST_FILE}; remove it, or "
+                             "restore the folder as written")
+    return sorted(diffs), sorted(warnings)
+
+
+def _listed_names(out: Path) -> list[str]:
+    manifest = read_json(out / MANIFEST_FILE, "manifest.json")
+    listed = manifest.get("files") if isinstance(manifest, dict) else None
+    return sorted(n for n in listed if isinstance(n, str)) if isinstance(listed, dict) else []
+
+
+def manifest_differences(out: Path) -> list[str]:
+    """Files that do not match manifest.json, that it does not list, or entries leaving the folder."""
+    return manifest_check(out)[0]
 
 
 # ---------------------------------------------------------------------------------------
@@ -195,8 +263,8 @@ def _file_difference(name: str, published: bytes, expected: bytes) -> str | None
 def _salt_differences(commitment: str | None, given: str | None, revealed: str | None) -> list[str]:
     diffs = []
     if given is not None and revealed is not None and given != revealed:
-        diffs.append(f"{DRAW_RECORD}: the revealed salt differs from the salt given to verify")
-    for label, salt in (("given", given), ("revealed in " + DRAW_RECORD, revealed)):
+        diffs.append(f"{REVEAL_RECORD}: the revealed salt differs from the salt given to verify")
+    for label, salt in (("given", given), ("revealed in " + REVEAL_RECORD, revealed)):
         if salt is None:
             continue
         if commitment is None:
@@ -243,12 +311,19 @@ def _fail(out: Path, data: Path, diffs: Sequence[str], notes: Sequence[str] = ()
                              f"{n} difference{'s' if n != 1 else ''}", differences=shown)
 
 
+def _forced_reason(out: Path) -> str | None:
+    rec = read_json(out / REVEAL_RECORD, REVEAL_RECORD)
+    forced = rec.get("forced") if isinstance(rec, dict) else None
+    reason = forced.get("reason") if isinstance(forced, dict) else None
+    return reason if isinstance(reason, str) else None
+
+
 def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
                 progress: Callable[..., Any] | None = None, ledger: Ledger | None = None) -> VerifyReport:
     """Recompute the plan in ``out`` from the data directory ``data`` and its seed, and compare.
 
-    ``salt`` is the revealed secret salt when the plan committed to one (a salt revealed in
-    public/draw-record.json is used and checked too). With ``ledger``, the ledger head the plan
+    ``salt`` is the secret salt when the plan committed to one (a salt revealed in
+    public/reveal.json is used and checked too). With ``ledger``, the ledger head the plan
     states and its own record must still be in the ledger (an anchor, docs/history.md); without
     it the report notes that the anchors were not checked. Returns a VerifyReport when everything
     matches.
@@ -266,7 +341,7 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
                                  "not a plan directory (no plan.json, no manifest.json); "
                                  "pass the OUT folder that `randsup plan` wrote"),
                          header="nothing to verify")
-    diffs = manifest_differences(out_p)
+    diffs, litter = manifest_check(out_p)
     published = read_plan(out_p)
     spec = read_published_spec(out_p)
     commitment = published.seed.get("salt_commitment")
@@ -276,8 +351,8 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
         raise _fail(out_p, data_p, diffs + salt_diffs)
     use_salt = salt if salt is not None else revealed
     if commitment is not None and use_salt is None:
-        raise SeedError(f"{out_p / PLAN_FILE} commits to a secret salt ({commitment}); pass the revealed salt "
-                        "with --salt to recompute the draw")
+        raise SeedError(f"{out_p / PLAN_FILE} commits to a secret salt ({commitment}) that is not revealed "
+                        f"yet ({REVEAL_RECORD} is absent); pass the salt with --salt-file to recompute the draw")
 
     # A plan drawn with ledger history keeps that history beside it (ledger-history.csv).
     directory = with_history_file(load_directory(data_p), out_p)
@@ -302,7 +377,7 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
     plan_diffs = plan_differences(published, recomputed)
     diffs += plan_diffs
 
-    notes: list[str] = []
+    notes: list[str] = list(litter)
     if ledger is None:
         notes.append("the ledger anchors were not checked (no ledger given): pass --ledger, or run "
                      "`randsup ledger verify --anchors` where the ledger is")
@@ -314,8 +389,21 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
     if published.software != recomputed.software:
         notes.append("software versions differ: published " + _show(published.software) +
                      ", this run " + _show(recomputed.software) + "; differences may come from the versions")
-    expected = render_plan(recomputed.model_copy(update={"software": published.software}),
-                           spec=spec, directory=directory, reveal_salt=revealed)
+    as_published = recomputed.model_copy(update={"software": published.software})
+    expected = render_plan(as_published, spec=spec, directory=directory)
+    if revealed is not None:  # the reveal's files are recomputed too (revealed_salt found reveal.json)
+        try:
+            expected |= reveal_files(as_published, spec, directory, revealed,
+                                     draw_record_bytes=(out_p / DRAW_RECORD).read_bytes()
+                                     if (out_p / DRAW_RECORD).is_file() else b"",
+                                     forced_reason=_forced_reason(out_p))
+        except VerificationError as exc:
+            diffs.append(exc.message)
+    # Files the plan keeps beside what it renders: the ledger history it was drawn with, recusals.
+    kept = {CHANGES_FILE} | ({LEDGER_HISTORY_INPUT} if LEDGER_HISTORY_INPUT in published.inputs else set())
+    diffs += [f"{name}: listed in {MANIFEST_FILE}, but randsup writes no such file for this plan (it is not part "
+              "of the recomputation); remove the file and its entry" for name in _listed_names(out_p)
+              if name not in expected and name not in kept and _entry_problem(out_p, name) is None]
     on_disk = {n: (out_p / n).read_bytes() for n in expected if (out_p / n).is_file()}
     for name in sorted(expected):
         if name == MANIFEST_FILE or (name == PLAN_FILE and plan_diffs):

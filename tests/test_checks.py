@@ -157,7 +157,7 @@ def test_experts_are_checked_like_everyone_else() -> None:
 @pytest.mark.slow
 def test_default_demo_plan_keeps_every_rule(tmp_path: Path) -> None:
     """Issue 4's acceptance check: the default demo quarter, planned end to end, breaks no rule."""
-    directory = write_demo_data(tmp_path / "demo")
+    directory = write_demo_data(tmp_path / "demo", announced=True)
     spec = load_spec(tmp_path / "demo" / "plan-2027Q1.toml")
     plan = make_plan(directory, spec, PublicSeed.for_spec(spec.seed, ["2 5 12 18 23 31 7", "3245.67"]))
     working = WorkingCalendar.for_quarter(spec.quarter, spec.holidays_path()).working_days()

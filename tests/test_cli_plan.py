@@ -30,19 +30,28 @@ def tree_digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def salt_of(out: Path) -> list[str]:
+    """--salt-file with the demo's salt (kept beside the data folder, never inside it)."""
+    return ["--salt-file", str(out.parent / "salt.txt")]
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The README flow (demo-data with a salt's commitment → plan --salt-file), with a fixed salt
+    so that the run is the same every time (`salt new` draws a fresh one: test_reveal.py)."""
     root = tmp_path_factory.mktemp("cli")
-    r = run("demo-data", root / "D", "--entities", "3000", "--inspectors", "200", "--seed", "0")
+    (root / "salt.txt").write_text("salt-b\n", encoding="utf-8")  # a salt whose small demo is staffable
+    r = run("demo-data", root / "D", "--entities", "3000", "--inspectors", "200", "--seed", "0",
+            "--salt-file", root / "salt.txt")
     assert r.exit_code == 0, r.output
-    r = run("plan", root / "D", root / "D" / "plan-2027Q1.toml", *SOURCES, "--out", root / "P")
+    r = run("plan", root / "D", root / "D" / "plan-2027Q1.toml", *SOURCES, *salt_of(root / "P"), "--out", root / "P")
     assert r.exit_code == 0, r.output
     return root / "D", root / "P"
 
 
 def test_demo_plan_verify_exits_0_with_a_summary(demo: tuple[Path, Path]) -> None:
     data, out = demo
-    r = run("verify", out, "--data", data)
+    r = run("verify", out, "--data", data, *salt_of(out))
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith("verified: ") and r.stdout.count("\n") == 1
     plan = json.loads((out / "plan.json").read_text("utf-8"))
@@ -50,8 +59,8 @@ def test_demo_plan_verify_exits_0_with_a_summary(demo: tuple[Path, Path]) -> Non
 
 
 def test_plan_summary_table(tmp_path: Path, demo: tuple[Path, Path]) -> None:
-    data, _ = demo
-    r = run("plan", data, data / "plan-2027Q1.toml", *SOURCES, "--out", tmp_path / "P")
+    data, out = demo
+    r = run("plan", data, data / "plan-2027Q1.toml", *SOURCES, *salt_of(out), "--out", tmp_path / "P")
     assert r.exit_code == 0, r.output
     for label in ("tasks", "visits", "joint visits", "visits saved by merging", "inspectors used", "solve status"):
         assert label in r.stdout
@@ -60,7 +69,7 @@ def test_plan_summary_table(tmp_path: Path, demo: tuple[Path, Path]) -> None:
 
 def test_plan_twice_is_byte_identical(tmp_path: Path, demo: tuple[Path, Path]) -> None:
     data, first = demo
-    r = run("plan", data, data / "plan-2027Q1.toml", *SOURCES, "--out", tmp_path / "again")
+    r = run("plan", data, data / "plan-2027Q1.toml", *SOURCES, *salt_of(first), "--out", tmp_path / "again")
     assert r.exit_code == 0, r.output
     assert (tmp_path / "again" / "plan.json").read_bytes() == (first / "plan.json").read_bytes()
     assert tree_digest(tmp_path / "again") == tree_digest(first)
@@ -80,7 +89,7 @@ def test_edited_plan_exits_1_naming_the_visit(tmp_path: Path, demo: tuple[Path, 
     (forged / "plan.json").write_text(json.dumps(plan, ensure_ascii=False, sort_keys=True, indent=2) + "\n", "utf-8")
     files = {str(p.relative_to(forged)): p.read_bytes() for p in forged.rglob("*") if p.is_file()}
     (forged / "manifest.json").write_bytes(manifest_bytes(files))
-    r = run("verify", forged, "--data", data)
+    r = run("verify", forged, "--data", data, *salt_of(out))
     assert r.exit_code == 1 and no_traceback(r)
     assert f"visit {visit['visit_id']} date" in r.stderr
 
@@ -93,7 +102,7 @@ def test_changed_input_exits_1_naming_the_file(tmp_path: Path, demo: tuple[Path,
     shutil.copytree(data, copy)
     with (copy / "conflicts.csv").open("ab") as f:
         f.write(b"\n")
-    r = run("verify", out, "--data", copy)
+    r = run("verify", out, "--data", copy, *salt_of(out))
     assert r.exit_code == 1 and no_traceback(r)
     assert "input conflicts.csv" in r.stderr
 
@@ -142,7 +151,7 @@ def test_bad_usage_exits_2(case: str, tmp_path: Path, demo: tuple[Path, Path]) -
     elif case == "missing data":
         data = tmp_path / "nodata"
     before = tree_digest(out)
-    r = run("plan", data, spec, *sources, "--out", target)
+    r = run("plan", data, spec, *sources, *salt_of(out), "--out", target)
     assert r.exit_code == 2, r.output
     assert no_traceback(r)
     assert "error:" in r.stderr and expect in r.stderr
@@ -171,27 +180,3 @@ def test_example_plan_and_verify_runs(tmp_path: Path) -> None:
     r = _example("plan_and_verify.py", "--entities", "3000", "--inspectors", "200", "--keep", str(tmp_path / "k"))
     assert r.returncode == 0, r.stderr
     assert "verified: " in r.stdout and (tmp_path / "k" / "plan" / "manifest.json").is_file()
-
-
-def test_example_consistent_sampler_reproduces_the_draw(demo: tuple[Path, Path]) -> None:
-    data, out = demo
-    r = _example("verify_with_consistent_sampler.py", str(out), "--data", str(data))
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert "consistent_sampler reproduces the draw" in r.stdout
-    assert "MISMATCH" not in r.stdout
-
-
-def test_example_consistent_sampler_catches_a_wrong_record(tmp_path: Path, demo: tuple[Path, Path]) -> None:
-    import shutil
-
-    data, out = demo
-    copy = tmp_path / "P"
-    shutil.copytree(out, copy)
-    rec_path = copy / "public" / "draw-record.json"
-    rec = json.loads(rec_path.read_text("utf-8"))
-    task = next(t for t in rec["tasks"] if any(s["sample"] for s in t["strata"].values()))
-    cls = next(k for k, s in sorted(task["strata"].items()) if s["sample"])
-    task["strata"][cls]["population"] += 1
-    rec_path.write_text(json.dumps(rec, ensure_ascii=False), "utf-8")
-    r = _example("verify_with_consistent_sampler.py", str(copy), "--data", str(data), "--task", task["task_id"])
-    assert r.returncode == 1 and "MISMATCH" in r.stdout

@@ -342,6 +342,7 @@ def write_spec(data: Path, quarter: int) -> Path:
         team_size = 2
         max_inspections_per_entity_per_year = 2
         holidays = "holidays-2027.toml"
+        announced = true
         [seed]
         sources = ["双色球", "上证指数"]
         [[tasks]]

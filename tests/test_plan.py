@@ -27,7 +27,7 @@ SOURCES = ["02 05 12 20 25 31 08", "3245.67"]
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Directory, PlanSpec, PublicSeed]:
     out = tmp_path_factory.mktemp("plan") / "demo"
-    write_demo_data(out, entities=3_000, inspectors=200, seed=0)
+    write_demo_data(out, entities=3_000, inspectors=200, seed=0, announced=True)
     spec = load_spec(out / "plan-2027Q1.toml")
     seed = PublicSeed.for_spec(spec.seed, SOURCES[:len(spec.seed.sources)])
     return out, load_directory(out), spec, seed

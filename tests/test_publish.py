@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from randsup.errors import OutputError
+from randsup.errors import OutputError, SpecError
 from randsup.model import (
     Assignment,
     Categorical,
@@ -88,13 +88,14 @@ def small_directory(entity_name: str = "松江某某食品店") -> Directory:
                      digests={"entities.csv": "ab" * 32, "inspectors.csv": "cd" * 32})
 
 
-def small_spec(tmp: Path, *, holidays: bool = True, authority: str = "松江区联席会议办公室") -> PlanSpec:
+def small_spec(tmp: Path, *, holidays: bool = True, authority: str = "松江区联席会议办公室",
+               announced: bool = True) -> PlanSpec:
     if holidays:
         (tmp / "holidays-2027.toml").write_text(
             'year = 2027\nprovisional = true\nsource = "test"\nworkdays = []\n[holidays]\n"2027-01-01" = "元旦"\n',
             encoding="utf-8")
     return PlanSpec.model_validate({
-        "plan_id": "test-2027Q1", "quarter": "2027Q1", "authority": authority,
+        "plan_id": "test-2027Q1", "quarter": "2027Q1", "authority": authority, "announced": announced,
         "holidays": "holidays-2027.toml" if holidays else None,
         "seed": {"sources": ["福彩双色球 第2027003期", "上证指数 2027-01-08 收盘"],
                  "salt_commitment": None},
@@ -214,11 +215,14 @@ def test_draw_record_withholds_seeds_while_salt_is_secret(tmp_path: Path) -> Non
     assert open_rec["tasks"][1]["start"] == "0.5" and open_rec["tasks"][1]["coordination"] == "apart"
     assert open_rec["tasks"][0]["strata"]["B"]["population"] == 100
     assert open_rec["inputs"] == {"entities.csv": "ab" * 32, "inspectors.csv": "cd" * 32}
-    assert "consistent-sampler" in open_rec["algorithms"]["tickets"]
+    assert open_rec["format"] == "randsup-draw-record/2" and open_rec["announced"] is True
+    assert "consistent-sampler" in open_rec["rules"]["tickets"]
+    assert open_rec["domains"]["size_rounding"] == "task/{task_id}/rounding"
+    assert [t["rounding_domain"] for t in open_rec["tasks"]] == ["task/T001/rounding", "task/T002/rounding"]
     commitment = "sha256:" + "ee" * 32
     secret = json.loads(_files(tmp_path, commitment=commitment)["public/draw-record.json"])
     assert secret["seed"]["salt_commitment"] == commitment
-    assert secret["seed"]["seed_hex"] is None and secret["seed"]["salt"] is None
+    assert secret["seed"]["seed_hex"] is None and "salt" not in secret["seed"]
     assert all(t["ticket_seed"] is None for t in secret["tasks"])
     assert "cc" * 32 not in json.dumps(secret) and "aa" * 32 not in json.dumps(secret)
 
@@ -330,17 +334,13 @@ def test_without_directory_ids_stand_in_for_names(tmp_path: Path) -> None:
     assert not any(n.startswith("calendar/") for n in files)
 
 
-def test_revealed_salt_unlocks_the_seeds_and_is_checked(tmp_path: Path) -> None:
-    from randsup.draw.seed import commit_salt
-    from randsup.errors import SeedError
-
-    plan = small_plan(commitment=commit_salt("月黑风高"))
-    files = render_plan(plan, spec=small_spec(tmp_path), directory=small_directory(), reveal_salt="月黑风高")
-    rec = json.loads(files["public/draw-record.json"])
-    assert rec["seed"]["salt"] == "月黑风高" and rec["seed"]["seed_hex"] == "cc" * 32
-    assert rec["tasks"][0]["ticket_seed"] == "aa" * 32
-    assert "月黑风高" in files["public/plan-notice.md"].decode()
-    with pytest.raises(SeedError, match="does not match"):
-        render_plan(plan, spec=small_spec(tmp_path), directory=small_directory(), reveal_salt="guess")
-    with pytest.raises(SeedError, match="without a salt"):
-        render_plan(small_plan(), spec=small_spec(tmp_path), reveal_salt="月黑风高")
+def test_write_plan_refuses_an_unannounced_plan_without_a_salt(tmp_path: Path) -> None:
+    # The library refuses too, not only the CLI: such a plan's draw is computable from public values.
+    spec = small_spec(tmp_path, announced=False)
+    with pytest.raises(SpecError, match="salt new"):
+        write_plan(small_plan(), tmp_path / "P", spec=spec, directory=small_directory())
+    assert not (tmp_path / "P").exists()
+    commitment = "sha256:" + "ee" * 32
+    salted = spec.model_copy(update={"seed": spec.seed.model_copy(update={"salt_commitment": commitment})})
+    assert write_plan(small_plan(commitment=commitment), tmp_path / "S", spec=salted,
+                      directory=small_directory()).is_dir()

@@ -20,10 +20,15 @@ def test_the_readme_has_a_library_snippet() -> None:
 
 
 def test_readme_snippets_run_against_small_demo_data(tmp_path: Path) -> None:
-    """Each snippet runs in a folder holding `demo/data` (made small here, with the demo's own spec)."""
+    """Each snippet runs in a folder holding `demo/data` and `demo/salt.txt`, as `make demo` leaves them
+    (small here; a fixed salt whose small district is staffable)."""
     from randsup.demo.synth import write_demo_data
+    from randsup.draw.seed import commit_salt
 
-    write_demo_data(tmp_path / "demo" / "data", entities=3000, inspectors=200, seed=0)
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "salt.txt").write_text("salt-b\n", encoding="utf-8")
+    write_demo_data(tmp_path / "demo" / "data", entities=3000, inspectors=200, seed=0,
+                    salt_commitment=commit_salt("salt-b"))
     for snippet in python_snippets():
         done = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True,
                               timeout=300)

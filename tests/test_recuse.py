@@ -125,7 +125,7 @@ def planned(tmp_path: Path) -> tuple[Path, Path, Plan]:
     from randsup.demo.synth import write_demo_data
 
     data, out = tmp_path / "D", tmp_path / "P1"
-    write_demo_data(data, entities=1000, inspectors=150, seed=5)
+    write_demo_data(data, entities=1000, inspectors=150, seed=5, announced=True)
     write_spec(data, 1)
     return data, out, plan_cli(data, 1, out)
 

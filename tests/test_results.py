@@ -259,9 +259,10 @@ def salted(tmp_path: Path) -> tuple[Path, Path, Plan]:
     write_demo_data(data, entities=1000, inspectors=150, seed=7)
     spec = write_spec(data, 1)
     commitment = "sha256:" + hashlib.sha256(SALT.encode()).hexdigest()
-    spec.write_text(spec.read_text(encoding="utf-8").replace(
+    spec.write_text(spec.read_text(encoding="utf-8").replace("announced = true\n", "").replace(
         "[seed]\n", f'[seed]\nsalt_commitment = "{commitment}"\n'), encoding="utf-8")
-    return data, out, plan_cli(data, 1, out, "--salt", SALT)
+    (tmp_path / "salt.txt").write_text(SALT + "\n", encoding="utf-8")
+    return data, out, plan_cli(data, 1, out, "--salt-file", str(tmp_path / "salt.txt"))
 
 
 def deadline_2027(d: dt.date, data: Path) -> dt.date:
@@ -278,7 +279,7 @@ def deadline_2027(d: dt.date, data: Path) -> dt.date:
     return d
 
 
-def test_results_of_a_2027_plan_use_its_holidays_and_publish_reveals_the_salt(
+def test_results_of_a_2027_plan_use_its_holidays_and_show_the_seed_only_after_the_reveal(
         salted: tuple[Path, Path, Plan], tmp_path: Path) -> None:
     import hashlib
 
@@ -295,16 +296,26 @@ def test_results_of_a_2027_plan_use_its_holidays_and_publish_reveals_the_salt(
         got = {x.result.visit_id: x.result.deadline for x in due_results(book, dt.date(2027, 1, 1))}
     assert got == {v.visit_id: deadline_2027(v.date, data) for v in chosen if v.date}
 
+    # Before the reveal: results publish, but neither the salt nor the seed (who else is drawn).
+    early = tmp_path / "early"
+    r = run(app, ["results", "publish", "--plan", str(out), "--out", str(early), "--data", str(data)])
+    assert r.exit_code == 0, r.output
+    record = json.loads((early / "results.json").read_text(encoding="utf-8"))
+    assert record["seed"]["salt"] is None and record["seed"]["seed_hex"] is None
+    for f in ("results-notice.md", "results-notice.html", "results.json"):
+        text = (early / f).read_text(encoding="utf-8")
+        assert SALT not in text and plan.seed["seed_hex"] not in text
+    # `results publish --salt` no longer reveals by itself: it points to `randsup reveal`.
     pub = tmp_path / "pub"
-    r = run(app, ["results", "publish", "--plan", str(out), "--out", str(pub), "--data", str(data)])
-    assert r.exit_code == 2 and "--salt" in r.output
-    r = run(app, ["results", "publish", "--plan", str(out), "--out", str(pub), "--data", str(data),
-                  "--salt", "wrong"])
-    assert r.exit_code == 2 and not pub.exists()
     r = run(app, ["results", "publish", "--plan", str(out), "--out", str(pub), "--data", str(data), "--salt", SALT])
+    assert r.exit_code == 2 and "randsup reveal" in r.output and not pub.exists()
+    r = run(app, ["reveal", str(out), "--salt-file", str(tmp_path / "salt.txt"), "--data", str(data),
+                  "--as-of", (visits[-1].date + dt.timedelta(days=1)).isoformat()])
+    assert r.exit_code == 0, r.output
+    r = run(app, ["results", "publish", "--plan", str(out), "--out", str(pub), "--data", str(data)])
     assert r.exit_code == 0, r.output
     record = json.loads((pub / "results.json").read_text(encoding="utf-8"))
-    assert record["seed"]["salt"] == SALT
+    assert record["seed"]["salt"] == SALT and record["seed"]["seed_hex"] == plan.seed["seed_hex"]
     assert "sha256:" + hashlib.sha256(record["seed"]["salt"].encode()).hexdigest() == plan.seed["salt_commitment"]
     people = {a.inspector_id for v in plan.visits for a in v.inspectors}
     names = {line.split(",")[1] for line in (data / "inspectors.csv").read_text(encoding="utf-8").splitlines()[1:]}

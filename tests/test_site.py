@@ -1,12 +1,13 @@
 """The public verification site (issue 15), checked in a real browser (headless Chromium).
 
-One small salted demo plan is made per module, with results published (which reveals the salt
-today); the site is built before and after that reveal.
+One small salted demo plan is made per module; the site is built before `randsup reveal` and
+after it (with the results, published after the reveal).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html
 import json
 import random
@@ -53,8 +54,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (data / "plan-salted.toml").write_text(spec_text, encoding="utf-8")
     ledger = root / "ledger.sqlite"
     plan_dir = root / "plan"
+    (root / "salt.txt").write_text(SALT + "\n", encoding="utf-8")
     _randsup("plan", data, data / "plan-salted.toml", "--source", SOURCES[0], "--source", SOURCES[1],
-             "--salt", SALT, "--out", plan_dir, "--ledger", ledger)
+             "--salt-file", root / "salt.txt", "--out", plan_dir, "--ledger", ledger)
     plan = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
     with (root / "results.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
@@ -62,11 +64,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         for v in plan["visits"][:10]:
             for d in v["departments"]:
                 w.writerow([v["visit_id"], d, "未发现问题", v["date"]])
-    _randsup("results", "record", root / "results.csv", "--plan", plan_dir, "--ledger", ledger)
-    results = root / "results"
-    _randsup("results", "publish", "--plan", plan_dir, "--out", results, "--salt", SALT, "--ledger", ledger)
     before, after = root / "site-before", root / "site-after"
     _randsup("site", plan_dir, "--out", before)
+    _randsup("results", "record", root / "results.csv", "--plan", plan_dir, "--ledger", ledger)
+    # The salt is published by `randsup reveal` once the last visit is past; results show it after that.
+    last = max(v["date"] for v in plan["visits"])
+    after_last = (dt.date.fromisoformat(last) + dt.timedelta(days=1)).isoformat()
+    _randsup("reveal", plan_dir, "--salt-file", root / "salt.txt", "--data", data, "--as-of", after_last)
+    results = root / "results"
+    _randsup("results", "publish", "--plan", plan_dir, "--out", results, "--ledger", ledger)
     _randsup("site", plan_dir, "--results", results, "--out", after)
     with (data / "entities.csv").open(encoding="utf-8-sig") as f:
         entity_ids = [row["entity_id"] for row in csv.DictReader(f)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -39,7 +40,7 @@ class Planned:
 def planned(tmp_path_factory: pytest.TempPathFactory) -> Planned:
     root = tmp_path_factory.mktemp("verify")
     data = root / "D"
-    write_demo_data(data, entities=3000, inspectors=200, seed=0)
+    write_demo_data(data, entities=3000, inspectors=200, seed=0, announced=True)  # secrecy: test_reveal.py
     directory = load_directory(data)
     spec = load_spec(data / "plan-2027Q1.toml")
     plan = make_plan(directory, spec, PublicSeed.for_spec(spec.seed, SOURCES))
@@ -156,7 +157,8 @@ def test_manifest_mismatch_and_unlisted_file_are_named(planned: Planned, tmp_pat
         verify_plan(out, data=planned.data)
     diffs = e.value.differences
     assert any(d.startswith("visits.csv: SHA-256 is") and "manifest.json records" in d for d in diffs)
-    assert "public/extra.txt: in the plan directory but not listed in manifest.json" in diffs
+    assert any(d.startswith("public/extra.txt: in the plan directory but not listed in manifest.json")
+               for d in diffs)
     assert any(d.startswith("visits.csv: row ") for d in diffs)
 
 
@@ -187,11 +189,67 @@ def test_salted_plan_needs_the_right_salt(planned: Planned, tmp_path: Path) -> N
         verify_plan(out, data=planned.data, salt="wrong")
     assert any("does not match the salt commitment" in d for d in e.value.differences)
     assert verify_plan(out, data=planned.data, salt=SALT).salt_checked
-    # The revealed record publishes the salt and the seeds it unlocks, and still verifies.
-    revealed = write_plan(plan, tmp_path / "R", spec=spec, directory=planned.directory, reveal_salt=SALT)
-    record = json.loads((revealed / "public" / "draw-record.json").read_text("utf-8"))
-    assert record["seed"]["salt"] == SALT and record["tasks"][0]["ticket_seed"] == plan.tasks[0].task_seed
-    assert verify_plan(revealed, data=planned.data).salt_checked
+
+
+def _listing_forger(out: Path, extra: dict[str, str]) -> None:
+    """List ``extra`` (name → SHA-256) in the manifest beside the real files, as a forger would."""
+    manifest = json.loads((out / MANIFEST_FILE).read_text("utf-8"))
+    manifest["files"].update(extra)
+    (out / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_added_file_listed_in_the_manifest_still_fails(planned: Planned, tmp_path: Path) -> None:
+    # Issue 12 #6: public/entity-list.csv added *and* listed gave "verified"; the file is not the plan's.
+    out = planned.copy(tmp_path)
+    (out / "public" / "entity-list.csv").write_text("entity_id\n91310117MA1G000001\n", encoding="utf-8")
+    _listing_forger(out, {"public/entity-list.csv": hashlib.sha256(
+        (out / "public" / "entity-list.csv").read_bytes()).hexdigest()})
+    with pytest.raises(VerificationError) as e:
+        verify_plan(out, data=planned.data)
+    assert e.value.exit_code == 1
+    assert "public/entity-list.csv: listed in manifest.json, but randsup writes no such file for this plan" \
+        in " ".join(e.value.differences)
+
+
+def test_extra_unlisted_file_exits_1(planned: Planned, tmp_path: Path) -> None:
+    out = planned.copy(tmp_path)
+    (out / "public" / "entity-list.csv").write_text("x", encoding="utf-8")
+    with pytest.raises(VerificationError) as e:
+        verify_plan(out, data=planned.data)
+    assert e.value.exit_code == 1
+    assert e.value.differences[0].startswith("public/entity-list.csv: in the plan directory but not listed")
+
+
+@pytest.mark.parametrize("entry", ["../D/entities.csv", "/etc/hostname", "public/../../D/entities.csv",
+                                   "C:/Windows/win.ini", "public\\..\\..\\x"])
+def test_manifest_entry_outside_the_folder_exits_1(planned: Planned, tmp_path: Path, entry: str) -> None:
+    out = planned.copy(tmp_path)
+    target = planned.data / "entities.csv"
+    _listing_forger(out, {entry: hashlib.sha256(target.read_bytes()).hexdigest()})
+    with pytest.raises(VerificationError) as e:
+        verify_plan(out, data=planned.data)
+    assert e.value.exit_code == 1
+    assert any(d.startswith(f"{entry}: listed in manifest.json but leaves the plan folder")
+               for d in e.value.differences), e.value.differences
+
+
+def test_symlinked_file_in_the_manifest_exits_1(planned: Planned, tmp_path: Path) -> None:
+    out = planned.copy(tmp_path)
+    (out / "public" / "entities.csv").symlink_to(planned.data / "entities.csv")
+    _listing_forger(out, {"public/entities.csv": hashlib.sha256(
+        (planned.data / "entities.csv").read_bytes()).hexdigest()})
+    with pytest.raises(VerificationError) as e:
+        verify_plan(out, data=planned.data)
+    assert any("symbolic link" in d for d in e.value.differences)
+
+
+def test_office_litter_is_only_a_warning(planned: Planned, tmp_path: Path) -> None:
+    out = planned.copy(tmp_path)
+    for name in ("~$visits.xlsx", ".~lock.visits.xlsx#", "Thumbs.db", "public/.DS_Store"):
+        (out / name).write_bytes(b"\x00")
+    report = verify_plan(out, data=planned.data)
+    assert sorted(n.split(":")[0] for n in report.notes if "office or system file" in n) == [
+        ".~lock.visits.xlsx#", "Thumbs.db", "public/.DS_Store", "~$visits.xlsx"]
 
 
 def test_published_dates_are_working_days_of_the_quarter(planned: Planned) -> None:

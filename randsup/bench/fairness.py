@@ -256,7 +256,8 @@ def demo_setting(*, entities: int = QUICK_ENTITIES, inspectors: int = QUICK_INSP
 
     with tempfile.TemporaryDirectory(prefix="randsup-fairness-") as tmp:
         out = Path(tmp) / "data"
-        directory = write_demo_data(out, entities=entities, inspectors=inspectors, seed=data_seed)
+        # A simulation of the draw law that publishes nothing: the spec is announced, no salt needed.
+        directory = write_demo_data(out, entities=entities, inspectors=inspectors, seed=data_seed, announced=True)
         spec = load_spec(out / "plan-2027Q1.toml")
         calendar = WorkingCalendar.for_quarter(spec.quarter, spec.holidays_path())
     return BenchSetting(directory, spec, calendar, entities, inspectors, data_seed)

@@ -677,7 +677,8 @@ def _fit_population(entities: EntityTable, population: dict[str, list[str]] | No
     return bool(keep.any()), fitted
 
 
-def _plan_spec_toml(lists: _Lists, entities: EntityTable) -> str:
+def _plan_spec_toml(lists: _Lists, entities: EntityTable, salt_commitment: str | None = None,
+                    announced: bool = False) -> str:
     """``plan-2027Q1.toml`` for a generated directory: fields of architecture §4 only.
 
     Fixed counts scale with the number of entities so that a small demo stays feasible; a task
@@ -695,10 +696,14 @@ def _plan_spec_toml(lists: _Lists, entities: EntityTable) -> str:
         "team_size = 2",
         "max_inspections_per_entity_per_year = 2",
         f"holidays = {_q('holidays-2027.toml')}  # PROVISIONAL: chinesecalendar has no 2027 data yet",
+        *(["announced = true  # the drawn list may be public at once: no salt needed"] if announced else []),
         "",
         "[seed]",
         "# Named before they are known; their numbers are passed with --source when the plan is drawn.",
         f"sources = {_q_list(SEED_SOURCES)}",
+        "# The checks are unannounced (不打招呼): the seed stays secret behind a salt until `randsup reveal`.",
+        (f"salt_commitment = {_q(salt_commitment)}" if salt_commitment is not None else
+         "# Make a salt with `randsup salt new SALT_FILE` and paste the salt_commitment line it prints here."),
     ]
     for task_id, name, source, population, size, coordination in _TASKS:
         found, population = _fit_population(entities, population)
@@ -771,11 +776,14 @@ def inspectors_for(entities: int) -> int:
     return max(-(-entities * SONGJIANG_INSPECTORS // SONGJIANG_ENTITIES), minimum_inspectors())
 
 
-def write_demo_data(out: str | Path, *, entities: int = 300_000, inspectors: int | None = None, seed: int = 0
-                    ) -> Directory:
+def write_demo_data(out: str | Path, *, entities: int = 300_000, inspectors: int | None = None, seed: int = 0,
+                    salt_commitment: str | None = None, announced: bool = False) -> Directory:
     """Write the demo data folder: the 一单两库 CSVs, ``plan-2027Q1.toml`` and ``holidays-2027.toml``.
 
-    ``inspectors`` defaults to :func:`inspectors_for` ``(entities)``.
+    ``inspectors`` defaults to :func:`inspectors_for` ``(entities)``. ``salt_commitment`` (from
+    :func:`randsup.draw.seed.new_salt_file`) goes into the spec; without it the spec cannot be
+    planned until one is pasted in (unannounced plans need a salt), unless ``announced`` writes
+    ``announced = true`` (simulations and tests that publish nothing secret).
 
     The folder appears whole or not at all (:func:`randsup.io.atomic_directory`).
 
@@ -790,6 +798,7 @@ def write_demo_data(out: str | Path, *, entities: int = 300_000, inspectors: int
     directory, lists = _generate(entities, inspectors_for(entities) if inspectors is None else inspectors, seed)
     with atomic_directory(target) as tmp:
         write_directory_files(directory, tmp)
-        write_atomic(tmp / "plan-2027Q1.toml", _plan_spec_toml(lists, directory.entities))
+        write_atomic(tmp / "plan-2027Q1.toml", _plan_spec_toml(lists, directory.entities, salt_commitment,
+                                                                     announced))
         write_atomic(tmp / "holidays-2027.toml", holidays_2027_toml())
     return directory

@@ -6,14 +6,18 @@ Design notes: docs/draw.md (section randsup/draw/seed.py).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import os
 import re
+import secrets
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import TypeVar
 
 from ..errors import SeedError
@@ -25,7 +29,9 @@ __all__ = [
     "Source",
     "commit_salt",
     "key_string",
+    "new_salt_file",
     "parse_source",
+    "read_salt_file",
     "rfc3797_select",
     "verify_salt",
 ]
@@ -120,6 +126,54 @@ def commit_salt(salt: str | bytes) -> str:
     return "sha256:" + hashlib.sha256(_salt_bytes(salt)).hexdigest()
 
 
+def new_salt_file(path: str | Path) -> str:
+    """Write a fresh secret salt (256 random bits as hex) to a new file; return its commitment.
+
+    The file is created owner-only (mode 0600 where the OS has such modes) and never
+    overwritten: a second salt for the same plan would let someone choose between draws.
+
+    Raises:
+        SeedError: the file exists already, or cannot be created.
+    """
+    p = Path(path)
+    salt = secrets.token_hex(32)
+    try:
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    except FileExistsError:
+        raise SeedError(f"{p} exists already; a salt file is never overwritten (its commitment may be "
+                        "published). Choose a new file name, or use the salt already in it") from None
+    except OSError as exc:
+        raise SeedError(f"{p}: cannot create the salt file ({exc.strerror}); choose a folder you may write "
+                        "to, outside shared folders") from None
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+        f.write(salt + "\n")
+    with contextlib.suppress(OSError):  # best effort: Windows keeps only the read-only bit
+        os.chmod(p, 0o600)
+    return commit_salt(salt)
+
+
+def read_salt_file(path: str | Path) -> str:
+    """The salt kept in a salt file (its text without surrounding blanks and line ends).
+
+    Raises:
+        SeedError: the file is missing, unreadable, not UTF-8 or empty.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SeedError(f"{p}: salt file not found; pass the file `randsup salt new` wrote") from None
+    except UnicodeDecodeError:
+        raise SeedError(f"{p}: not a salt file (not UTF-8 text); pass the file `randsup salt new` wrote") from None
+    except OSError as exc:
+        raise SeedError(f"{p}: the salt file cannot be read ({exc.strerror}); check its permissions") from None
+    salt = text.strip()
+    if not salt or "\n" in salt:
+        raise SeedError(f"{p}: not a salt file (it must hold the salt on one line); pass the file "
+                        "`randsup salt new` wrote")
+    return salt
+
+
 def verify_salt(commitment: str, salt: str | bytes) -> None:
     """Check a revealed salt against its published commitment.
 
@@ -190,7 +244,7 @@ class PublicSeed:
         if seed_spec.salt_commitment is not None:
             if salt is None:
                 raise SeedError("the plan specification publishes a salt commitment, so the draw needs "
-                                "its salt; pass --salt with the secret salt")
+                                "its salt; pass --salt-file with the file `randsup salt new` wrote")
             verify_salt(seed_spec.salt_commitment, salt)
         elif salt is not None:
             # A salt chosen after the sources are known could be ground until a wanted draw appears.

@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import LedgerError
+from ..errors import InputError, LedgerError, Problem
+from ..inputs.load import load_directory
 from ..io import csv_text, unneutralise_cell
 from ..model import Directory, HistoryVisit, Plan
 from ..publish.files import LEDGER_HISTORY_INPUT, PLAN_FILE
@@ -33,6 +34,7 @@ __all__ = [
     "directory_digest",
     "ensure_plan_recorded",
     "ledger_history",
+    "plan_inputs_of",
     "plan_json_sha256",
     "with_history_file",
     "with_ledger_history",
@@ -645,3 +647,21 @@ def with_history_file(directory: Directory, plan_dir: str | Path) -> Directory:
         raise LedgerError(f"{p}: not a ledger history file written by randsup ({exc}); "
                           "restore the plan directory as written") from None
     return _merge_history(directory, rows, data)
+
+
+def plan_inputs_of(plan: Plan, plan_dir: str | Path, data: str | Path, *, action: str) -> Directory:
+    """The data directory a plan was drawn from, with its kept ledger history, checked unchanged.
+
+    ``action`` ("recuse", "reveal", …) goes into the message.
+
+    Raises:
+        InputError: a data file differs from the one whose digest the plan recorded.
+    """
+    directory = with_history_file(load_directory(data), plan_dir)
+    changed = sorted(k for k in set(plan.inputs) | set(directory.digests)
+                     if plan.inputs.get(k) != directory.digests.get(k))
+    if changed:
+        raise InputError([Problem(str(Path(data) / k), None, None, None,
+                                  f"differs from the file the plan was drawn from; {action} against the same data")
+                          for k in changed], header="the data changed since the plan was made")
+    return directory

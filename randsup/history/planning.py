@@ -20,7 +20,7 @@ from ..model import Directory, LedgerAnchor, LedgerHead, Plan, Supersedes, YearP
 from ..plan import Progress, make_plan
 from ..publish.files import LEDGER_HISTORY_INPUT, PLAN_FILE, read_plan
 from ..publish.render import plan_files, spec_json_bytes
-from ..spec import PlanSpec, check_spec_against
+from ..spec import PlanSpec, check_spec_against, require_secrecy
 from .folders import complete, folder_digest, publish, write_folder
 from .ledger import GENESIS_HASH, Ledger, LedgerRecord, ledger_history
 from .lock import checkpoint
@@ -112,7 +112,8 @@ def plan_with_ledger(directory: Directory, spec: PlanSpec, seed: PublicSeed, led
             this plan id from other inputs or seed and ``supersede`` is not given.
     """
     target = Path(out).resolve()
-    check_spec_against(spec, directory)  # refused before anything is locked or written
+    require_secrecy(spec, seed.salt_commitment)  # refused before anything is locked or written
+    check_spec_against(spec, directory)
     with ledger.locked():
         checkpoint("plan:locked")
         ledger.require_intact("plan")

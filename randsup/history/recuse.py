@@ -25,7 +25,6 @@ from ..publish.files import (
     PLAN_FILE,
     read_plan,
     read_published_spec,
-    revealed_salt,
 )
 from ..publish.render import plan_files, render_plan
 from ..spec import PlanSpec
@@ -262,14 +261,13 @@ def recuse(plan_dir: str | Path, visit_id: str, inspector_id: str, reason: str, 
         new_plan, change = apply_recusal(plan, directory, spec, seed, visit_id, inspector_id,
                                          reason=reason, actor=actor, earlier=earlier)
 
-        salt = revealed_salt(out)
-        rendered = render_plan(new_plan, spec=spec, directory=directory, reveal_salt=salt)
+        rendered = render_plan(new_plan, spec=spec, directory=directory)
         listed = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8")).get("files", {})
         # Files the renderer does not make (ledger-history.csv, …) are kept; changes.json grows by one.
         extras = {name: (out / name).read_bytes() for name in sorted(listed)
                   if name not in rendered and name != CHANGES_FILE}
         extras[CHANGES_FILE] = _changes_bytes(plan.plan_id, [*earlier, change])
-        files = plan_files(new_plan, spec=spec, directory=directory, reveal_salt=salt, extra_files=extras)
+        files = plan_files(new_plan, spec=spec, directory=directory, extra_files=extras)
         payload = {**change.as_json(), "plan_json_sha256": hashlib.sha256(files[PLAN_FILE]).hexdigest(),
                    "status": "pending", "folder": str(out.resolve())}
         publish(ledger, out.resolve(), files, step="recuse", record=lambda: ledger.record(

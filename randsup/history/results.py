@@ -27,7 +27,7 @@ from ..assign.workdays import WorkingCalendar
 from ..errors import InputError, LedgerError, OutputError, Problem, SeedError, SpecError
 from ..io import atomic_directory, canonical_json
 from ..model import Plan, Visit
-from ..publish.files import MANIFEST_FILE, SPEC_FILE, read_plan
+from ..publish.files import MANIFEST_FILE, SPEC_FILE, read_plan, revealed_salt
 from ..publish.render import (
     NoticeBlock,
     manifest_bytes,
@@ -425,13 +425,18 @@ def render_results_notice(plan: Plan, results: Sequence[InspectionResult], *,
                      "；".join(tasks), zh_date(r.inspected_on), outcome))
     commitment = plan.seed.get("salt_commitment")
     checks = [f"密钥串（RFC 3797）：{plan.seed.get('key_string') or ''}"]
-    if commitment:
+    if commitment and salt is None:
+        # Not revealed yet: the seed would tell who is still to be inspected.
+        checks += [f"盐值承诺（抽取前公布）：{commitment}",
+                   "盐值在本计划全部检查完成后公布（public/reveal.json），届时任何人可复算抽取结果。"]
+    elif commitment:
         checks += [f"盐值承诺（抽取前公布）：{commitment}", f"公布的盐值：{salt}",
                    "核对：SHA-256(盐值) 应等于盐值承诺；种子 = SHA-256(“randsup/1” ‖ 密钥串 ‖ 盐值)。"]
     else:
         checks.append("本计划未使用秘密盐值：种子 = SHA-256(“randsup/1” ‖ 密钥串)。")
-    checks += [f"种子：{plan.seed.get('seed_hex') or ''}",
-               "复算命令：randsup verify <计划目录> --data <名录库目录>" + (" --salt <盐值>" if commitment else "")]
+    if salt is not None or not commitment:
+        checks += [f"种子：{plan.seed.get('seed_hex') or ''}",
+                   "复算命令：randsup verify <计划目录> --data <名录库目录>"]
     blocks = [
         NoticeBlock("h1", title),
         NoticeBlock("p", f"根据抽查计划 {plan.plan_id}（{plan.quarter}）开展的“双随机、一公开”抽查，"
@@ -455,18 +460,18 @@ def _plan_authority(plan_dir: str | Path) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def _check_salt(plan: Plan, salt: str | None) -> None:
-    commitment = plan.seed.get("salt_commitment")
-    if commitment is None:
-        if salt is not None:
-            raise SeedError(f"plan {plan.plan_id} was drawn without a salt; leave --salt out")
-        return
-    if salt is None:
-        raise SeedError(f"plan {plan.plan_id} committed to a secret salt ({commitment}); pass --salt to reveal "
-                        "it with the results so that anyone can verify the draw")
-    from ..draw.seed import verify_salt
+def _revealed(plan: Plan, plan_dir: str | Path, salt: str | None) -> str | None:
+    """The salt the results notice may show: the one ``randsup reveal`` published, if any.
 
-    verify_salt(commitment, salt)
+    Publishing results never reveals the salt by itself; ``salt`` (the old --salt) is accepted
+    only when it is the salt already revealed.
+    """
+    revealed = revealed_salt(plan_dir) if plan.seed.get("salt_commitment") else None
+    if salt is not None and salt != revealed:
+        raise SeedError(f"plan {plan.plan_id}: `results publish` no longer reveals the salt; once every visit is "
+                        "past, run `randsup reveal PLAN --salt-file SALT_FILE --data DATA` and publish the results "
+                        "without --salt (their notice then shows the seed)")
+    return revealed
 
 
 def publish_results(plan_dir: str | Path, out: str | Path, ledger: Ledger, *, salt: str | None = None,
@@ -474,16 +479,17 @@ def publish_results(plan_dir: str | Path, out: str | Path, ledger: Ledger, *, sa
                     at: str | None = None) -> list[InspectionResult]:
     """Write the 抽查结果公告 (results-notice.md/.html), results.json and a manifest to ``out``.
 
-    The salt, when the plan committed to one, is checked against the commitment and revealed so
-    anyone can re-run the draw. The output depends only on the plan and the recorded results; the
-    ledger notes the publication (with its time) afterwards.
+    Publishing results never reveals a salt: the notice shows the seed only once ``randsup
+    reveal`` has published it (or when the plan had none). ``salt`` is kept for old callers and
+    must be that revealed salt. The output depends only on the plan and the recorded results;
+    the ledger notes the publication (with its time) afterwards.
 
     Raises:
-        SeedError: the salt is missing, not wanted, or does not match the commitment.
+        SeedError: a salt is given that the plan has not revealed.
         LedgerError: the plan folder is not the plan the ledger recorded, or no result is recorded.
     """
     plan = read_plan(plan_dir)
-    _check_salt(plan, salt)
+    salt = _revealed(plan, plan_dir, salt)
     ensure_plan_recorded(ledger, plan, plan_dir)
     current = current_results(ledger, plan.plan_id)
     if not current:
@@ -500,7 +506,9 @@ def publish_results(plan_dir: str | Path, out: str | Path, ledger: Ledger, *, sa
         "plan_id": plan.plan_id,
         "quarter": plan.quarter,
         "seed": {"key_string": plan.seed.get("key_string"), "salt_commitment": plan.seed.get("salt_commitment"),
-                 "salt": salt, "seed_hex": plan.seed.get("seed_hex")},
+                 "salt": salt,
+                 "seed_hex": plan.seed.get("seed_hex") if salt is not None or not plan.seed.get("salt_commitment")
+                 else None},
         "results": [{**{k: v for k, v in r.payload().items() if k != "notes"},
                      "department_name": department_names.get(r.department_id, r.department_id)} for r in results],
     }

@@ -19,6 +19,7 @@ from ..spec import PlanSpec
 
 __all__ = [
     "CHANGES_FILE",
+    "DRAWN_LIST",
     "DRAW_RECORD",
     "HOLIDAYS_DIR",
     "LEDGER_HISTORY_INPUT",
@@ -27,6 +28,7 @@ __all__ = [
     "NOTICE_MD",
     "PLAN_FILE",
     "PLAN_FORMAT",
+    "REVEAL_RECORD",
     "SPEC_FILE",
     "VISITS_CSV",
     "VISITS_XLSX",
@@ -45,6 +47,8 @@ VISITS_XLSX = "visits.xlsx"
 NOTICE_MD = "public/plan-notice.md"
 NOTICE_HTML = "public/plan-notice.html"
 DRAW_RECORD = "public/draw-record.json"
+REVEAL_RECORD = "public/reveal.json"  # written by `randsup reveal` once every visit is past
+DRAWN_LIST = "public/drawn-list.csv"  # the 抽查名单, written with the reveal
 MANIFEST_FILE = "manifest.json"
 CHANGES_FILE = "changes.json"  # 回避 and redraws after the plan was written, replayed by verify
 # The ledger's history of the year, kept beside a plan made from it so that verify can re-read it.
@@ -112,11 +116,12 @@ def read_published_spec(plan_dir: str | Path) -> PlanSpec:
 
 
 def revealed_salt(plan_dir: str | Path) -> str | None:
-    """The salt revealed in the plan's draw record, if it has been revealed there."""
-    p = Path(plan_dir) / DRAW_RECORD
+    """The salt published by ``randsup reveal`` (public/reveal.json), if the plan has been revealed."""
+    p = Path(plan_dir) / REVEAL_RECORD
     if not p.is_file():
         return None
-    rec = read_json(p, DRAW_RECORD)
-    seed = rec.get("seed") if isinstance(rec, dict) else None
-    salt = seed.get("salt") if isinstance(seed, dict) else None
-    return salt if isinstance(salt, str) else None
+    rec = read_json(p, REVEAL_RECORD)
+    salt = rec.get("salt") if isinstance(rec, dict) else None
+    if not isinstance(salt, str):
+        raise _bad(p, "has no salt; it was edited by hand, restore it as `randsup reveal` wrote it")
+    return salt

@@ -32,11 +32,10 @@ from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
 from ..assign.workdays import quarter_bounds
-from ..draw.seed import verify_salt
-from ..errors import OutputError, SeedError, SpecError
+from ..errors import OutputError, SpecError
 from ..io import atomic_directory, canonical_json, csv_text, neutralise_cell
 from ..model import RISK_CLASSES, Directory, Plan, PlanTask
-from ..spec import PlanSpec, PopulationFilter, TaskSpec
+from ..spec import PlanSpec, PopulationFilter, TaskSpec, require_secrecy
 from .files import (
     DRAW_RECORD,
     HOLIDAYS_DIR,
@@ -49,9 +48,9 @@ from .files import (
     VISITS_CSV,
     VISITS_XLSX,
 )
+from .record import draw_record
 
 __all__ = [
-    "DRAW_RECORD_FORMAT",
     "MANIFEST_FORMAT",
     "NoticeBlock",
     "WORKLIST_COLUMNS",
@@ -68,21 +67,6 @@ __all__ = [
 ]
 
 MANIFEST_FORMAT = "randsup-manifest/1"
-DRAW_RECORD_FORMAT = "randsup-draw-record/1"
-
-# The algorithm ids an auditor needs to re-run the draw elsewhere; bump the suffix whenever the
-# bytes an algorithm produces change (a lesson from cryptorandom's two streams under one name).
-ALGORITHMS: dict[str, str] = {
-    "key_string": "rfc3797-keystring: values of a source sorted ascending, each followed by '.', "
-                  "each source ended by '/', sources in the order the spec names them",
-    "seed": "randsup/1: SHA-256('randsup/1' || key string || salt)",
-    "salt_commitment": "sha256:SHA-256(salt)",
-    "sub_seeds": "randsup/1 domain separation (entities, inspectors, task/<task_id>)",
-    "tickets": "consistent-sampler first_fraction, SHA-256 (Rivest consistent_sampler 1.0.10)",
-    "selection": "per task and credit-risk class: the k entities with the smallest (ticket - start) mod 1",
-    "allocation": "sum-preserving systematic rounding of expected sizes; min_per_class; never above the population",
-}
-
 # Work-list columns: (English header for visits.csv, Chinese header for visits.xlsx).
 WORKLIST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("visit_id", "检查编号"),
@@ -336,7 +320,7 @@ def _task_blocks(i: int, pt: PlanTask, ts: TaskSpec | None, names: _Names) -> li
     return blocks
 
 
-def _notice_blocks(plan: Plan, spec: PlanSpec, names: _Names, salt_revealed: str | None) -> list[NoticeBlock]:
+def _notice_blocks(plan: Plan, spec: PlanSpec, names: _Names) -> list[NoticeBlock]:
     first, last = quarter_bounds(plan.quarter)
     tasks_by_id = {t.task_id: t for t in spec.tasks}
     blocks = [
@@ -364,14 +348,12 @@ def _notice_blocks(plan: Plan, spec: PlanSpec, names: _Names, salt_revealed: str
         NoticeBlock("code", str(plan.seed.get("key_string") or "")),
     ]
     if commitment:
-        blocks += [NoticeBlock("p", "盐值承诺（盐值在公开随机源产生前已固定，在检查完成后公布）："),
+        blocks += [NoticeBlock("p", "盐值承诺（盐值在公开随机源产生前已固定，全部检查完成后公布于 public/reveal.json）："),
                    NoticeBlock("code", str(commitment))]
-        if salt_revealed is not None:
-            blocks += [NoticeBlock("p", "已公布的盐值："), NoticeBlock("code", salt_revealed)]
         seed_rule = "种子 = SHA-256(“randsup/1” ‖ 密钥串 ‖ 盐值)；任何人可在盐值公布后核对 SHA-256(盐值) 与盐值承诺一致。"
-        command = "复算命令：randsup verify <计划目录> --data <名录库目录> --salt <盐值>"
+        command = "复算命令（盐值公布后）：randsup verify <计划目录> --data <名录库目录>"
     else:
-        blocks.append(NoticeBlock("p", "本计划未使用盐值，种子完全由公开随机源决定。"))
+        blocks.append(NoticeBlock("p", "本计划为公开抽查（announced），未使用盐值，种子完全由公开随机源决定。"))
         seed_rule = "种子 = SHA-256(“randsup/1” ‖ 密钥串)。"
         command = "复算命令：randsup verify <计划目录> --data <名录库目录>"
     blocks += [
@@ -450,80 +432,19 @@ def render_notice_html(blocks: Sequence[NoticeBlock], title: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# The public draw record
-
-
-def _draw_record(plan: Plan, spec: PlanSpec, names: _Names, salt_revealed: str | None) -> dict[str, Any]:
-    commitment = plan.seed.get("salt_commitment")
-    seed_public = commitment is None or salt_revealed is not None
-    withheld = None if seed_public else "withheld until the salt is revealed: with it anyone could recompute the drawn entities"
-    tasks_by_id = {t.task_id: t for t in spec.tasks}
-    # The cut-offs are published with the ticket seeds that give them a meaning, not before.
-    stratum_hidden = {"risk_class"} | (set() if seed_public else {"cutoff_drawn", "cutoff_not_drawn"})
-    tasks = []
-    for pt in plan.tasks:
-        ts = tasks_by_id.get(pt.task_id)
-        design: dict[str, Any] = {}
-        if ts is not None:
-            design = {
-                "check_items": list(names.task_check_items(ts)),
-                "joint_item": ts.joint_item,
-                "population": None if ts.population is None else ts.population.model_dump(mode="json"),
-                "ratio": None if ts.ratio is None else {k: str(v) for k, v in sorted(ts.ratio.items())},
-                "count": ts.count,
-                "min_per_class": ts.min_per_class,
-            }
-        tasks.append({
-            "task_id": pt.task_id,
-            "name": pt.name,
-            "lead_department": pt.lead_department,
-            "departments": list(pt.departments),
-            "coordination": pt.coordination,
-            "ticket_seed": pt.task_seed if seed_public else None,
-            "start": pt.start,
-            "strata": {k: s.model_dump(mode="json", exclude=stratum_hidden) for k, s in sorted(pt.strata.items())},
-            **design,
-        })
-    return {
-        "format": DRAW_RECORD_FORMAT,
-        "plan_id": plan.plan_id,
-        "quarter": plan.quarter,
-        "authority": spec.authority,
-        "seed": {
-            "sources": list(spec.seed.sources),
-            "key_string": plan.seed.get("key_string"),
-            "salt_commitment": commitment,
-            "salt": salt_revealed,
-            "seed_hex": plan.seed.get("seed_hex") if seed_public else None,
-            "withheld": withheld,
-        },
-        "inputs": dict(sorted(plan.inputs.items())),
-        "entity_file": "entities.csv",
-        "algorithms": ALGORITHMS,
-        "software": dict(sorted(plan.software.items())),
-        "max_inspections_per_entity_per_year": spec.max_inspections_per_entity_per_year,
-        "tasks": tasks,
-        # The ledger head the plan was drawn against: anchors the ledger (docs/history.md, Anchors).
-        "ledger": None if plan.ledger is None else plan.ledger.model_dump(mode="json"),
-    }
-
-
-# ---------------------------------------------------------------------------------------
 # The whole directory
 
 
-def render_plan(plan: Plan, *, spec: PlanSpec, directory: Directory | None = None,
-                reveal_salt: str | None = None) -> dict[str, bytes]:
+def render_plan(plan: Plan, *, spec: PlanSpec, directory: Directory | None = None) -> dict[str, bytes]:
     """Every file of the plan directory, path → bytes, manifest included. Pure: no clock, no disk writes.
 
-    ``reveal_salt`` publishes the salt (checked against the plan's commitment) together with the
-    seed and ticket seeds it unlocks; leave it out while inspections are still unannounced.
+    The salt of an unannounced plan is published later, in new files (``randsup reveal``); the
+    files rendered here never change at the reveal.
+
+    Raises:
+        SpecError: the spec is unannounced and the plan unsalted (:func:`randsup.spec.require_secrecy`).
     """
-    commitment = plan.seed.get("salt_commitment")
-    if reveal_salt is not None:
-        if commitment is None:
-            raise SeedError("reveal_salt was given, but the plan was drawn without a salt; leave it out")
-        verify_salt(commitment, reveal_salt)
+    require_secrecy(spec, plan.seed.get("salt_commitment"))
     names = _Names(directory)
     files: dict[str, bytes] = {PLAN_FILE: plan_json_bytes(plan), SPEC_FILE: spec_json_bytes(spec)}
     hp = spec.holidays_path()
@@ -536,22 +457,23 @@ def render_plan(plan: Plan, *, spec: PlanSpec, directory: Directory | None = Non
     rows = _worklist_rows(plan, names)
     files[VISITS_CSV] = csv_text([en for en, _ in WORKLIST_COLUMNS], rows).encode("utf-8")
     files[VISITS_XLSX] = _worklist_xlsx(plan, rows)
-    blocks = _notice_blocks(plan, spec, names, reveal_salt)
+    blocks = _notice_blocks(plan, spec, names)
     files[NOTICE_MD] = render_notice_markdown(blocks).encode("utf-8")
     files[NOTICE_HTML] = render_notice_html(blocks, blocks[0].text).encode("utf-8")
-    files[DRAW_RECORD] = canonical_json(_draw_record(plan, spec, names, reveal_salt))
+    check_items = {t.task_id: names.task_check_items(t) for t in spec.tasks}
+    files[DRAW_RECORD] = canonical_json(draw_record(plan, spec, check_items=check_items))
     files[MANIFEST_FILE] = manifest_bytes(files)
     return dict(sorted(files.items()))
 
 
-def plan_files(plan: Plan, *, spec: PlanSpec, directory: Directory | None = None, reveal_salt: str | None = None,
+def plan_files(plan: Plan, *, spec: PlanSpec, directory: Directory | None = None,
                extra_files: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
     """Every file :func:`write_plan` writes (path → bytes): the rendered plan plus ``extra_files``."""
     if LEDGER_HISTORY_INPUT in plan.inputs and LEDGER_HISTORY_INPUT not in (extra_files or {}):
         # Without the history file verify could not re-read what the plan was drawn against.
         raise OutputError(f"plan {plan.plan_id} was drawn with ledger history ({LEDGER_HISTORY_INPUT}) that is "
                           "not passed to write_plan; make such plans with randsup.plan_with_ledger")
-    files = render_plan(plan, spec=spec, directory=directory, reveal_salt=reveal_salt)
+    files = render_plan(plan, spec=spec, directory=directory)
     if extra_files:
         clash = sorted(set(extra_files) & set(files))
         if clash:
@@ -562,8 +484,7 @@ def plan_files(plan: Plan, *, spec: PlanSpec, directory: Directory | None = None
 
 
 def write_plan(plan: Plan, out: str | Path, *, spec: PlanSpec, directory: Directory | None = None,
-               overwrite: bool = False, reveal_salt: str | None = None,
-               extra_files: Mapping[str, bytes] | None = None) -> Path:
+               overwrite: bool = False, extra_files: Mapping[str, bytes] | None = None) -> Path:
     """Write the plan directory of architecture §8 to ``out`` atomically and return its path.
 
     An existing ``out`` is an OutputError unless ``overwrite`` is set; an interrupted write
@@ -572,7 +493,7 @@ def write_plan(plan: Plan, out: str | Path, *, spec: PlanSpec, directory: Direct
     (path → bytes, e.g. the ledger history the plan was drawn with) are written beside the
     others and listed in the manifest.
     """
-    files = plan_files(plan, spec=spec, directory=directory, reveal_salt=reveal_salt, extra_files=extra_files)
+    files = plan_files(plan, spec=spec, directory=directory, extra_files=extra_files)
     target = Path(out)
     with atomic_directory(target, overwrite=overwrite) as tmp:
         for name, data in files.items():
