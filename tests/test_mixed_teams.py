@@ -125,7 +125,7 @@ def _own_team_rule_check(visits: list, directory: Directory, team_size: int) -> 
 def test_small_district_plans_with_mixed_teams(tmp_path: Path, entities: int, inspectors: int) -> None:
     """Issue 11: `demo-data --entities 20000 --inspectors 300 --seed 7` plans, and every team obeys the
     rule by two checks that share nothing with the solver (rule_check and the one above)."""
-    directory = write_demo_data(tmp_path / "demo", entities=entities, inspectors=inspectors, seed=7)
+    directory = write_demo_data(tmp_path / "demo", entities=entities, inspectors=inspectors, seed=7, announced=True)
     spec = load_spec(tmp_path / "demo" / "plan-2027Q1.toml")
     plan = make_plan(directory, spec, PublicSeed.for_spec(spec.seed, ["02 05 12 20 25 31 08", "3245.67"]))
     working = WorkingCalendar.for_quarter(spec.quarter, spec.holidays_path()).working_days()
