@@ -148,3 +148,20 @@ def test_demo_inspectors_scale_with_entities() -> None:
     assert inspectors_for(300_000) == 1_800
     assert inspectors_for(1_000_000) == 6_000
     assert inspectors_for(5_000) == minimum_inspectors()
+
+
+def test_shortlist_certificate_holds_for_mixed_teams() -> None:
+    """Many inspectors per field (more than the shortlist keeps): the certified shortlist gives the
+    same teams as the flow on all pairs, mixed-field visits included."""
+    staff = ([inspector(f"A{k:02d}", "D1", ("食品安全", "广告") if k % 3 == 0 else ("广告",) if k % 3 == 1
+                        else ("食品安全",), per_day=1, per_quarter=3) for k in range(60)]
+             + [inspector(f"B{k:02d}", "D2", ("特种设备",)) for k in range(4)])
+    ents = [f"E{k:02d}" for k in range(40)]
+    d = directory(staff, ents)
+    vs = [visit(f"V{k:02d}", ents[k], day(k % 3), ("C1", "C3") if k % 2 else ("C1",)) for k in range(40)]
+    for s in range(3):
+        short = solve_teams(vs, d, spec(), StubSeed(f"sl{s}"))
+        full = solve_teams(vs, d, spec(), StubSeed(f"sl{s}"), method="full")
+        assert short.visits == full.visits
+        assert int(short.stats["teams_shortlisted"]) >= 1
+        assert check_plan_rules(short.visits, d, spec()) == []

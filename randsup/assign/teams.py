@@ -134,7 +134,7 @@ def _costs(seed_string: str, pool: Pool, arcs: _Arcs) -> np.ndarray:
     k = np.arange(n, dtype=np.int64)
     rank = k - np.maximum.accumulate(np.where(starts, k, 0)) if n else k
     if n and int(rank.max()) >= TIE_ROOM:
-        raise RuntimeError(f"{TIE_ROOM} tickets of one visit share their first {COST_DIGITS} digits")
+        raise RandsupError(f"{TIE_ROOM} tickets of one visit share their first {COST_DIGITS} digits")
     costs = np.empty(n, dtype=np.int64)
     costs[order] = prefix * TIE_ROOM + rank
     return costs
@@ -143,7 +143,8 @@ def _costs(seed_string: str, pool: Pool, arcs: _Arcs) -> np.ndarray:
 def _shortlist(pool: Pool, arcs: _Arcs) -> np.ndarray:
     """Per node, the pairs whose key lies below a threshold that keeps about SLACK spare pairs.
 
-    Bool over the pool's arcs. A node the threshold leaves short of its team keeps all its pairs.
+    Bool over the pool's arcs. A multi-field demand keeps that many lowest-ticket holders of each
+    of its fields. A node the threshold leaves short of its team keeps all its pairs.
     """
     n_nodes = len(pool.demands)
     eligible = np.bincount(arcs.rows, minlength=n_nodes).astype(np.int64)
@@ -153,11 +154,28 @@ def _shortlist(pool: Pool, arcs: _Arcs) -> np.ndarray:
     per_pair = scale // np.maximum(eligible, 1).astype(np.uint64)
     theta = np.where(eligible <= want, scale, per_pair * want.astype(np.uint64))
     keep = arcs.keys < theta[arcs.rows]
+    multi = _multi_rows(pool)
+    if multi.any():
+        starts = np.searchsorted(arcs.rows, np.arange(n_nodes + 1))
+        holds = _holds(pool)
+        for i in np.flatnonzero(multi).tolist():
+            lo, hi, w = int(starts[i]), int(starts[i + 1]), int(want[i])
+            c, k = arcs.cols[lo:hi], arcs.keys[lo:hi]
+            for f in pool.demands[i].fields:
+                idx = np.flatnonzero(holds[f][c])
+                if idx.size > w:
+                    idx = idx[np.argpartition(k[idx], w)[:w]]
+                keep[lo + idx] = True
     short = np.bincount(arcs.rows[keep], minlength=n_nodes) < pool.need
-    short |= _multi_rows(pool)  # multi-field demands keep every pair: their slots are not one node
     if short.any():
         keep |= short[arcs.rows]
     return keep
+
+
+def _holds(pool: Pool) -> dict[str, np.ndarray]:
+    """Per field the demands need, a bool per inspector: holds it."""
+    return {f: np.array([f in p.fields for p in pool.inspectors], dtype=bool)
+            for f in sorted({f for d in pool.demands for f in d.fields})}
 
 
 def _multi_rows(pool: Pool) -> np.ndarray:
@@ -193,6 +211,32 @@ def _potentials(net: _Network, flows: np.ndarray) -> np.ndarray | None:
     return None
 
 
+def _entry_potential(pool: Pool, net: _Network, dist: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Per pair, the potential its flow would have to reach: its demand node, or for a multi-field
+    demand the highest of the slot nodes it could fill (a new (visit, inspector) node between
+    needs a potential at least that high and at most the pair's cost above its tail)."""
+    target = dist[net.demand_node0 + rows]
+    if net.field_node_row.size == 0:
+        return target
+    multi = _multi_rows(pool)[rows]
+    if not multi.any():
+        return target
+    lowest = np.iinfo(np.int64).min
+    best = np.full(rows.shape[0], lowest, dtype=np.int64)
+    top_up = pool.need > np.array([len(d.fields) for d in pool.demands], dtype=np.int64)
+    best = np.where(top_up[rows], target, best)
+    slot_of: dict[str, np.ndarray] = {}
+    for k, r in enumerate(net.field_node_row.tolist()):
+        f = pool.demands[r].fields[k - int(np.searchsorted(net.field_node_row, r))]
+        slot_of.setdefault(f, np.full(len(pool.demands), -1, dtype=np.int64))[r] = net.field_node0 + k
+    holds = _holds(pool)
+    for f, node in slot_of.items():
+        n = node[rows]
+        ok = (n >= 0) & holds[f][cols]
+        best = np.where(ok, np.maximum(best, dist[np.maximum(n, 0)]), best)
+    return np.where(multi, best, target)
+
+
 def _pruned_improving(pool: Pool, arcs: _Arcs, keep: np.ndarray, net: _Network,
                       dist: np.ndarray) -> np.ndarray:
     """Pruned pairs whose reduced cost could be negative under the shortlist's potentials.
@@ -216,7 +260,7 @@ def _pruned_improving(pool: Pool, arcs: _Arcs, keep: np.ndarray, net: _Network,
         exists = net.day_code[pos] == code if net.day_code.size else np.zeros(code.shape[0], dtype=bool)
         p_from = np.where(exists, dist[net.day_node0 + pos], dist[net.inspector_node0 + cols])
         floor = (arcs.keys[out] // unit).astype(np.int64) * TIE_ROOM
-        found.append(out[floor + p_from - dist[net.demand_node0 + rows] < 0])
+        found.append(out[floor + p_from - _entry_potential(pool, net, dist, rows, cols) < 0])
     return np.concatenate(found) if found else pruned
 
 
@@ -263,9 +307,7 @@ def _slot_arcs(pool: Pool, rows: np.ndarray, cols: np.ndarray, dem0: int, first:
     x_c: list[int] = []
     if not multi.any():
         return heads, slot_rows, x_t, x_h, x_c, first
-    holds: dict[str, np.ndarray] = {}
-    for p_fields in {f for d in pool.demands for f in d.fields}:
-        holds[p_fields] = np.array([p_fields in p.fields for p in pool.inspectors], dtype=bool)
+    holds = _holds(pool)
     starts = np.searchsorted(rows, np.arange(len(pool.demands) + 1))
     multi_rows = np.flatnonzero(multi).tolist()
     field_node: dict[int, dict[str, int]] = {}
@@ -359,7 +401,8 @@ def _solve_flow(net: _Network, optional: bool) -> tuple[np.ndarray | None, str]:
     if status == min_cost_flow.SimpleMinCostFlow.INFEASIBLE and not optional:
         return None, "INFEASIBLE"
     if status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
-        raise RuntimeError(f"min-cost flow ended with status {status.name}; please report this as a bug")
+        raise RandsupError(f"the teams flow ended with status {status.name} on a network of {net.n_nodes:,} "
+                           "nodes (OR-Tools' cost scaling needs cost × nodes < 2^63); please report this")
     return flow.flows(np.arange(net.tails.shape[0], dtype=np.int32)), "OPTIMAL"
 
 
@@ -801,7 +844,9 @@ def solve_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, s
         seed: anything with ``sub_seed(domain) -> hex``; the ``inspectors`` sub-seed is used.
         allow_unstaffed: leave visit-departments without a legal team unstaffed (listed in the
             result with their reason) instead of raising.
-        method: "auto" (flow, CP-SAT where needed) or "cp-sat" (CP-SAT for every department; to measure).
+        method: "auto" (flow on a certified shortlist, CP-SAT where needed), "full" (the same on all
+            pairs, no shortlist) or "cp-sat" (CP-SAT for every department); the last two are for
+            measurement and tests, and give the same teams as "auto" where the flow's answer stands.
 
     Returns:
         The visits in the given order with ``inspectors`` filled (per department in the visit's
@@ -813,8 +858,8 @@ def solve_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, s
             departments, the visits, their fields and dates, the binding caps and what to relax.
         SolverTimeoutError: CP-SAT stopped before a proven optimum.
     """
-    if method not in ("auto", "cp-sat"):
-        raise RandsupError(f"unknown teams method {method!r}; use 'auto' or 'cp-sat'")
+    if method not in ("auto", "full", "cp-sat"):
+        raise RandsupError(f"unknown teams method {method!r}; use 'auto', 'full' or 'cp-sat'")
     seed_string = seed.sub_seed(INSPECTORS_DOMAIN)
     team_size = spec.team_size
     by_dept = demands_by_department(visits, directory)
