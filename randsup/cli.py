@@ -209,6 +209,9 @@ def plan_cmd(
     reason: Annotated[str | None, typer.Option(
         "--reason", help="Why the earlier plan is replaced; recorded and shown in the new notice.")] = None,
     lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_WAIT,
+    allow_unstaffed: Annotated[bool, typer.Option(
+        "--allow-unstaffed", help="Write the plan even if some visit-departments have no legal team on any "
+        "day: they are marked unstaffed with the reason (the notice and summary say how many).")] = False,
 ) -> None:
     """Draw entities (第一随机), plan visits, dates and teams (第二随机), write the plan directory (一公开).
 
@@ -244,7 +247,7 @@ def plan_cmd(
     with Ledger(_ledger_path(ledger, data), lock_timeout=lock_timeout, waiting=_waiting) as book, \
             bar if bar is not None else nullcontext():
         plan = plan_with_ledger(directory, plan_spec, seed, book, out_dir, progress=bar,
-                                supersede=reason if supersede else None)
+                                supersede=reason if supersede else None, allow_unstaffed=allow_unstaffed)
     table = Table(title=escape(f"plan {plan.plan_id} → {out_dir}"), title_justify="left", show_header=False)
     table.add_column()
     table.add_column(justify="right")

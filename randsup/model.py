@@ -34,6 +34,7 @@ __all__ = [
     "LedgerAnchor",
     "LedgerHead",
     "Plan",
+    "UnstaffedTeam",
     "PlanTask",
     "RISK_CLASSES",
     "StratumDraw",
@@ -370,6 +371,16 @@ class LedgerAnchor(_Out):
     supersedes: Supersedes | None = None
 
 
+class UnstaffedTeam(_Out):
+    """A (visit, department) that no legal team could staff (``plan --allow-unstaffed``), and why."""
+
+    visit_id: str
+    department_id: str
+    date: dt.date
+    fields: tuple[str, ...]
+    reason: str
+
+
 class Plan(_Out):
     """The plan of architecture §8, as written to plan.json."""
 
@@ -384,3 +395,5 @@ class Plan(_Out):
     alternates: dict[str, tuple[str, ...]]
     stats: dict[str, int | str]
     ledger: LedgerAnchor | None = None  # copied from the spec: the ledger head it was drawn against
+    # Only with allow_unstaffed; plan.json leaves the key out when empty.
+    unstaffed: tuple[UnstaffedTeam, ...] = ()

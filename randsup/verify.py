@@ -363,9 +363,11 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
     seed = _seed_from_record(str(published.seed.get("key_string") or ""), use_salt)
     try:
         working_days = WorkingCalendar.for_quarter(spec.quarter, spec.holidays_path()).working_days()
+        marked = [(u.visit_id, u.department_id) for u in published.unstaffed]
         diffs += [f"{PLAN_FILE}: rule broken: {r}" for r in
-                  check_plan_rules(list(published.visits), directory, spec, working_days)]
-        recomputed = make_plan(directory, spec, seed, progress=progress)
+                  check_plan_rules(list(published.visits), directory, spec, working_days, unstaffed=marked)]
+        # A plan with unstaffed visit-departments was made with allow_unstaffed; recompute the same way.
+        recomputed = make_plan(directory, spec, seed, progress=progress, allow_unstaffed=bool(marked))
     except (InfeasibleError, SpecError) as exc:
         # The published spec (or its holidays copy) cannot reproduce a plan: a verification failure.
         raise _fail(out_p, data_p, [*diffs, f"the plan cannot be recomputed: {exc.message}"]) from None

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import numpy as np
 from ortools.sat.python import cp_model
 
-from ..errors import InfeasibleError
+from ..errors import InfeasibleError, SolverTimeoutError
 from ..model import Directory, Inspector, Visit
 from ..spec import PlanSpec
 from .workdays import WorkingCalendar
@@ -140,10 +140,13 @@ class _Counts:
 
 
 def _new_counts(model: cp_model.CpModel, groups: Sequence[tuple[str, ...]], sizes: Sequence[int],
-                daily: Mapping[str, Sequence[int]], n_days: int, *, capped: bool) -> _Counts:
+                daily: Mapping[str, Sequence[int]], n_days: int, *, capped: bool,
+                closed: Sequence[frozenset[int]] | None = None) -> _Counts:
     n: dict[tuple[int, int], cp_model.IntVar] = {}
     for g, (depts, size) in enumerate(zip(groups, sizes, strict=True)):
         for t in range(n_days):
+            if closed is not None and t in closed[g]:
+                continue
             ub = min([size] + [daily[d][t] for d in depts]) if capped else size
             if ub > 0:
                 n[g, t] = model.new_int_var(0, ub, f"n[{'+'.join(depts)},{t}]")
@@ -192,7 +195,8 @@ def add_spread(c: _Counts, members: Mapping[str, Sequence[int]], demand: Mapping
 
 
 def even_fill(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], daily: Mapping[str, Sequence[int]],
-              demand: Mapping[str, int], weights: np.ndarray) -> dict[tuple[int, int], int] | None:
+              demand: Mapping[str, int], weights: np.ndarray,
+              closed: Sequence[frozenset[int]] | None = None) -> dict[tuple[int, int], int] | None:
     """Place visits one at a time on the day their departments are least loaded; None if stuck.
 
     Groups with more departments go first (they fit on fewest days), larger groups before
@@ -213,6 +217,8 @@ def even_fill(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], daily: Ma
         for _ in range(sizes[g]):
             sub = load[idx]
             open_ = (sub < cap[idx]).all(axis=0)
+            if closed is not None and closed[g]:
+                open_[sorted(closed[g])] = False
             if not open_.any():
                 return None
             rel = sub * n_days - mean_t[idx]  # T·load − visits: above the mean when positive
@@ -227,10 +233,11 @@ def even_fill(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], daily: Ma
 
 def _build_model(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], members: Mapping[str, Sequence[int]],
                  daily: Mapping[str, Sequence[int]], demand: Mapping[str, int],
-                 n_days: int) -> tuple[cp_model.CpModel, _Counts, dict[tuple[str, int], cp_model.IntVar]]:
+                 n_days: int, closed: Sequence[frozenset[int]] | None = None
+                 ) -> tuple[cp_model.CpModel, _Counts, dict[tuple[str, int], cp_model.IntVar]]:
     """The dates model with every hard rule; returns it with its count and spread variables."""
     model = cp_model.CpModel()
-    counts = _new_counts(model, groups, sizes, daily, n_days, capped=True)
+    counts = _new_counts(model, groups, sizes, daily, n_days, capped=True, closed=closed)
     add_every_visit_on_one_day(counts, sizes, n_days)
     add_daily_capacity(counts, members, daily, n_days)
     return model, counts, add_spread(counts, members, demand, n_days)
@@ -384,7 +391,8 @@ def _raise_joint_shortfall(directory: Directory, groups: Sequence[tuple[str, ...
 def _explain_coupled(directory: Directory, visits: Sequence[Visit], groups: Sequence[tuple[str, ...]],
                      sizes: Sequence[int], members: Mapping[str, Sequence[int]],
                      daily: Mapping[str, Sequence[int]], days: Sequence[dt.date], team_size: int,
-                     dates_seed: str, num_workers: int) -> InfeasibleError:
+                     dates_seed: str, num_workers: int, closed: Sequence[frozenset[int]] | None = None
+                     ) -> tuple[InfeasibleError, dict[tuple[int, int], int]]:
     """Every department and joint group fits alone, yet not all together: find the least overload.
 
     The relaxed model lets each department-day exceed its capacity by ``over[d, t]``; the
@@ -393,7 +401,7 @@ def _explain_coupled(directory: Directory, visits: Sequence[Visit], groups: Sequ
     """
     n_days = len(days)
     model = cp_model.CpModel()
-    counts = _new_counts(model, groups, sizes, daily, n_days, capped=False)
+    counts = _new_counts(model, groups, sizes, daily, n_days, capped=False, closed=closed)
     over = {(d, t): model.new_int_var(0, sum(sizes), f"over[{d},{t}]") for d in sorted(members)
             for t in range(n_days)}
     add_every_visit_on_one_day(counts, sizes, n_days)
@@ -407,7 +415,10 @@ def _explain_coupled(directory: Directory, visits: Sequence[Visit], groups: Sequ
     model.minimize(cp_model.LinearExpr.weighted_sum(
         [over[k] for k in keys], [_tiebreak_weight(dates_seed, (d,), days[t]) for d, t in keys]))
     solver = _solver(num_workers)
-    solver.solve(model)
+    if solver.solve(model) != cp_model.OPTIMAL:
+        raise SolverTimeoutError("the dates model for an over-full quarter stopped without a proven optimum; "
+                                 "no plan is written")
+    placed = {k: int(solver.value(v)) for k, v in sorted(counts.n.items()) if solver.value(v)}
     reasons: list[str] = []
     short: dict[str, int] = defaultdict(int)
     for d in sorted(members):
@@ -422,7 +433,8 @@ def _explain_coupled(directory: Directory, visits: Sequence[Visit], groups: Sequ
     fixes.append("or split joint items whose departments are rarely free on the same days")
     return InfeasibleError(
         f"no dates exist for the quarter's {len(visits)} visits: joint visits need their departments on "
-        "the same day, and together the departments' free days do not fit them", reasons=reasons, fixes=fixes)
+        "the same day, and together the departments' free days do not fit them", reasons=reasons,
+        fixes=fixes), placed
 
 
 # ---------------------------------------------------------------------------------------
@@ -431,12 +443,13 @@ def _explain_coupled(directory: Directory, visits: Sequence[Visit], groups: Sequ
 
 def _solve_cpsat(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], members: Mapping[str, Sequence[int]],
                  daily: Mapping[str, Sequence[int]], demand: Mapping[str, int], weights: np.ndarray,
-                 hint: Mapping[tuple[int, int], int] | None, num_workers: int
+                 hint: Mapping[tuple[int, int], int] | None, num_workers: int,
+                 closed: Sequence[frozenset[int]] | None = None
                  ) -> tuple[dict[tuple[int, int], int] | None, int, str, int]:
     """Both CP-SAT stages; returns (counts or None if infeasible, spread, status, variables)."""
     n_days = weights.shape[1]
     # Stage 1: the most even spread, started from the even-fill schedule when there is one.
-    model, counts, misses = _build_model(groups, sizes, members, daily, demand, n_days)
+    model, counts, misses = _build_model(groups, sizes, members, daily, demand, n_days, closed)
     model.minimize(cp_model.LinearExpr.sum(list(misses.values())))
     if hint is not None:
         hint_miss = _misses(hint, groups, members, demand, n_days)
@@ -449,7 +462,7 @@ def _solve_cpsat(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], member
     if status == cp_model.INFEASIBLE:
         return None, 0, "INFEASIBLE", len(counts.n)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise InfeasibleError(
+        raise SolverTimeoutError(
             f"the dates model found no schedule within {_TIME_LIMIT_S:.0f} s (solver status "
             f"{solver.status_name(status)}), though every department fits its capacity on its own",
             fixes=["lower the ratios of the largest tasks, or add inspectors to the busiest departments"])
@@ -457,7 +470,7 @@ def _solve_cpsat(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], member
 
     # Stage 2: keep that spread; the seeded weights make the optimum unique.
     # No hint here: CP-SAT's hint-repair phase costs more than the search it would save.
-    model, counts, misses = _build_model(groups, sizes, members, daily, demand, n_days)
+    model, counts, misses = _build_model(groups, sizes, members, daily, demand, n_days, closed)
     if best_spread == 0:  # bounds rather than one dense row keep the relaxation sparse
         for m in misses.values():
             model.add(m == 0)
@@ -470,26 +483,37 @@ def _solve_cpsat(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], member
     status = solver.solve(model)
     statuses.append(solver.status_name(status))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover - stage 1 found a solution
-        raise InfeasibleError(f"the dates tie-break stage failed (solver status {statuses[-1]})")
+        raise SolverTimeoutError(f"the dates tie-break stage failed (solver status {statuses[-1]})")
     found = {k: int(solver.value(counts.n[k])) for k in keys}
-    status_text = "OPTIMAL" if statuses == ["OPTIMAL", "OPTIMAL"] else \
-        "NOT REPRODUCIBLE (" + "/".join(statuses) + ")"
+    if statuses != ["OPTIMAL", "OPTIMAL"]:  # a schedule that could not be re-derived is never published
+        raise SolverTimeoutError(
+            f"the dates model stopped at its {_TIME_LIMIT_S:.0f} s limit without a proven optimum "
+            f"(stages {'/'.join(statuses)}); no plan is written",
+            fixes=["run again on a less loaded machine or with more --workers",
+                   "or lower the ratios of the largest tasks"])
+    status_text = "OPTIMAL"
     return {k: v for k, v in found.items() if v}, best_spread, status_text, len(counts.n)
 
 
 def schedule_dates(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, calendar: WorkingCalendar,
                    seed: _SubSeeds, *, num_workers: int = 1,
-                   method: Literal["auto", "cp-sat"] = "auto") -> DateSchedule:
+                   method: Literal["auto", "cp-sat"] = "auto",
+                   closed: Mapping[str, frozenset[dt.date]] | None = None,
+                   allow_over: bool = False) -> DateSchedule:
     """Give every visit a working day of the quarter; see the module docstring for the model.
 
     Args:
         num_workers: CP-SAT threads; the result does not depend on it.
         method: "auto" keeps the even-fill schedule when it reaches the lower bound and
             solves with CP-SAT otherwise; "cp-sat" always solves both CP-SAT stages.
+        closed: visit id → days it must not take (the teams stage found no legal team there).
+        allow_over: when the departments cannot staff every visit, place them anyway with the
+            least overload (the teams stage then leaves the overflow unstaffed) instead of raising.
 
     Raises:
         InfeasibleError: naming the departments (and department-weeks) without enough
             inspectors, and what would fix it.
+        SolverTimeoutError: CP-SAT stopped before a proven optimum.
     """
     days = calendar.working_days()
     n_days = len(days)
@@ -497,14 +521,18 @@ def schedule_dates(visits: Sequence[Visit], directory: Directory, spec: PlanSpec
     team_size = spec.team_size
     if not visits:
         return DateSchedule([], "OPTIMAL", "none", 0, 0, 0)
+    day_index = {d: t for t, d in enumerate(days)}
 
-    # Data: groups of visits with the same department set, each in date-ticket order.
-    by_group: dict[tuple[str, ...], list[Visit]] = defaultdict(list)
+    # Data: groups of visits with the same department set (and closed days), each in date-ticket order.
+    by_group: dict[tuple[tuple[str, ...], tuple[int, ...]], list[Visit]] = defaultdict(list)
     for v in sorted(visits, key=lambda v: v.visit_id):
-        by_group[tuple(sorted(v.departments))].append(v)
-    groups = sorted(by_group)
-    group_visits = [sorted(by_group[g], key=lambda v: (date_ticket(dates_seed, v.visit_id), v.visit_id))
-                    for g in groups]
+        shut = tuple(sorted(day_index[d] for d in (closed or {}).get(v.visit_id, ()) if d in day_index))
+        by_group[(tuple(sorted(v.departments)), shut)].append(v)
+    keys = sorted(by_group)
+    groups = [k[0] for k in keys]
+    shut_days = [frozenset(k[1]) for k in keys]
+    group_visits = [sorted(by_group[k], key=lambda v: (date_ticket(dates_seed, v.visit_id), v.visit_id))
+                    for k in keys]
     sizes = [len(vs) for vs in group_visits]
     departments = sorted({d for g in groups for d in g})
     members: dict[str, list[int]] = {d: [] for d in departments}
@@ -513,22 +541,39 @@ def schedule_dates(visits: Sequence[Visit], directory: Directory, spec: PlanSpec
             members[d].append(g)
     demand = {d: sum(sizes[g] for g in members[d]) for d in departments}
     daily, quarterly = department_capacity(directory, departments, days, team_size)
-    weights = np.array([[_tiebreak_weight(dates_seed, g, day) for day in days] for g in groups], dtype=np.int64)
+    # A group with closed days gets weights of its own, so that the stage-2 optimum stays unique.
+    weights = np.array([[_tiebreak_weight(dates_seed, g if not k[1] else (*g, "closed", *map(str, k[1])), day)
+                         for day in days] for g, k in zip(groups, keys, strict=True)], dtype=np.int64)
+    any_closed = any(shut_days)
 
-    _raise_precheck(directory, visits, days, demand, daily, quarterly, team_size)
-    _raise_joint_shortfall(directory, groups, group_visits, daily, days)
+    try:
+        _raise_precheck(directory, visits, days, demand, daily, quarterly, team_size)
+        _raise_joint_shortfall(directory, groups, group_visits, daily, days)
+        over = False
+    except InfeasibleError:
+        if not allow_over:
+            raise
+        over = True
 
-    filled = even_fill(groups, sizes, daily, demand, weights)
+    filled = None if over else even_fill(groups, sizes, daily, demand, weights, shut_days if any_closed else None)
     if method == "auto" and filled is not None and not any(_misses(filled, groups, members, demand,
                                                                     n_days).values()):
         counts, spread, status, used, variables = filled, 0, "OPTIMAL", "even fill (reached the lower bound)", 0
     else:
-        found, spread, status, variables = _solve_cpsat(groups, sizes, members, daily, demand, weights, filled,
-                                                          num_workers)
+        found = None
+        if not over:
+            found, spread, status, variables = _solve_cpsat(groups, sizes, members, daily, demand, weights, filled,
+                                                              num_workers, shut_days if any_closed else None)
         if found is None:
-            raise _explain_coupled(directory, visits, groups, sizes, members, daily, days, team_size,
-                                   dates_seed, num_workers)
-        counts, used = found, "CP-SAT"
+            err, placed = _explain_coupled(directory, visits, groups, sizes, members, daily, days, team_size,
+                                           dates_seed, num_workers, shut_days if any_closed else None)
+            if not allow_over:
+                raise err
+            found, spread, status, variables = placed, 0, "OPTIMAL", 0
+            used = "least overload (more visits than the inspectors can staff)"
+        else:
+            used = "CP-SAT"
+        counts = found
 
     # Extract: each group's visits, in ticket order, take its places in date order.
     dated: dict[str, dt.date] = {}

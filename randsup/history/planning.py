@@ -84,7 +84,7 @@ def _refuse_pending_of_year(book: Ledger, spec: PlanSpec) -> None:
 
 def plan_with_ledger(directory: Directory, spec: PlanSpec, seed: PublicSeed, ledger: Ledger,
                      out: str | Path, *, progress: Progress | None = None, num_workers: int = 1,
-                     supersede: str | None = None) -> Plan:
+                     supersede: str | None = None, allow_unstaffed: bool = False) -> Plan:
     """Make the plan against the ledger's history of its year, write it to ``out`` and record it.
 
     The ledger lock is held from reading the history to the final record, so plans of one year
@@ -101,7 +101,7 @@ def plan_with_ledger(directory: Directory, spec: PlanSpec, seed: PublicSeed, led
         seed: the public seed (with the salt, when the spec commits to one).
         ledger: the history ledger; this year's other plans feed the annual cap and rotation.
         out: a new folder for the plan.
-        progress, num_workers: as for :func:`randsup.make_plan`.
+        progress, num_workers, allow_unstaffed: as for :func:`randsup.make_plan`.
         supersede: why an earlier version of this plan id is replaced (None: it must not exist).
 
     Raises:
@@ -128,7 +128,7 @@ def plan_with_ledger(directory: Directory, spec: PlanSpec, seed: PublicSeed, led
             again = _prepare(records, directory, ledger, spec, seed, upto,
                              supersede if anchor.get("supersedes") else None)
             if again is not None and again[2] == rec.payload.get("request_sha256"):
-                return _again(ledger, rec, again, seed, target, progress, num_workers)
+                return _again(ledger, rec, again, seed, target, progress, num_workers, allow_unstaffed)
             if supersede is None:
                 raise LedgerError(
                     f"plan {spec.plan_id} is already in the ledger {ledger.path} (record seq {rec.seq}) from other "
@@ -141,7 +141,8 @@ def plan_with_ledger(directory: Directory, spec: PlanSpec, seed: PublicSeed, led
         if target.exists():
             raise OutputError(f"{target} exists already; choose a new output folder or remove the old one")
         spec2, directory2, request, history_file = prepared
-        plan = make_plan(directory2, spec2, seed, progress=progress, num_workers=num_workers)
+        plan = make_plan(directory2, spec2, seed, progress=progress, num_workers=num_workers,
+                         allow_unstaffed=allow_unstaffed)
         files = _files(plan, spec2, directory2, history_file)
         extra = {"status": "pending", "folder": str(target), "request_sha256": request,
                  "public": {k: hashlib.sha256(v).hexdigest() for k, v in files.items() if k.startswith("public/")},
@@ -173,7 +174,7 @@ def _files(plan: Plan, spec: PlanSpec, directory: Directory, history_file: bytes
 
 
 def _again(book: Ledger, rec: LedgerRecord, prepared: _Prepared, seed: PublicSeed, target: Path,
-           progress: Progress | None, num_workers: int) -> Plan:
+           progress: Progress | None, num_workers: int, allow_unstaffed: bool = False) -> Plan:
     """The same plan command again: complete its pending record, or write the recorded plan to ``target``."""
     want = rec.payload["plan_json_sha256"]
     pending = any(p.seq == rec.seq for p in book.pending())
@@ -185,7 +186,8 @@ def _again(book: Ledger, rec: LedgerRecord, prepared: _Prepared, seed: PublicSee
                               f"(record seq {rec.seq}): nothing to do")
         raise OutputError(f"{target} exists already; choose a new output folder or remove the old one")
     spec2, directory2, _request, history_file = prepared
-    plan = make_plan(directory2, spec2, seed, progress=progress, num_workers=num_workers)
+    plan = make_plan(directory2, spec2, seed, progress=progress, num_workers=num_workers,
+                     allow_unstaffed=allow_unstaffed)
     files = _files(plan, spec2, directory2, history_file)
     if hashlib.sha256(files[PLAN_FILE]).hexdigest() != want:
         raise LedgerError(

@@ -150,7 +150,7 @@ def _holidays_copy(holidays: str) -> str:
 
 def plan_json_bytes(plan: Plan) -> bytes:
     """Canonical plan.json: sorted keys, LF, UTF-8, no floats."""
-    data = plan.model_dump(mode="json")
+    data = plan.model_dump(mode="json", exclude={"unstaffed"} if not plan.unstaffed else None)
     _assert_no_floats(data)
     return canonical_json(data)
 
@@ -330,6 +330,8 @@ def _notice_blocks(plan: Plan, spec: PlanSpec, names: _Names) -> list[NoticeBloc
             f"计划编号：{plan.plan_id}",
             f"抽查期间：{zh_date(first)}至{zh_date(last)}（工作日）",
             f"抽查任务：{len(plan.tasks)} 项",
+            *([f"未能配齐执法检查人员：{len(plan.unstaffed)} 个检查（部门），执法检查人员不足，原因见 plan.json 的 unstaffed"]
+              if plan.unstaffed else []),
         )),
         NoticeBlock("p", "依据国办发〔2015〕58号、国发〔2019〕5号，从检查对象名录库中随机抽取检查对象，"
                     "从执法检查人员名录库中随机选派执法检查人员。为保证检查不打招呼，"
@@ -519,4 +521,6 @@ def plan_summary(plan: Plan) -> list[tuple[str, str]]:
         ("inspectors used 参与检查人员", str(plan.stats.get(
             "inspectors_used", len({a.inspector_id for v in visits for a in v.inspectors if not a.is_expert})))),
         ("solve status 求解状态", str(status)),
+        *([("unstaffed 未配齐人员 (visit-departments)", str(len(plan.unstaffed)))] if plan.unstaffed else []),
+        *([("split visits 拆分检查", str(plan.stats["split_visits"]))] if plan.stats.get("split_visits") else []),
     ]
