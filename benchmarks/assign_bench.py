@@ -8,14 +8,17 @@ in a fresh process so that peak memory is that size's own:
    visits, dates, teams) and the peak resident memory (getrusage, this process);
 3. check the plan with ``randsup.check_plan_rules`` (written apart from the solver);
 4. the baseline: the same team rules as one plain CP-SAT model over every eligible
-   (visit, department, inspector) Boolean — dates fixed as in the plan, exactly ``team_size``
-   per (visit, department), daily and quarterly caps, the same ticket costs — solved with a time
+   (visit, department, inspector) Boolean — dates fixed as in the plan, the team rule of
+   eligibility.py per (visit, department), daily and quarterly caps, the same ticket costs — solved with a time
    limit; its time, status and objective are printed beside the min-cost flows'.
 
 Goal (issue 4): the 1× plan in under 30 s and the 4× plan in under 2 minutes on a 2-core machine.
 
     .venv/bin/python benchmarks/assign_bench.py [--entities 300000] [--inspectors 1800] [--scales 1,4]
-        [--baseline-limit 60] [--baseline-max-pairs 2000000] [--seed 0]
+        [--baseline-limit 60] [--baseline-max-pairs 2000000] [--seed 0] [--shape-b]
+
+``--shape-b`` also times the teams as CP-SAT per department for every department (shape (b) of
+docs/assign.md) against the flow with per-field slots (shape (a)) on the same dates.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from pathlib import Path
 from ortools.sat.python import cp_model
 
 import randsup
-from randsup.assign import teams
+from randsup.assign import eligibility, teams
 from randsup.assign.workdays import WorkingCalendar
 from randsup.demo.synth import write_demo_data
 from randsup.draw.seed import PublicSeed
@@ -54,14 +57,14 @@ def baseline(plan: randsup.Plan, directory: randsup.Directory, spec: randsup.Pla
     started = time.perf_counter()
     visits = [v.model_copy(update={"inspectors": ()}) for v in plan.visits]
     seed_string = seed.sub_seed(teams.INSPECTORS_DOMAIN)
-    rules = teams.build_rules(directory, spec, {v.entity_id for v in visits})
+    rules = eligibility.build_rules(directory, spec, {v.entity_id for v in visits})
     staff: dict[str, list[randsup.Inspector]] = defaultdict(list)
     for p in sorted(directory.inspectors, key=lambda p: p.inspector_id):
         if not p.is_expert:
             staff[p.department_id].append(p)
     pools, priced = [], []
-    for dept, demands in teams.demands_by_department(visits, directory).items():
-        pool = teams.eligible_pool(dept, demands, staff[dept], rules, spec.team_size, optional=False)
+    for dept, demands in eligibility.demands_by_department(visits, directory).items():
+        pool = eligibility.eligible_pool(dept, demands, staff[dept], rules, spec.team_size, optional=False)
         arcs = teams._ticketed(seed_string, pool)
         pools.append(pool)
         priced.append((arcs, teams._costs(seed_string, pool, arcs)))
@@ -89,9 +92,15 @@ def baseline(plan: randsup.Plan, directory: randsup.Directory, spec: randsup.Pla
             coeffs.append(cost)
             if (d.visit_id, pool.department, p.inspector_id) in chosen:
                 flow_cost += cost
-        # Each (visit, department) gets exactly team_size non-expert inspectors of the department.
-        for r in range(len(pool.demands)):
-            model.add(sum(per_node[r]) == spec.team_size)
+        # Each (visit, department): team_size..max(team_size, fields) members covering every field.
+        members = {r: [pool.inspectors[c] for c in arcs.cols[arcs.rows == r].tolist()] for r in per_node}
+        for r, d in enumerate(pool.demands):
+            model.add(sum(per_node[r]) >= spec.team_size)
+            model.add(sum(per_node[r]) <= eligibility.max_team(spec.team_size, len(d.fields)))
+            if len(d.fields) > 1:
+                for f in d.fields:
+                    model.add(sum(x for x, p in zip(per_node[r], members.get(r, []), strict=True)
+                                  if f in p.fields) >= 1)
     inspectors = directory.inspector_by_id
     # Each inspector within the daily cap on each day and the quarterly cap overall.
     for (pid, _), xs in sorted(per_day.items()):
@@ -116,7 +125,8 @@ def baseline(plan: randsup.Plan, directory: randsup.Directory, spec: randsup.Pla
     return out
 
 
-def run_one(entities: int, inspectors: int, seed: int, limit_s: float, max_pairs: int) -> dict[str, object]:
+def run_one(entities: int, inspectors: int, seed: int, limit_s: float, max_pairs: int,
+            shape_b: bool = False) -> dict[str, object]:
     result: dict[str, object] = {"entities": entities, "inspectors": inspectors}
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "demo"
@@ -152,6 +162,19 @@ def run_one(entities: int, inspectors: int, seed: int, limit_s: float, max_pairs
         result["violations"] = len(problems)
         result["baseline"] = baseline(plan, directory, spec, pseed, limit_s, max_pairs,
                                       workers=min(2, os.cpu_count() or 1))
+        if shape_b:
+            # Shape (b) of docs/assign.md: CP-SAT per department for every department, same dates.
+            dated = [v.model_copy(update={"inspectors": ()}) for v in plan.visits]
+            t = time.perf_counter()
+            flow = teams.solve_teams(dated, directory, spec, pseed)
+            result["teams_flow_s"] = round(time.perf_counter() - t, 2)
+            t = time.perf_counter()
+            try:
+                cp = teams.solve_teams(dated, directory, spec, pseed, method="cp-sat")
+                result["teams_cpsat_s"] = round(time.perf_counter() - t, 2)
+                result["teams_cpsat_same_as_flow"] = cp.visits == flow.visits
+            except randsup.RandsupError as exc:
+                result["teams_cpsat_s"] = f"failed after {time.perf_counter() - t:.1f} s: {exc.message[:200]}"
         result["peak_mb"] = round(peak_mb())
     return result
 
@@ -166,6 +189,9 @@ def show(r: dict[str, object]) -> None:
     print(f"  check_plan_rules: {r['violations']} violation(s) in {r['check_s']} s")
     print(f"  peak memory: {r['peak_mb_after_plan']} MB after make_plan, {r['peak_mb']} MB with the baseline")
     print(f"  baseline (one CP-SAT model): {json.dumps(r['baseline'])}")
+    if "teams_cpsat_s" in r:
+        print(f"  teams, flow with per-field slots (a): {r['teams_flow_s']} s; CP-SAT per department (b): "
+              f"{r['teams_cpsat_s']} s; same teams: {r.get('teams_cpsat_same_as_flow')}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,10 +203,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-limit", type=float, default=60.0, help="CP-SAT time limit in seconds")
     ap.add_argument("--baseline-max-pairs", type=int, default=2_000_000,
                     help="skip the baseline above this many Booleans (its model would not fit in memory)")
+    ap.add_argument("--shape-b", action="store_true",
+                    help="also time the teams as CP-SAT per department for every department (docs/assign.md)")
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # a child process: one size
     a = ap.parse_args(argv)
     if a.one:
-        print(json.dumps(run_one(a.entities, a.inspectors, a.seed, a.baseline_limit, a.baseline_max_pairs)))
+        print(json.dumps(run_one(a.entities, a.inspectors, a.seed, a.baseline_limit, a.baseline_max_pairs,
+                                 a.shape_b)))
         return 0
     print(f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.1f}")
@@ -188,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     for scale in [int(s) for s in a.scales.split(",")]:
         cmd = [sys.executable, __file__, "--one", "--entities", str(a.entities * scale),
                "--inspectors", str(a.inspectors * scale), "--seed", str(a.seed),
-               "--baseline-limit", str(a.baseline_limit), "--baseline-max-pairs", str(a.baseline_max_pairs)]
+               "--baseline-limit", str(a.baseline_limit), "--baseline-max-pairs", str(a.baseline_max_pairs),
+               *(["--shape-b"] if a.shape_b else [])]
         run = subprocess.run(cmd, capture_output=True, text=True)
         if run.returncode != 0:
             print(f"\n{scale}×: failed\n{run.stderr[-3000:]}", file=sys.stderr)

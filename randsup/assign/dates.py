@@ -24,8 +24,8 @@ from .workdays import WorkingCalendar
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["DateSchedule", "assign_dates", "date_ticket", "department_capacity", "even_fill", "schedule_dates",
-           "team_capacity"]
+__all__ = ["DateSchedule", "FieldLoad", "assign_dates", "date_ticket", "department_capacity", "even_fill",
+           "field_load", "schedule_dates", "team_capacity"]
 
 # A safety net only: the models are solved to OPTIMAL in well under this on demo data; a run
 # that hits it is recorded as not reproducible rather than silently accepted.
@@ -110,6 +110,52 @@ def department_capacity(directory: Directory, departments: Sequence[str], days: 
     return daily, quarterly
 
 
+@dataclass(frozen=True)
+class FieldLoad:
+    """Capacity per (department, field) and day, and what each visit group takes of it.
+
+    A fast filter that makes the dates know fields: a single-field (visit, department) needs
+    ``team_size`` holders of its field, a multi-field one a holder of each field. ``cap[r, t]`` is
+    the visits per day the available non-experts of resource r (department, field) can make
+    (Σ max_visits_per_day). The teams stage checks exactly, and sends visits back when it must.
+    """
+
+    resources: list[tuple[str, str]]
+    cap: np.ndarray  # int64 [resource, day]
+    usage: list[dict[int, int]]  # per group: resource index → places per visit
+
+
+def field_load(directory: Directory, groups: Sequence[tuple[str, ...]],
+               signatures: Sequence[tuple[tuple[str, ...], ...]], days: Sequence[dt.date],
+               team_size: int) -> FieldLoad:
+    """The FieldLoad of these groups (``signatures[g]``: the needed fields per department of group g)."""
+    needed = sorted({(d, f) for g, sig in zip(groups, signatures, strict=True) for d, fs in zip(g, sig, strict=True)
+                     for f in fs})
+    row = {r: i for i, r in enumerate(needed)}
+    people: dict[str, list[Inspector]] = defaultdict(list)
+    for p in sorted(directory.inspectors, key=lambda p: p.inspector_id):
+        if not p.is_expert:
+            people[p.department_id].append(p)
+    cap = np.zeros((len(needed), len(days)), dtype=np.int64)
+    for d in sorted({d for d, _ in needed}):
+        staff = people.get(d, [])
+        if not staff:
+            continue
+        avail = _available(directory, staff, days)
+        per_day = np.array([p.max_visits_per_day for p in staff], dtype=np.int64)
+        for f in sorted({f for dd, f in needed if dd == d}):
+            holds = np.array([f in p.fields for p in staff], dtype=bool)
+            cap[row[(d, f)]] = (per_day[:, None] * (avail & holds[:, None])).sum(axis=0)
+    usage = []
+    for g, sig in zip(groups, signatures, strict=True):
+        use: dict[int, int] = {}
+        for d, fs in zip(g, sig, strict=True):
+            for f in fs:
+                use[row[(d, f)]] = team_size if len(fs) == 1 else 1
+        usage.append(use)
+    return FieldLoad(needed, cap, usage)
+
+
 # ---------------------------------------------------------------------------------------
 # Tickets
 
@@ -172,6 +218,19 @@ def add_daily_capacity(c: _Counts, members: Mapping[str, Sequence[int]], daily: 
             c.model.add(_load(c, members[d], t) <= daily[d][t] + extra)
 
 
+def add_field_capacity(c: _Counts, fields: FieldLoad, n_days: int) -> None:
+    """Per department, field and day, the places visits need stay within what its holders can make."""
+    users: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for g, use in enumerate(fields.usage):
+        for r, k in sorted(use.items()):
+            users[r].append((g, k))
+    for r in sorted(users):
+        for t in range(n_days):
+            terms = [(c.n[g, t], k) for g, k in users[r] if (g, t) in c.n]
+            if terms:
+                c.model.add(sum(k * x for x, k in terms) <= int(fields.cap[r, t]))
+
+
 def add_spread(c: _Counts, members: Mapping[str, Sequence[int]], demand: Mapping[str, int],
                n_days: int) -> dict[tuple[str, int], cp_model.IntVar]:
     """Each department's daily load stays within ⌊mean⌋..⌈mean⌉; returns the misses to minimise.
@@ -196,7 +255,8 @@ def add_spread(c: _Counts, members: Mapping[str, Sequence[int]], demand: Mapping
 
 def even_fill(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], daily: Mapping[str, Sequence[int]],
               demand: Mapping[str, int], weights: np.ndarray,
-              closed: Sequence[frozenset[int]] | None = None) -> dict[tuple[int, int], int] | None:
+              closed: Sequence[frozenset[int]] | None = None,
+              fields: FieldLoad | None = None) -> dict[tuple[int, int], int] | None:
     """Place visits one at a time on the day their departments are least loaded; None if stuck.
 
     Groups with more departments go first (they fit on fewest days), larger groups before
@@ -211,12 +271,18 @@ def even_fill(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], daily: Ma
     cap = np.array([daily[d] for d in depts], dtype=np.int64).reshape(len(depts), n_days)
     mean_t = np.array([demand.get(d, 0) for d in depts], dtype=np.int64)[:, None]
     load = np.zeros_like(cap)
+    f_load = np.zeros_like(fields.cap) if fields is not None else None
     out: dict[tuple[int, int], int] = defaultdict(int)
-    for g in sorted(range(len(groups)), key=lambda g: (-len(groups[g]), -sizes[g], groups[g])):
+    for g in sorted(range(len(groups)), key=lambda g: (-len(groups[g]), -sizes[g], groups[g], g)):
         idx = np.array([row[d] for d in groups[g]], dtype=np.int64)
+        if fields is not None:
+            f_idx = np.array(sorted(fields.usage[g]), dtype=np.int64)
+            f_use = np.array([fields.usage[g][r] for r in sorted(fields.usage[g])], dtype=np.int64)[:, None]
         for _ in range(sizes[g]):
             sub = load[idx]
             open_ = (sub < cap[idx]).all(axis=0)
+            if fields is not None and f_load is not None and f_idx.size:
+                open_ &= (f_load[f_idx] + f_use <= fields.cap[f_idx]).all(axis=0)
             if closed is not None and closed[g]:
                 open_[sorted(closed[g])] = False
             if not open_.any():
@@ -228,18 +294,22 @@ def even_fill(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], daily: Ma
             t = int(np.flatnonzero(pick)[np.argmin(weights[g, pick])])
             out[g, t] += 1
             load[idx, t] += 1
+            if fields is not None and f_load is not None and f_idx.size:
+                f_load[f_idx, t] += f_use[:, 0]
     return dict(out)
 
 
 def _build_model(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], members: Mapping[str, Sequence[int]],
                  daily: Mapping[str, Sequence[int]], demand: Mapping[str, int],
-                 n_days: int, closed: Sequence[frozenset[int]] | None = None
+                 n_days: int, closed: Sequence[frozenset[int]] | None = None, fields: FieldLoad | None = None
                  ) -> tuple[cp_model.CpModel, _Counts, dict[tuple[str, int], cp_model.IntVar]]:
     """The dates model with every hard rule; returns it with its count and spread variables."""
     model = cp_model.CpModel()
     counts = _new_counts(model, groups, sizes, daily, n_days, capped=True, closed=closed)
     add_every_visit_on_one_day(counts, sizes, n_days)
     add_daily_capacity(counts, members, daily, n_days)
+    if fields is not None:
+        add_field_capacity(counts, fields, n_days)
     return model, counts, add_spread(counts, members, demand, n_days)
 
 
@@ -444,12 +514,12 @@ def _explain_coupled(directory: Directory, visits: Sequence[Visit], groups: Sequ
 def _solve_cpsat(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], members: Mapping[str, Sequence[int]],
                  daily: Mapping[str, Sequence[int]], demand: Mapping[str, int], weights: np.ndarray,
                  hint: Mapping[tuple[int, int], int] | None, num_workers: int,
-                 closed: Sequence[frozenset[int]] | None = None
+                 closed: Sequence[frozenset[int]] | None = None, fields: FieldLoad | None = None
                  ) -> tuple[dict[tuple[int, int], int] | None, int, str, int]:
     """Both CP-SAT stages; returns (counts or None if infeasible, spread, status, variables)."""
     n_days = weights.shape[1]
     # Stage 1: the most even spread, started from the even-fill schedule when there is one.
-    model, counts, misses = _build_model(groups, sizes, members, daily, demand, n_days, closed)
+    model, counts, misses = _build_model(groups, sizes, members, daily, demand, n_days, closed, fields)
     model.minimize(cp_model.LinearExpr.sum(list(misses.values())))
     if hint is not None:
         hint_miss = _misses(hint, groups, members, demand, n_days)
@@ -470,7 +540,7 @@ def _solve_cpsat(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], member
 
     # Stage 2: keep that spread; the seeded weights make the optimum unique.
     # No hint here: CP-SAT's hint-repair phase costs more than the search it would save.
-    model, counts, misses = _build_model(groups, sizes, members, daily, demand, n_days, closed)
+    model, counts, misses = _build_model(groups, sizes, members, daily, demand, n_days, closed, fields)
     if best_spread == 0:  # bounds rather than one dense row keep the relaxation sparse
         for m in misses.values():
             model.add(m == 0)
@@ -524,13 +594,19 @@ def schedule_dates(visits: Sequence[Visit], directory: Directory, spec: PlanSpec
     day_index = {d: t for t, d in enumerate(days)}
 
     # Data: groups of visits with the same department set (and closed days), each in date-ticket order.
-    by_group: dict[tuple[tuple[str, ...], tuple[int, ...]], list[Visit]] = defaultdict(list)
+    # A group is also keyed by the fields each of its departments needs (the dates know fields).
+    by_group: dict[tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[int, ...]], list[Visit]] = \
+        defaultdict(list)
+    items = directory.check_item_by_id
     for v in sorted(visits, key=lambda v: v.visit_id):
         shut = tuple(sorted(day_index[d] for d in (closed or {}).get(v.visit_id, ()) if d in day_index))
-        by_group[(tuple(sorted(v.departments)), shut)].append(v)
+        depts = tuple(sorted(v.departments))
+        sig = tuple(tuple(sorted({items[c].field for c in v.check_items if c in items and items[c].department_id == d}))
+                    for d in depts)
+        by_group[(depts, sig, shut)].append(v)
     keys = sorted(by_group)
     groups = [k[0] for k in keys]
-    shut_days = [frozenset(k[1]) for k in keys]
+    shut_days = [frozenset(k[2]) for k in keys]
     group_visits = [sorted(by_group[k], key=lambda v: (date_ticket(dates_seed, v.visit_id), v.visit_id))
                     for k in keys]
     sizes = [len(vs) for vs in group_visits]
@@ -542,9 +618,12 @@ def schedule_dates(visits: Sequence[Visit], directory: Directory, spec: PlanSpec
     demand = {d: sum(sizes[g] for g in members[d]) for d in departments}
     daily, quarterly = department_capacity(directory, departments, days, team_size)
     # A group with closed days gets weights of its own, so that the stage-2 optimum stays unique.
-    weights = np.array([[_tiebreak_weight(dates_seed, g if not k[1] else (*g, "closed", *map(str, k[1])), day)
+    # Each group has weights of its own (fields and closed days in the key): the stage-2 optimum stays unique.
+    weights = np.array([[_tiebreak_weight(dates_seed, (*g, "fields", *("/".join(f) for f in k[1]),
+                                                       *(("closed", *map(str, k[2])) if k[2] else ())), day)
                          for day in days] for g, k in zip(groups, keys, strict=True)], dtype=np.int64)
     any_closed = any(shut_days)
+    fields = field_load(directory, groups, [k[1] for k in keys], days, team_size)
 
     try:
         _raise_precheck(directory, visits, days, demand, daily, quarterly, team_size)
@@ -555,7 +634,8 @@ def schedule_dates(visits: Sequence[Visit], directory: Directory, spec: PlanSpec
             raise
         over = True
 
-    filled = None if over else even_fill(groups, sizes, daily, demand, weights, shut_days if any_closed else None)
+    filled = None if over else even_fill(groups, sizes, daily, demand, weights, shut_days if any_closed else None,
+                                         fields)
     if method == "auto" and filled is not None and not any(_misses(filled, groups, members, demand,
                                                                     n_days).values()):
         counts, spread, status, used, variables = filled, 0, "OPTIMAL", "even fill (reached the lower bound)", 0
@@ -563,7 +643,7 @@ def schedule_dates(visits: Sequence[Visit], directory: Directory, spec: PlanSpec
         found = None
         if not over:
             found, spread, status, variables = _solve_cpsat(groups, sizes, members, daily, demand, weights, filled,
-                                                              num_workers, shut_days if any_closed else None)
+                                                              num_workers, shut_days if any_closed else None, fields)
         if found is None:
             err, placed = _explain_coupled(directory, visits, groups, sizes, members, daily, days, team_size,
                                            dates_seed, num_workers, shut_days if any_closed else None)
