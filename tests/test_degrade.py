@@ -22,7 +22,7 @@ MIDDLE = dt.date(2026, 11, 15)
 
 def _spec(tasks: list[dict[str, object]], max_per_year: int = 2) -> PlanSpec:
     return PlanSpec.model_validate({"plan_id": "p", "quarter": "2026Q4", "authority": "联席会议办公室",
-                                    "team_size": 2, "seed": {"sources": ["1 2 3"]},
+                                    "team_size": 2, "seed": {"sources": ["1 2 3"]}, "announced": True,
                                     "max_inspections_per_entity_per_year": max_per_year, "tasks": tasks})
 
 
@@ -92,7 +92,7 @@ def test_cli_allow_unstaffed_writes_a_plan_verify_accepts(tmp_path: Path) -> Non
     from randsup.inputs.load import load_directory
 
     data = tmp_path / "demo"
-    write_demo_data(data, entities=3_000, inspectors=200, seed=0)
+    write_demo_data(data, entities=3_000, inspectors=200, seed=0, announced=True)
     d = load_directory(data)
     # Leave one small department with a single valid non-expert certificate: the others expire.
     from randsup.draw.visits import task_scope
