@@ -137,6 +137,19 @@ def test_after_the_reveal_the_site_holds_the_salt_seed_and_drawn_lists(demo: dic
             assert c["cutoff_drawn"] == pt["strata"][k]["cutoff_drawn"]
 
 
+def test_plan_page_shows_the_ledger_anchor_and_every_task(demo: dict[str, Any]) -> None:
+    plan = demo["plan"]
+    head = plan["ledger"]["head_before"]
+    for site in (demo["before"], demo["after"]):
+        page = (site / "index.html").read_text(encoding="utf-8")
+        assert f"第 {head['seq']} 条 {head['hash']}" in page
+        assert plan["seed"]["salt_commitment"] in page and plan["seed"]["key_string"] in page
+        for t in plan["tasks"]:
+            total = sum(s["sample"] for s in t["strata"].values())
+            pop = sum(s["population"] for s in t["strata"].values())
+            assert f"{t['task_id']} {t['name']}</th>" in page and f"<td>{total} / {pop}</td>" in page
+
+
 def test_no_file_references_anything_outside_the_site(demo: dict[str, Any]) -> None:
     for site in (demo["before"], demo["after"]):
         files = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}

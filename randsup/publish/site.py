@@ -265,17 +265,18 @@ def _title(inp: _Inputs) -> str:
     return f"{q[:4]}年第{q[-1]}季度抽查计划 {inp.plan.plan_id}"
 
 
-def _anchor(record: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Ledger anchor fields of the draw record, as (name, value) rows, if it has any."""
-    rows = []
-    for key in sorted(record):
-        value = record[key]
-        if ("ledger" in key or "anchor" in key) and value is not None:
-            if isinstance(value, Mapping):
-                rows += [(f"{key}.{k}", json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)
-                         for k, v in sorted(value.items())]
-            else:
-                rows.append((key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)))
+def _anchor(plan: Plan) -> list[tuple[str, str]]:
+    """台账锚点: the ledger head the plan was drawn against (plan.json, as the notice states it)."""
+    anchor = plan.ledger
+    if anchor is None:
+        return []
+    head = anchor.head_before
+    rows = [("台账锚点（抽取前检查台账的末条记录）", f"第 {head.seq} 条 {head.hash}")]
+    rows += [(f"本年度已纳入的计划 {p.plan_id}", f"台账第 {p.seq} 条，plan.json SHA-256 {p.plan_json_sha256}")
+             for p in anchor.year_plans]
+    if anchor.supersedes is not None:
+        r = anchor.supersedes
+        rows.append(("本计划替代的原计划", f"台账第 {r.seq} 条，plan.json SHA-256 {r.plan_json_sha256}；原因：{r.reason}"))
     return rows
 
 
@@ -316,7 +317,7 @@ def _plan_page(inp: _Inputs) -> str:
     seed_rows = [("密钥串（RFC 3797，由上列数值得出）", plan.seed.get("key_string") or "")]
     if commitment:
         seed_rows.append(("盐值承诺（抽取前公布）", commitment))
-    seed_rows += _anchor(inp.record)
+    seed_rows += _anchor(plan)
     if inp.revealed:
         if inp.salt is not None:
             seed_rows.append(("已公布的盐值", inp.salt))
