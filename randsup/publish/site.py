@@ -8,7 +8,7 @@ data a page needs is embedded in it as JSON (browsers refuse ``fetch`` on file:/
 Pages (docs/site.md):
 
 * ``index.html`` — the plan: its notice, the public seed sources with their values, the key
-  string, the salt commitment, the ledger anchor when the record has one, each task's population
+  string, the salt commitment, the ledger anchor when the plan has one, each task's population
   and sample per credit-risk class, and a "check the seed" button that recomputes the RFC 3797
   key string (and, once the salt is public, the seed) in the browser.
 * ``check.html`` — after the reveal: the salt and seed, and the "check my draw" form: an entity
@@ -18,10 +18,10 @@ Pages (docs/site.md):
   seed, and no drawn list, so nothing in it lets anyone compute who will be inspected.
 * ``results.html`` — the published 抽查结果 of any number of results folders, grouped by entity.
 
-When is a plan revealed? A salted plan is revealed once its salt is published (today that is
-``results publish --salt``, whose results.json carries it; the salt is checked against the
-commitment here). An unsalted plan is treated as revealed when its spec says ``announced`` or a
-results folder is given: until then the site withholds the seed as it would a salted one.
+When is a plan revealed? An unannounced (salted) plan once ``randsup reveal`` has written
+``public/reveal.json`` into its folder: the site checks that salt against the commitment and takes
+"drawn" from the reveal's drawn list (with the alternates used). An announced plan (no salt) is
+public at once, and its drawn list is read from plan.json.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from ..errors import InputError, OutputError, Problem, SeedError
 from ..io import atomic_directory
 from ..model import RISK_CLASSES, Plan
 from ..version import __version__
-from .files import DRAW_RECORD, NOTICE_HTML, SPEC_FILE, read_json, read_plan, revealed_salt
+from .files import DRAW_RECORD, NOTICE_HTML, REVEAL_RECORD, SPEC_FILE, read_json, read_plan, revealed_salt
 
 __all__ = ["SITE_ASSETS", "build_site", "source_values", "write_site"]
 
@@ -89,18 +89,6 @@ def _read_inputs(plan_dir: Path, results_dirs: Sequence[Path]) -> _Inputs:
                                  "the plan notice is missing or not UTF-8; restore the plan folder as written"),
                          header="the plan folder cannot be read") from None
     commitment = plan.seed.get("salt_commitment")
-    found: list[tuple[str, str]] = []  # (where, salt)
-    if (s := revealed_salt(plan_dir)) is not None:
-        found.append((str(plan_dir / DRAW_RECORD), s))
-    reveal = None
-    if (plan_dir / REVEAL_FILE).is_file():
-        reveal = _object(plan_dir / REVEAL_FILE, REVEAL_FILE)
-        if reveal.get("plan_id") != plan.plan_id or not isinstance(reveal.get("tasks"), list):
-            raise InputError(Problem(str(plan_dir / REVEAL_FILE), None, "plan_id", str(reveal.get("plan_id")),
-                                     f"not the reveal of plan {plan.plan_id}; restore the plan folder as written"),
-                             header="the reveal cannot be read")
-        if isinstance(reveal.get("salt"), str):
-            found.append((str(plan_dir / REVEAL_FILE), reveal["salt"]))
     results: list[tuple[str, dict[str, Any]]] = []
     for folder in results_dirs:
         where = folder / "results.json"
@@ -109,21 +97,24 @@ def _read_inputs(plan_dir: Path, results_dirs: Sequence[Path]) -> _Inputs:
             raise InputError(Problem(str(where), None, "plan_id", str(data.get("plan_id")),
                                      f"these results belong to another plan, not {plan.plan_id}; "
                                      "pass only results folders of this plan"), header="results of another plan")
-        s = (data.get("seed") or {}).get("salt")
-        if isinstance(s, str) and s:
-            found.append((str(where), s))
         results.append((folder.name, data))
-    salt: str | None = None
-    for where, s in found:
+    # The reveal (`randsup reveal`: public/reveal.json) is the one source of the salt and the drawn list.
+    salt = revealed_salt(plan_dir)
+    reveal = _object(plan_dir / REVEAL_RECORD, REVEAL_RECORD) if salt is not None else None
+    if reveal is not None:
+        if reveal.get("plan_id") != plan.plan_id or not isinstance(reveal.get("tasks"), list):
+            raise InputError(Problem(str(plan_dir / REVEAL_RECORD), None, "plan_id", str(reveal.get("plan_id")),
+                                     f"not the reveal of plan {plan.plan_id}; restore the plan folder as written"),
+                             header="the reveal cannot be read")
         if commitment is None:
-            raise SeedError(f"{where} reveals a salt, but plan {plan.plan_id} was drawn without one; "
-                            "pass the folders of this plan")
+            raise SeedError(f"{plan_dir / REVEAL_RECORD} reveals a salt, but plan {plan.plan_id} was drawn "
+                            "without one; restore the plan folder as written")
         try:
-            verify_salt(commitment, s)
+            verify_salt(commitment, str(salt))
         except SeedError as exc:
-            raise SeedError(f"{where}: {exc}") from None
-        salt = s
-    revealed = salt is not None if commitment else bool(spec.get("announced") or results or reveal)
+            raise SeedError(f"{plan_dir / REVEAL_RECORD}: {exc}") from None
+    # An announced plan (no salt) is public at once; an unannounced one only after its reveal.
+    revealed = reveal is not None if commitment else bool(spec.get("announced"))
     return _Inputs(plan, spec, record, notice_html, tuple(results), salt, revealed, reveal)
 
 
