@@ -164,3 +164,29 @@ def test_a_workbook_export_is_reproduced(quarters: Path, tmp_path: Path) -> None
     r = example(tmp_path / "P", "--data", data)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "reproduces every task" in r.stdout
+
+
+def test_workbook_date_and_number_cells_read_as_randsup_reads_them(quarters: Path, tmp_path: Path) -> None:
+    """Excel stores typed dates and numbers; the stdlib reader turns them into the loader's texts."""
+    import datetime as dt
+    import importlib.util
+
+    import openpyxl
+
+    book = tmp_path / "一单两库.xlsx"
+    save_directory_xlsx(load_directory(quarters / "D"), book)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["history"]
+    for (cell,) in ws.iter_rows(min_row=2, min_col=4, max_col=4):
+        cell.value = dt.datetime.fromisoformat(str(cell.value))
+        cell.number_format = "yyyy/m/d"
+    wb.save(book)
+    expected = {(h.entity_id, h.date) for h in load_directory(book).history}
+
+    spec = importlib.util.spec_from_file_location("stdlib_verifier", EXAMPLE)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    records = mod.xlsx_sheets(book.read_bytes())["history"]
+    got = {(mod.text(r["entity_id"]), mod.parse_date(r["date"])) for r in mod.table_rows(records, "history")}
+    assert got == expected and len(got) > AT_CAP

@@ -243,3 +243,18 @@ def test_verify_recomputes_the_reveal(demo: Path, revealed: Path, tmp_path: Path
     (forged / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     r = run("verify", forged, "--data", demo / "D")
     assert r.exit_code == 1 and "public/reveal.json" in r.stderr
+
+
+def test_after_the_reveal_the_example_verifier_reproduces_every_task(demo: Path, revealed: Path) -> None:
+    import subprocess
+    import sys
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "verify_with_consistent_sampler.py"
+    done = subprocess.run([sys.executable, str(example), str(revealed), "--data", str(demo / "D")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "consistent_sampler reproduces every task of plan songjiang-2027Q1" in done.stdout
+    # Before the reveal it can check the populations only: the draw needs the salt.
+    done = subprocess.run([sys.executable, str(example), str(demo / "P"), "--data", str(demo / "D")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and "the draw itself needs the reveal" in done.stdout
