@@ -258,3 +258,19 @@ def test_after_the_reveal_the_example_verifier_reproduces_every_task(demo: Path,
     done = subprocess.run([sys.executable, str(example), str(demo / "P"), "--data", str(demo / "D")],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0 and "the draw itself needs the reveal" in done.stdout
+
+
+def test_cli_verify_exits_1_for_an_extra_file_or_an_entry_outside_the_folder(demo: Path, tmp_path: Path) -> None:
+    salt = ["--salt-file", demo / "salt.txt"]
+    extra = tmp_path / "extra"
+    shutil.copytree(demo / "P", extra)
+    (extra / "public" / "entity-list.csv").write_text("entity_id\n", encoding="utf-8")
+    r = run("verify", extra, "--data", demo / "D", *salt)
+    assert r.exit_code == 1 and "public/entity-list.csv: in the plan directory but not listed" in r.stderr
+    outside = tmp_path / "outside"
+    shutil.copytree(demo / "P", outside)
+    manifest = json.loads((outside / "manifest.json").read_text("utf-8"))
+    manifest["files"]["../D/entities.csv"] = hashlib.sha256((demo / "D" / "entities.csv").read_bytes()).hexdigest()
+    (outside / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    r = run("verify", outside, "--data", demo / "D", *salt)
+    assert r.exit_code == 1 and "../D/entities.csv: listed in manifest.json but leaves the plan folder" in r.stderr
