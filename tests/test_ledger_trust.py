@@ -349,3 +349,22 @@ def test_results_record_killed_at_every_step(planned: Path, tmp_path: Path, step
         assert again.returncode == 0, again.stderr
         with Ledger(data / LEDGER_FILE_NAME, create=False) as book:
             assert len(book.records("result")) == 1
+
+
+def test_a_held_lock_is_waited_for_then_given_up_with_a_clear_message(two: Path, tmp_path: Path) -> None:
+    """Another command holds the ledger: progress while waiting, then exit 2 after --lock-timeout, nothing written."""
+    fcntl = pytest.importorskip("fcntl")  # POSIX: hold the lock as another process would
+
+    book = copy_ledger(two, tmp_path)
+    before = book.read_bytes()
+    f = tmp_path / "results.csv"
+    v = load(two / "P1").visits[0]
+    f.write_text(RESULTS.format(visit=v.visit_id, dept=v.lead_department, day=v.date), "utf-8")
+    with open(lock_path(book), "a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # as another process's filelock would
+        r = CliRunner().invoke(app, ["results", "record", str(f), "--plan", str(two / "P1"), "--ledger", str(book),
+                                     "--lock-timeout", "1.5"])
+    assert r.exit_code == 2, r.output
+    assert "waiting for the ledger" in r.output
+    assert "in use by another randsup command" in r.output and "--lock-timeout" in r.output
+    assert book.read_bytes() == before
