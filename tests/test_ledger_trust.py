@@ -368,3 +368,35 @@ def test_a_held_lock_is_waited_for_then_given_up_with_a_clear_message(two: Path,
     assert "waiting for the ledger" in r.output
     assert "in use by another randsup command" in r.output and "--lock-timeout" in r.output
     assert book.read_bytes() == before
+
+
+@pytest.mark.parametrize("step", ["publish:staged", "publish:pending", "publish:moved"])
+def test_results_publish_killed_at_a_step_is_repaired_and_anchored(planned: Path, tmp_path: Path,
+                                                                   step: str) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(planned, root)
+    data, plan = root / "D", root / "P1"
+    relocate(data, planned, root)
+    v = load(plan).visits[0]
+    f = tmp_path / "results.csv"
+    f.write_text(RESULTS.format(visit=v.visit_id, dept=v.lead_department, day=v.date), "utf-8")
+    code, out = cli("results", "record", f, "--plan", plan, "--data", data)
+    assert code == 0, out
+    notice = root / "R1"
+    args = ["results", "publish", "--plan", str(plan), "--out", str(notice), "--data", str(data)]
+    killed = run(args, kill_at=step)
+    assert killed.returncode == -9, killed.stderr
+    code, report = ledger_verify(data)
+    if step == "publish:staged":
+        assert code == 0 and not notice.exists(), report
+    else:
+        assert code == 1 and "results publication of plan it-2027Q1 is pending" in report, report
+    run_again(args, done=False, says="")
+    code, report = ledger_verify(data, plan, notice)
+    assert code == 0, report
+    with Ledger(data / LEDGER_FILE_NAME, create=False) as book:
+        assert len(book.records("publication")) == 1
+        last_result = book.records("result")[-1]
+    stated = json.loads((notice / "results.json").read_text("utf-8"))["ledger"]["head_before"]
+    assert (stated["seq"], stated["hash"]) == (last_result.seq, last_result.hash)
+    assert last_result.hash in (notice / "results-notice.md").read_text("utf-8")

@@ -17,12 +17,10 @@ from pathlib import Path
 from ..errors import InputError, Problem
 from ..model import LedgerHead
 from ..publish.files import PLAN_FILE, read_json, read_plan
-from .folders import folder_digest
+from .folders import RESULTS_FILE, folder_digest
 from .ledger import GENESIS_HASH, Ledger, LedgerRecord
 
 __all__ = ["Anchor", "AnchorReport", "check_anchors", "read_anchor"]
-
-RESULTS_FILE = "results.json"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,9 @@ from ..publish.files import PLAN_FILE
 from .ledger import Ledger, LedgerRecord
 from .lock import checkpoint
 
-__all__ = ["complete", "folder_digest", "pending_problems", "publish", "staged_path", "write_folder"]
+RESULTS_FILE = "results.json"  # the file that identifies a results folder (history/results.py)
+
+__all__ = ["RESULTS_FILE", "complete", "folder_digest", "pending_problems", "publish", "staged_path", "write_folder"]
 
 
 def staged_path(folder: str | Path) -> Path:
@@ -36,9 +38,16 @@ def _aside_path(folder: str | Path) -> Path:
     return p.with_name(f".{p.name}.old")
 
 
-def folder_digest(folder: str | Path) -> str | None:
-    """SHA-256 of the folder's plan.json, or None when it has none."""
-    p = Path(folder) / PLAN_FILE
+def _identity(rec: LedgerRecord) -> tuple[str, str]:
+    """(file, sha256) that identifies the folder a pending record names: plan.json, or results.json."""
+    if rec.kind == "publication":
+        return RESULTS_FILE, rec.payload["results_json_sha256"]
+    return PLAN_FILE, rec.payload["plan_json_sha256"]
+
+
+def folder_digest(folder: str | Path, name: str = PLAN_FILE) -> str | None:
+    """SHA-256 of the folder's plan.json (or another file), or None when it has none."""
+    p = Path(folder) / name
     try:
         return hashlib.sha256(p.read_bytes()).hexdigest()
     except OSError:
@@ -127,10 +136,10 @@ def complete(book: Ledger, rec: LedgerRecord) -> bool:
     plan.json the record names; the command must then be run again to write it.
     """
     folder = Path(rec.payload["folder"])
-    want = rec.payload["plan_json_sha256"]
+    name, want = _identity(rec)
     _restore(folder)
-    if folder_digest(folder) != want:
-        if folder_digest(staged_path(folder)) != want:
+    if folder_digest(folder, name) != want:
+        if folder_digest(staged_path(folder), name) != want:
             return False
         _move_into_place(folder)
     book.record_published(rec, folder)
@@ -142,16 +151,17 @@ def pending_problems(book: Ledger) -> list[str]:
     out = []
     for rec in book.pending():
         folder = Path(rec.payload["folder"])
-        want = rec.payload["plan_json_sha256"]
-        what = (f"plan {rec.payload['plan_id']}" if rec.kind == "plan"
-                else f"{rec.payload.get('type', 'change')} of plan {rec.payload['plan_id']}")
-        if folder_digest(folder) == want:
+        name, want = _identity(rec)
+        what = {"plan": f"plan {rec.payload['plan_id']}",
+                "publication": f"the results publication of plan {rec.payload['plan_id']}"}.get(
+            rec.kind, f"{rec.payload.get('type', 'change')} of plan {rec.payload['plan_id']}")
+        if folder_digest(folder, name) == want:
             state = f"its folder {folder} is complete but was never marked published"
-        elif folder_digest(staged_path(folder)) == want:
+        elif folder_digest(staged_path(folder), name) == want:
             state = f"its folder {folder} was written but never moved into place"
         else:
             state = f"its folder {folder} was never completed"
-        command = "randsup plan" if rec.kind == "plan" else "randsup recuse"
+        command = {"plan": "randsup plan", "publication": "randsup results publish"}.get(rec.kind, "randsup recuse")
         out.append(f"record seq {rec.seq} ({rec.kind}): {what} is pending: {state}; run the same `{command}` "
                    "command again to complete it")
     return out

@@ -376,10 +376,9 @@ class Ledger:
     def record_published(self, of: LedgerRecord, folder: str | Path, *, at: str | None = None) -> int:
         """Mark a pending plan or change published: its folder is complete and in place."""
         with self._write():
+            digest = {k: of.payload[k] for k in ("plan_json_sha256", "results_json_sha256") if k in of.payload}
             return self._append("published", {"of_seq": of.seq, "of_kind": of.kind, "plan_id": of.payload["plan_id"],
-                                              "folder": str(folder),
-                                              "plan_json_sha256": of.payload["plan_json_sha256"],
-                                              "recorded_at": at or _now()})
+                                              "folder": str(folder), **digest, "recorded_at": at or _now()})
 
     def pending(self) -> list[LedgerRecord]:
         """Plans and changes recorded as pending whose folder was never marked published (nor superseded)."""
@@ -389,7 +388,7 @@ class Ledger:
         for r in recs:
             if r.kind == "plan":
                 latest[r.payload["plan_id"]] = r.seq
-        return [r for r in recs if r.kind in ("plan", "change") and r.payload.get("status") == "pending"
+        return [r for r in recs if r.kind in ("plan", "change", "publication") and r.payload.get("status") == "pending"
                 and r.seq not in done and not (r.kind == "plan" and latest[r.payload["plan_id"]] != r.seq)]
 
     def require_intact(self, doing: str) -> None:

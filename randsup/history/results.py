@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import re
@@ -25,7 +26,7 @@ from typing import Any
 
 from ..assign.workdays import WorkingCalendar
 from ..errors import InputError, LedgerError, OutputError, Problem, SeedError, SpecError
-from ..io import atomic_directory, canonical_json
+from ..io import canonical_json
 from ..model import Plan, Visit
 from ..publish.files import MANIFEST_FILE, SPEC_FILE, read_plan, revealed_salt
 from ..publish.render import (
@@ -35,6 +36,7 @@ from ..publish.render import (
     render_notice_markdown,
     zh_date,
 )
+from .folders import RESULTS_FILE, complete, publish
 from .ledger import Ledger, ensure_plan_recorded
 from .lock import checkpoint
 
@@ -408,7 +410,8 @@ def _department_names(ledger: Ledger) -> dict[str, str]:
 
 def render_results_notice(plan: Plan, results: Sequence[InspectionResult], *,
                           department_names: Mapping[str, str], salt: str | None,
-                          authority: str | None = None) -> tuple[str, str]:
+                          authority: str | None = None,
+                          ledger_head: tuple[int, str] | None = None) -> tuple[str, str]:
     """The 抽查结果公告 as (Markdown, HTML): entity name, 统一社会信用代码, department, items and
     result only; no inspector appears."""
     title = (f"{authority + ' ' if authority else ''}{plan.quarter[:4]}年第{plan.quarter[-1]}季度"
@@ -447,6 +450,9 @@ def render_results_notice(plan: Plan, results: Sequence[InspectionResult], *,
         NoticeBlock("h2", "抽取核验"),
         NoticeBlock("ul", items=tuple(checks)),
     ]
+    if ledger_head is not None:  # anchors the ledger (docs/history.md, Anchors)
+        blocks += [NoticeBlock("h2", "台账锚点"), NoticeBlock("p", f"本公告依据的检查台账末条记录：第 {ledger_head[0]} 条，"
+                                                                 f"哈希 {ledger_head[1]}")]
     return render_notice_markdown(blocks), render_notice_html(blocks, title)
 
 
@@ -490,6 +496,34 @@ def publish_results(plan_dir: str | Path, out: str | Path, ledger: Ledger, *, sa
     """
     plan = read_plan(plan_dir)
     salt = _revealed(plan, plan_dir, salt)
+    with ledger.locked():
+        checkpoint("publish:locked")
+        ledger.require_intact("publish results")
+        done = _complete_pending_publication(ledger, out, plan.plan_id)
+        if done is not None:
+            return done  # the same command again: the publication a crash interrupted is now complete
+        return _publish_locked(plan, plan_dir, out, ledger, salt=salt, authority=authority, overwrite=overwrite,
+                               at=at)
+
+
+def _complete_pending_publication(book: Ledger, out: str | Path, plan_id: str) -> list[InspectionResult] | None:
+    target = Path(out).resolve()
+    for rec in book.pending():
+        if rec.kind == "publication" and Path(rec.payload["folder"]) == target and rec.payload["plan_id"] == plan_id:
+            if not complete(book, rec):
+                raise LedgerError(f"the publication recorded as pending at seq {rec.seq} cannot be completed: "
+                                  f"neither {target} nor its staged copy holds the results.json it names; "
+                                  "restore the folder from a backup")
+            seqs = set(rec.payload["result_seqs"])
+            return [r for s, r in current_results(book, plan_id) if s in seqs]
+    return None
+
+
+def _publish_locked(plan: Plan, plan_dir: str | Path, out: str | Path, ledger: Ledger, *, salt: str | None,
+                    authority: str | None, overwrite: bool, at: str | None) -> list[InspectionResult]:
+    target = Path(out).resolve()
+    if target.exists() and not overwrite:
+        raise OutputError(f"{out} exists already; choose a new output folder or remove the old one")
     ensure_plan_recorded(ledger, plan, plan_dir)
     current = current_results(ledger, plan.plan_id)
     if not current:
@@ -499,8 +533,15 @@ def publish_results(plan_dir: str | Path, out: str | Path, ledger: Ledger, *, sa
     if authority is None:
         authority = _plan_authority(plan_dir)
     department_names = _department_names(ledger)
+    # The notice is anchored at the last record it depends on (its plan, the plan's changes, its
+    # results), not the moving head: publishing the same results again gives the same bytes.
+    rec = ledger.plan_record(plan.plan_id)
+    last = max([s for s, _ in current] + [rec.seq if rec else 0] + [
+        r.seq for r in ledger.records("change") if r.payload.get("plan_id") == plan.plan_id])
+    seq, hash_ = last, ledger.record(last).hash
+    anchor = {"head_before": {"seq": seq, "hash": hash_}}
     md, page = render_results_notice(plan, results, department_names=department_names, salt=salt,
-                                     authority=authority)
+                                     authority=authority, ledger_head=(seq, hash_))
     record = {
         "format": "randsup-results/1",
         "plan_id": plan.plan_id,
@@ -512,15 +553,13 @@ def publish_results(plan_dir: str | Path, out: str | Path, ledger: Ledger, *, sa
         "results": [{**{k: v for k, v in r.payload().items() if k != "notes"},
                      "department_name": department_names.get(r.department_id, r.department_id)} for r in results],
     }
+    record["ledger"] = anchor
     files = {"results-notice.md": md.encode("utf-8"), "results-notice.html": page.encode("utf-8"),
-             "results.json": canonical_json(record)}
+             RESULTS_FILE: canonical_json(record)}
     files[MANIFEST_FILE] = manifest_bytes(files)
-    try:
-        with atomic_directory(out, overwrite=overwrite) as tmp:
-            for name, data in files.items():
-                (tmp / name).write_bytes(data)
-    except OSError as exc:
-        raise OutputError(f"cannot write {out}: {exc.strerror}") from None
-    ledger.record_publication({"plan_id": plan.plan_id, "result_seqs": [s for s, _ in current],
-                               "files": json.loads(files[MANIFEST_FILE])["files"]}, at=at)
+    payload = {"plan_id": plan.plan_id, "result_seqs": [s for s, _ in current],
+               "files": json.loads(files[MANIFEST_FILE])["files"], "ledger": anchor, "status": "pending",
+               "folder": str(target), "results_json_sha256": hashlib.sha256(files[RESULTS_FILE]).hexdigest()}
+    publish(ledger, target, files, step="publish",
+            record=lambda: ledger.record(ledger.record_publication(payload, at=at)))
     return results
