@@ -222,6 +222,10 @@ def test_plan_killed_at_every_step_is_repaired_by_running_it_again(base: Path, t
         assert code == 0 and folder_matches_ledger(data, out, "it-2027Q1"), report
     else:  # pending: ledger verify names it and how to repair
         assert code == 1 and "plan it-2027Q1 is pending" in report and "run the same" in report, report
+        before = (data / LEDGER_FILE_NAME).read_bytes()
+        code, said = cli(*plan_args(data, 2, tmp_path / "P2"))  # Q2 would not see Q1 whole: refused
+        assert code == 2 and "plan it-2027Q1 of 2027 is pending" in said, said
+        assert (data / LEDGER_FILE_NAME).read_bytes() == before and not (tmp_path / "P2").exists()
     run_again(args, done=step == "plan:published", says="nothing to do")
     code, report = ledger_verify(data, out)
     assert code == 0, report
@@ -273,15 +277,29 @@ def planned(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def planned_copy(planned: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A private copy of the planned root (D and P1), its ledger pointing at the copied folders."""
+    root = tmp_path / "root"
+    shutil.copytree(planned, root)
+    relocate(root / "D", planned, root)
+    return root / "D", root / "P1"
+
+
+def results_file(plan: Path, tmp_path: Path) -> Path:
+    """A results file with one result for the plan's first visit."""
+    v = load(plan).visits[0]
+    f = tmp_path / "results.csv"
+    f.write_text(RESULTS.format(visit=v.visit_id, dept=v.lead_department, day=v.date), "utf-8")
+    return f
+
+
 @pytest.mark.parametrize("step", ["recuse:locked", "recuse:staged", "recuse:pending", "folder:moved-aside",
                                   "recuse:moved", "recuse:published"])
 def test_recuse_killed_at_every_step_is_repaired_by_running_it_again(planned: Path, tmp_path: Path,
                                                                       step: str) -> None:
     # The ledger records folders by path: recuse in the original place, on a private copy of the whole root.
-    root = tmp_path / "root"
-    shutil.copytree(planned, root)
-    data, out = root / "D", root / "P1"
-    relocate(data, planned, root)
+    data, out = planned_copy(planned, tmp_path)
+    root = out.parent
     visit = load(out).visits[0]
     who = visit.inspectors[0].inspector_id
     args = ["recuse", str(out), "--visit", visit.visit_id, "--inspector", who, "--reason", "亲属关系",
@@ -329,13 +347,8 @@ RESULTS = "visit_id,department_id,result,sub_result,inspected_on,notes\n{visit},
 
 @pytest.mark.parametrize("step", ["results:locked", "results:recorded"])
 def test_results_record_killed_at_every_step(planned: Path, tmp_path: Path, step: str) -> None:
-    root = tmp_path / "root"
-    shutil.copytree(planned, root)
-    data, out = root / "D", root / "P1"
-    relocate(data, planned, root)
-    v = load(out).visits[0]
-    f = tmp_path / "results.csv"
-    f.write_text(RESULTS.format(visit=v.visit_id, dept=v.lead_department, day=v.date), "utf-8")
+    data, out = planned_copy(planned, tmp_path)
+    f = results_file(out, tmp_path)
     args = ["results", "record", str(f), "--plan", str(out), "--data", str(data)]
     killed = run(args, kill_at=step)
     assert killed.returncode == -9, killed.stderr
@@ -357,9 +370,7 @@ def test_a_held_lock_is_waited_for_then_given_up_with_a_clear_message(two: Path,
 
     book = copy_ledger(two, tmp_path)
     before = book.read_bytes()
-    f = tmp_path / "results.csv"
-    v = load(two / "P1").visits[0]
-    f.write_text(RESULTS.format(visit=v.visit_id, dept=v.lead_department, day=v.date), "utf-8")
+    f = results_file(two / "P1", tmp_path)
     with open(lock_path(book), "a") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # as another process's filelock would
         r = CliRunner().invoke(app, ["results", "record", str(f), "--plan", str(two / "P1"), "--ledger", str(book),
@@ -373,13 +384,9 @@ def test_a_held_lock_is_waited_for_then_given_up_with_a_clear_message(two: Path,
 @pytest.mark.parametrize("step", ["publish:staged", "publish:pending", "publish:moved"])
 def test_results_publish_killed_at_a_step_is_repaired_and_anchored(planned: Path, tmp_path: Path,
                                                                    step: str) -> None:
-    root = tmp_path / "root"
-    shutil.copytree(planned, root)
-    data, plan = root / "D", root / "P1"
-    relocate(data, planned, root)
-    v = load(plan).visits[0]
-    f = tmp_path / "results.csv"
-    f.write_text(RESULTS.format(visit=v.visit_id, dept=v.lead_department, day=v.date), "utf-8")
+    data, plan = planned_copy(planned, tmp_path)
+    root = plan.parent
+    f = results_file(plan, tmp_path)
     code, out = cli("results", "record", f, "--plan", plan, "--data", data)
     assert code == 0, out
     notice = root / "R1"

@@ -75,7 +75,8 @@ def _refuse_pending_of_year(book: Ledger, spec: PlanSpec) -> None:
     quarters = {r.payload["plan_id"]: str(r.payload["quarter"]) for r in book.records("plan")}
     for rec in book.pending():
         pid = rec.payload["plan_id"]
-        if pid != spec.plan_id and quarters.get(pid, "")[:4] == str(spec.year):
+        # A pending plan or change of the year changes its history; a pending results notice does not.
+        if rec.kind in ("plan", "change") and pid != spec.plan_id and quarters.get(pid, "")[:4] == str(spec.year):
             raise LedgerError(
                 f"plan {pid} of {spec.year} is pending in the ledger {book.path} (record seq {rec.seq}): its folder "
                 f"{rec.payload['folder']} was not completed. Run the command that made it again (the same inputs "
