@@ -171,6 +171,23 @@ def test_results_page_groups_results_by_entity_and_links_back(demo: dict[str, An
     assert 'href="index.html"' in page and "松江区市场监督管理局" in page  # department names, not ids
 
 
+def test_results_of_several_folders_are_merged_by_entity(demo: dict[str, Any], tmp_path: Path) -> None:
+    """Two publications (e.g. two departments) on one page: every entity once, with all its results."""
+    record = json.loads((demo["results"] / "results.json").read_text(encoding="utf-8"))
+    first, second = record["results"][:1], record["results"][1:]
+    folders = []
+    for i, part in enumerate((first, second, first)):  # the first one given twice: its result shown once
+        folder = tmp_path / f"r{i}"
+        folder.mkdir()
+        (folder / "results.json").write_text(json.dumps({**record, "results": part}), encoding="utf-8")
+        folders += ["--results", folder]
+    _randsup("site", demo["plan_dir"], *folders, "--out", tmp_path / "site")
+    page = (tmp_path / "site" / "results.html").read_text(encoding="utf-8")
+    entities = {r["entity_id"] for r in record["results"]}
+    assert page.count('<section class="entity"') == len(entities)
+    assert f"已公布 {len(record['results'])} 项检查结果，涉及 {len(entities)} 个检查对象" in page
+
+
 def test_results_of_another_plan_and_an_edited_notice_are_refused(demo: dict[str, Any], tmp_path: Path) -> None:
     other = tmp_path / "other"
     other.mkdir()

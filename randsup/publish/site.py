@@ -472,15 +472,19 @@ def _check_page(inp: _Inputs) -> str:
 
 
 def _results_page(inp: _Inputs) -> str:
+    # One result per (visit, department): a later folder's result replaces an earlier one, as a
+    # re-recorded result supersedes the first in the ledger (and the same folder given twice counts once).
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for _folder, data in inp.results:
+        for r in data.get("results", []):
+            if isinstance(r, dict):
+                latest[(str(r.get("visit_id", "")), str(r.get("department_id", "")))] = r
     by_entity: dict[str, list[dict[str, Any]]] = {}
     names: dict[str, str] = {}
-    for folder, data in inp.results:
-        for r in data.get("results", []):
-            if not isinstance(r, dict):
-                continue
-            eid = str(r.get("entity_id", ""))
-            names.setdefault(eid, str(r.get("entity_name", "")))
-            by_entity.setdefault(eid, []).append({**r, "_folder": folder})
+    for r in latest.values():
+        eid = str(r.get("entity_id", ""))
+        names.setdefault(eid, str(r.get("entity_name", "")))
+        by_entity.setdefault(eid, []).append(r)
     tasks_of = {t.task_id: t for t in inp.plan.tasks}
     visit_tasks = {v.visit_id: v.tasks for v in inp.plan.visits}
     sections = []
