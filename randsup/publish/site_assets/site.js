@@ -142,6 +142,7 @@
     const rows = [];
     const detail = [];
     const drawnIn = [];
+    const tickets = new Map(); // ticket seed → { ticket, tasks }: together/apart tasks share one ticket
     let unexplained = false;
     let alternate = false;
     for (const t of tasks) {
@@ -173,8 +174,8 @@
         "data-ticket": ticket },
         el("th", { scope: "row" }, `${t.task_id} ${t.name}`),
         el("td", { class: drawn ? "drawn" : "" }, drawn ? STATUS[status] : "未抽中"), ...cells));
-      detail.push(el("details", {}, el("summary", {}, `${t.task_id} ${t.name}：随机号 ${short(ticket)}`),
-        el("p", {}, "随机号：", el("code", { class: "long" }, ticket)),
+      tickets.set(t.ticket_seed, { ticket, tasks: [...(tickets.get(t.ticket_seed) || { tasks: [] }).tasks, t.task_id] });
+      detail.push(el("details", {}, el("summary", {}, `${t.task_id} ${t.name}：距离与抽取界限`),
         el("div", { class: "scroll" }, el("table", {},
           el("thead", {}, el("tr", {}, ...["分类", "起点", "您的距离", "抽中者最大距离", "未抽中者最小距离", "抽取 / 对象数"]
             .map((h) => el("th", { scope: "col" }, h)))),
@@ -194,9 +195,14 @@
     const head = el("tr", {}, el("th", { scope: "col" }, "抽查任务"), el("th", { scope: "col" }, "是否抽中"),
       ...CLASSES.map((k) => el("th", { scope: "col" }, `若属${k}类`)));
     out.append(el("div", { class: "scroll" }, el("table", { id: "draw-table" },
-      el("caption", {}, "各任务：是否抽中，以及您的距离与各类抽取界限的比较"),
+      el("caption", {}, "各任务：是否抽中，以及您的距离与各类抽取界限的比较（请看您所属信用风险分类那一列）"),
       el("thead", {}, head), el("tbody", {}, ...rows))));
-    out.append(el("h4", {}, "精确值"), ...detail);
+    out.append(el("h4", {}, "精确值"));
+    for (const { ticket, tasks: ids } of tickets.values()) {
+      out.append(el("p", {}, `随机号（${ids.length === data.tasks.length ? "全部任务" : ids.join("、")}）：`,
+        el("code", { class: "long" }, ticket)));
+    }
+    out.append(...detail);
     return true;
   }
 
