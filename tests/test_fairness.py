@@ -242,3 +242,15 @@ def test_quick_run_from_the_cli(tmp_path: Path) -> None:
     assert "randsup reproduces the design probabilities" in md
     for name in ("inclusion.png", "inspectors.png", "burden.png"):
         assert (tmp_path / "rep" / name).stat().st_size > 20_000
+
+
+def test_equals_are_chosen_equally_often(result: fz.FairnessResult) -> None:
+    """Issue 11: within classes of exchangeable inspectors (same department, fields, caps; no 回避,
+    absence, expiring certificate or history), randsup's places differ by chance only, mixed-field
+    teams included. Each class's dispersion p-value against χ², Bonferroni over all classes."""
+    tests = [c for e in result.method("randsup").equality for c in e.classes]
+    assert len(tests) >= 5  # the small district has several classes with enough places
+    assert min(p for _, _, p in tests) > 0.001 / len(tests)
+    # The fixed-cost baseline sends the lowest-ranked inspectors every time: its classes are not even.
+    fixed = [c for e in result.method("fixed").equality for c in e.classes]
+    assert fixed and min(p for _, _, p in fixed) < 1e-6

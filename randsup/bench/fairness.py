@@ -684,6 +684,12 @@ class DepartmentEquality:
     cv_floor: float  # the CV vs chance that Monte Carlo noise alone gives (√mean(1/expected))
     gini_floor: float  # ≈ cv_floor / √π
     ratios: tuple[float, ...]  # places / expected places per inspector, ascending (for the plot)
+    # Equality within classes (issue 11): inspectors of the department with the same fields, the
+    # same caps, and no 回避 conflict, absence, expiring 执法证 or history row are exchangeable, so
+    # their places should differ only by chance. Per class of ≥ 2 with ≥ 5 places each on average:
+    # (members, places, p-value of the dispersion Σ(c − mean)²/mean against χ²(members − 1); the
+    # statistic is conservative, since an inspector's places vary less than a Poisson count).
+    classes: tuple[tuple[int, int, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -848,7 +854,38 @@ def _inclusion(key: str, quarters: Sequence[_Quarter], reference: dict[str, tupl
     return tuple(out)
 
 
-def _equality(key: str, quarters: Sequence[_Quarter], directory: Directory) -> tuple[DepartmentEquality, ...]:
+def equal_classes(directory: Directory, year_end: dt.date) -> dict[tuple[object, ...], list[str]]:
+    """Non-expert inspectors an equal chance is owed to, by (department, fields held, caps).
+
+    Left out: anyone with a 回避 conflict, an absence, a 执法证 ending before ``year_end`` or a
+    history row (rotation), since those rules treat them apart.
+    """
+    apart = ({c.inspector_id for c in directory.conflicts} | {u.inspector_id for u in directory.unavailability}
+             | {h.inspector_id for h in directory.history})
+    out: dict[tuple[object, ...], list[str]] = {}
+    for p in sorted(directory.inspectors, key=lambda p: p.inspector_id):
+        if p.is_expert or p.inspector_id in apart or p.certificate_valid_until < year_end:
+            continue
+        key = (p.department_id, tuple(sorted(p.fields)), p.max_visits_per_day, p.max_visits_per_quarter)
+        out.setdefault(key, []).append(p.inspector_id)
+    return out
+
+
+def _class_tests(got: dict[str, int], members: Sequence[str]) -> tuple[int, int, float] | None:
+    from scipy import stats
+
+    if len(members) < 2:
+        return None
+    counts = np.array([got.get(p, 0) for p in members], dtype=float)
+    mean = float(counts.mean())
+    if mean < 5:
+        return None
+    chi2 = float(((counts - mean) ** 2).sum() / mean)
+    return len(members), int(counts.sum()), float(stats.chi2.sf(chi2, len(members) - 1))
+
+
+def _equality(key: str, quarters: Sequence[_Quarter], directory: Directory,
+              year_end: dt.date) -> tuple[DepartmentEquality, ...]:
     target: dict[str, float] = {}
     got: dict[str, int] = {}
     for q in quarters:
@@ -861,6 +898,7 @@ def _equality(key: str, quarters: Sequence[_Quarter], directory: Directory) -> t
             for p in team:
                 got[p] = got.get(p, 0) + 1
     out = []
+    classes = equal_classes(directory, year_end)
     for dept, people in sorted(_staff(directory).items()):
         qualified = [p.inspector_id for p in people if target.get(p.inspector_id, 0.0) > 0]
         if len(qualified) < 2:
@@ -874,7 +912,9 @@ def _equality(key: str, quarters: Sequence[_Quarter], directory: Directory) -> t
             min_max=min_max_ratio(places), gini=gini(places), cv=coefficient_of_variation(places),
             min_max_vs_chance=min_max_ratio(ratios), gini_vs_chance=gini(ratios),
             cv_vs_chance=coefficient_of_variation(ratios), cv_floor=cv_floor,
-            gini_floor=cv_floor / math.sqrt(math.pi), ratios=tuple(sorted(ratios.tolist()))))
+            gini_floor=cv_floor / math.sqrt(math.pi), ratios=tuple(sorted(ratios.tolist())),
+            classes=tuple(t for k, m in sorted(classes.items(), key=lambda kv: str(kv[0])) if k[0] == dept
+                          for t in [_class_tests(got, [p for p in m if target.get(p, 0.0) > 0])] if t)))
     return tuple(out)
 
 
@@ -999,7 +1039,7 @@ def run_fairness(setting: BenchSetting, *, seeds: int = DEFAULT_SEEDS, workers: 
         pred = None
         viol = places = over = infeasible = bad_size = 0
         if key != "independent":
-            equality = _equality(key, quarters, d)
+            equality = _equality(key, quarters, d, quarter_bounds(spec.quarter)[1])  # every run plans this quarter
             pred = _predictability(key, quarters, [r[key] for _, r in years])
             viol, places, over, infeasible, bad_size = _teams_totals(key, quarters)
         burden = None if key == "fixed" else _burden(key, quarters, len(d.entities))
@@ -1142,7 +1182,8 @@ def inclusion_rows(m: MethodResult) -> tuple[list[str], list[list[str]]]:
 def equality_rows(result: FairnessResult) -> tuple[list[str], list[list[str]]]:
     keys = ("randsup", "wanning", "fixed")
     header = ["department", "qualified inspectors", "noise floor (Gini)"] + [
-        f"{result.method(k).label}: Gini vs chance (min/max)" for k in keys]
+        f"{result.method(k).label}: Gini vs chance (min/max)" for k in keys] + [
+        "randsup: classes of equals (smallest p)"]
     by = {k: {e.department_id: e for e in result.method(k).equality} for k in keys}
     rows = []
     for dept in sorted(by["randsup"]):
@@ -1151,6 +1192,7 @@ def equality_rows(result: FairnessResult) -> tuple[list[str], list[list[str]]]:
         for k in keys:
             e = by[k].get(dept)
             cells.append("n/a" if e is None else f"{_f(e.gini_vs_chance)} ({_f(e.min_max_vs_chance, 2)})")
+        cells.append(f"{len(r.classes)} ({_p(min(c[2] for c in r.classes))})" if r.classes else "–")
         rows.append(cells)
     return header, rows
 
