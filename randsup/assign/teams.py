@@ -290,7 +290,8 @@ class _Network:
 
 
 def _slot_arcs(pool: Pool, rows: np.ndarray, cols: np.ndarray, dem0: int, first: int
-               ) -> tuple[np.ndarray, list[int], list[int], list[int], list[int], int]:
+               ) -> tuple[np.ndarray, list[int], np.ndarray | list[int], np.ndarray | list[int],
+                          np.ndarray | list[int], int]:
     """Per-field slots of multi-field demands: (pair heads, slot rows, extra tails, extra heads, extra caps, n).
 
     A multi-field demand gets one node per field (capacity 1 to the sink) and its demand node
@@ -302,45 +303,41 @@ def _slot_arcs(pool: Pool, rows: np.ndarray, cols: np.ndarray, dem0: int, first:
     heads = dem0 + rows
     multi = _multi_rows(pool)
     slot_rows: list[int] = []
-    x_t: list[int] = []
-    x_h: list[int] = []
-    x_c: list[int] = []
     if not multi.any():
-        return heads, slot_rows, x_t, x_h, x_c, first
+        return heads, slot_rows, [], [], [], first
     holds = _holds(pool)
-    starts = np.searchsorted(rows, np.arange(len(pool.demands) + 1))
-    multi_rows = np.flatnonzero(multi).tolist()
-    field_node: dict[int, dict[str, int]] = {}
-    for i in multi_rows:  # the slot nodes first, contiguous from `first`
-        field_node[i] = {f: first + len(slot_rows) + k for k, f in enumerate(pool.demands[i].fields)}
+    n_dem = len(pool.demands)
+    n_fields = np.array([len(d.fields) for d in pool.demands], dtype=np.int64)
+    top_up = multi & (pool.need > n_fields)
+    slot_pos: dict[str, np.ndarray] = {f: np.full(n_dem, -1, dtype=np.int64) for f in holds}
+    for i in np.flatnonzero(multi).tolist():  # the slot nodes first, contiguous from `first`
+        for k, f in enumerate(pool.demands[i].fields):
+            slot_pos[f][i] = first + len(slot_rows) + k
         slot_rows += [i] * len(pool.demands[i].fields)
     nxt = first + len(slot_rows)
-    for i in multi_rows:
-        d = pool.demands[i]
-        node = field_node[i]
-        lo, hi = int(starts[i]), int(starts[i + 1])
-        if hi == lo:
-            continue
-        c = cols[lo:hi]
-        held = np.stack([holds[f][c] for f in d.fields])  # [field, pair]
-        n_held = held.sum(axis=0)
-        top_up = int(pool.need[i]) > len(d.fields)
-        for k in range(hi - lo):
-            if n_held[k] == 1 and not top_up:
-                heads[lo + k] = node[d.fields[int(np.argmax(held[:, k]))]]
-                continue
-            w = nxt
-            nxt += 1
-            heads[lo + k] = w
-            for f_i in np.flatnonzero(held[:, k]).tolist():
-                x_t.append(w)
-                x_h.append(node[d.fields[f_i]])
-                x_c.append(1)
-            if top_up:
-                x_t.append(w)
-                x_h.append(dem0 + i)
-                x_c.append(1)
-    return heads, slot_rows, x_t, x_h, x_c, nxt
+    in_multi = np.flatnonzero(multi[rows])
+    r, c = rows[in_multi], cols[in_multi]
+    held = {f: (slot_pos[f][r] >= 0) & holds[f][c] for f in holds}
+    n_held = np.sum([h.astype(np.int64) for h in held.values()], axis=0)
+    direct = (n_held == 1) & ~top_up[r]
+    for f, h in held.items():
+        go = direct & h
+        heads[in_multi[go]] = slot_pos[f][r[go]]
+    via = np.flatnonzero(~direct)  # through a (visit, inspector) node of capacity 1
+    w = nxt + np.arange(via.shape[0], dtype=np.int64)
+    heads[in_multi[via]] = w
+    x_t: list[np.ndarray] = []
+    x_h: list[np.ndarray] = []
+    for f, h in held.items():
+        go = h[via]
+        x_t.append(w[go])
+        x_h.append(slot_pos[f][r[via][go]])
+    up = top_up[r[via]]
+    x_t.append(w[up])
+    x_h.append(dem0 + r[via][up])
+    tails_x = np.concatenate(x_t) if x_t else np.zeros(0, dtype=np.int64)
+    heads_x = np.concatenate(x_h) if x_h else np.zeros(0, dtype=np.int64)
+    return heads, slot_rows, tails_x, heads_x, np.ones(tails_x.shape[0], dtype=np.int64), nxt + via.shape[0]
 
 
 def _network(pool: Pool, rules: Rules, rows: np.ndarray, cols: np.ndarray, costs: np.ndarray) -> _Network:
