@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import errno
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from .errors import OutputError, RandsupError
+from .errors import OutputError, RandsupError, os_error
 
 __all__ = ["app", "main"]
 
@@ -31,27 +31,17 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
+def visible(text: str) -> str:
+    """``text`` with control characters (except line breaks) shown as escapes: user data in a
+    message must not move the cursor, clear the screen or hide part of the message."""
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", lambda m: repr(m.group())[1:-1], text)
+
+
 def fail(exc: RandsupError) -> typer.Exit:
     """Print a library error to stderr and turn it into the documented exit code."""
     # Messages quote user data; escape it, or a cell like "[/x]" is taken as markup and crashes rich.
-    err.print(f"[bold red]error:[/bold red] {escape(str(exc))}", markup=True, highlight=False)
+    err.print(f"[bold red]error:[/bold red] {escape(visible(str(exc)))}", markup=True, highlight=False)
     return typer.Exit(code=exc.exit_code)
-
-
-def os_error(exc: OSError) -> OutputError:
-    """An operating-system refusal (permission, not a folder, name too long, disk full) as a clear error."""
-    where = exc.filename if exc.filename is not None else "a file"
-    hint = {
-        errno.EACCES: "you may not write or read there; choose another folder or fix its permissions",
-        errno.EPERM: "the system does not allow this; choose another folder or fix its permissions",
-        errno.ENOTDIR: "a part of this path is a file, not a folder; choose another path",
-        errno.EISDIR: "this is a folder where a file was expected; choose another path",
-        errno.ENAMETOOLONG: "the name is too long for the file system; choose a shorter path",
-        errno.ENOSPC: "the disk is full; free some space or choose another disk, then run the command again",
-        errno.EROFS: "the file system is read-only; choose another folder",
-        errno.ENOENT: "it does not exist; check the path",
-    }.get(exc.errno or 0, "check the path and try again")
-    return OutputError(f"{where}: {exc.strerror or exc}; {hint}")
 
 
 def command(group: typer.Typer, name: str, **kwargs: Any) -> Callable[[F], F]:
@@ -555,7 +545,7 @@ def main() -> None:
     try:
         app()
     except RandsupError as exc:  # raised outside a command (e.g. while parsing options)
-        err.print(f"error: {exc}", markup=False)
+        err.print(f"error: {visible(str(exc))}", markup=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted; nothing was recorded for the unfinished step", markup=False)
@@ -563,7 +553,7 @@ def main() -> None:
     except Exception as exc:  # a bug in randsup: short, actionable, no traceback
         from .version import __version__
 
-        err.print(f"internal error in randsup {__version__}: {type(exc).__name__}: {exc}\n"
+        err.print(f"internal error in randsup {__version__}: {type(exc).__name__}: {visible(str(exc))[:500]}\n"
                   "This is a bug. Please report it with the command you ran and this message "
                   "(set RANDSUP_DEBUG=1 to see the traceback).", markup=False)
         if os.environ.get("RANDSUP_DEBUG"):

@@ -16,6 +16,7 @@ InfeasibleError, VerificationError → 1.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "SolverTimeoutError",
     "SpecError",
     "VerificationError",
+    "os_error",
 ]
 
 
@@ -134,3 +136,29 @@ class OutputError(RandsupError):
 
 class LedgerError(RandsupError):
     """Raised when the history ledger is locked, corrupt or has been edited."""
+
+
+_OS_HINTS = {
+    errno.EACCES: "you may not write or read there; choose another folder or fix its permissions",
+    errno.EPERM: "the system does not allow this; choose another folder or fix its permissions",
+    errno.ENOTDIR: "a part of this path is a file, not a folder; choose another path",
+    errno.EISDIR: "this is a folder where a file was expected; choose another path",
+    errno.EEXIST: "something of that name is in the way; choose another path or remove it",
+    errno.ENAMETOOLONG: "the name is too long for the file system; choose a shorter path",
+    errno.ENOSPC: "the disk is full; free some space or choose another disk, then run the command again",
+    errno.EDQUOT: "your disk quota is used up; free some space or choose another disk, then run the command again",
+    errno.EROFS: "the file system is read-only; choose another folder",
+    errno.ENOENT: "it does not exist; check the path",
+    errno.ELOOP: "the path has a loop of symbolic links; choose another path",
+}
+
+
+def os_error(exc: OSError) -> OutputError:
+    """An operating-system refusal (permission, not a folder, name too long, disk full) as a clear error.
+
+    The message names the path and says what to do; nothing partial is left behind by the
+    atomic writers that raise these.
+    """
+    where = exc.filename if exc.filename is not None else "a file"
+    hint = _OS_HINTS.get(exc.errno or 0, "check the path and try again")
+    return OutputError(f"{where}: {exc.strerror or exc}; {hint}")

@@ -33,6 +33,8 @@ __all__ = [
     "JointItem",
     "LedgerAnchor",
     "LedgerHead",
+    "MAX_VISITS_PER_DAY",
+    "MAX_VISITS_PER_QUARTER",
     "Plan",
     "UnstaffedTeam",
     "PlanTask",
@@ -101,6 +103,11 @@ class JointItem(_Row):
     object_type: str
 
 
+# Upper bounds of the inspector caps: beyond any real workload, small enough for the solvers.
+MAX_VISITS_PER_DAY = 20
+MAX_VISITS_PER_QUARTER = 2_000
+
+
 class Inspector(_Row):
     """执法检查人员: a certified inspector (or an expert who never counts toward team size)."""
 
@@ -112,8 +119,8 @@ class Inspector(_Row):
     fields: tuple[str, ...]
     area: str
     is_expert: bool = False
-    max_visits_per_day: int = Field(default=2, ge=1)
-    max_visits_per_quarter: int = Field(default=60, ge=1)
+    max_visits_per_day: int = Field(default=2, ge=1, le=MAX_VISITS_PER_DAY)
+    max_visits_per_quarter: int = Field(default=60, ge=1, le=MAX_VISITS_PER_QUARTER)
 
 
 class Conflict(_Row):

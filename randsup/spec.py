@@ -11,12 +11,34 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import SpecError
+from .io import control_character
 from .model import RISK_CLASSES, Directory, LedgerAnchor
 
 __all__ = ["PlanSpec", "PopulationFilter", "SeedSpec", "TaskSpec", "check_spec_against", "load_spec",
            "require_secrecy"]
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+# Accepted ranges of every number that reaches a solver, a date or a notice. Far beyond any real
+# plan, yet small enough that no arithmetic overflows and no notice prints a 30-digit count.
+BOUNDS: dict[str, tuple[int, int]] = {
+    "team_size": (2, 20),
+    "max_inspections_per_entity_per_year": (1, 100),
+    "count": (1, 10_000_000),
+    "min_per_class": (0, 1_000_000),
+    "year": (2000, 2200),
+}
+MAX_TEXT = 200  # characters in an id, name or authority of the spec
+
+
+def _plain_text(v: str) -> str:
+    """Ids, names and the authority go into file names, spreadsheets and notices: one clean line."""
+    why = control_character(v)
+    if why:
+        raise ValueError(why)
+    if len(v) > MAX_TEXT:
+        raise ValueError(f"is {len(v):,} characters long; at most {MAX_TEXT} are accepted")
+    return v
 
 
 class _Spec(BaseModel):
@@ -37,6 +59,11 @@ class SeedSpec(_Spec):
     sources: tuple[str, ...] = Field(min_length=1, description="public sources named in advance")
     salt_commitment: str | None = None  # "sha256:<hex>" of the secret salt
 
+    @field_validator("sources")
+    @classmethod
+    def _sources_plain(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_plain_text(x) for x in v)
+
     @field_validator("salt_commitment")
     @classmethod
     def _commitment_form(cls, v: str | None) -> str | None:
@@ -52,9 +79,14 @@ class TaskSpec(_Spec):
     joint_item: str | None = None
     population: PopulationFilter | None = None
     ratio: dict[Literal["A", "B", "C", "D"], Decimal] | None = None
-    count: int | None = Field(default=None, ge=1)
-    min_per_class: int = Field(default=0, ge=0)
+    count: int | None = Field(default=None, ge=BOUNDS["count"][0], le=BOUNDS["count"][1])
+    min_per_class: int = Field(default=0, ge=BOUNDS["min_per_class"][0], le=BOUNDS["min_per_class"][1])
     coordination: Literal["together", "apart", "independent"] = "together"
+
+    @field_validator("task_id", "name")
+    @classmethod
+    def _text_plain(cls, v: str) -> str:
+        return _plain_text(v)
 
     @field_validator("ratio", mode="before")
     @classmethod
@@ -70,7 +102,7 @@ class TaskSpec(_Spec):
             raise ValueError(f"task {self.task_id}: give exactly one of 'ratio' or 'count'")
         if self.ratio is not None:
             for k, x in self.ratio.items():
-                if not Decimal(0) <= x <= Decimal(1):
+                if not x.is_finite() or not Decimal(0) <= x <= Decimal(1):
                     raise ValueError(f"task {self.task_id}: ratio for class {k} must be between 0 and 1, not {x}")
         if not self.check_items and self.joint_item is None:
             raise ValueError(f"task {self.task_id}: name its 'check_items' or a 'joint_item'")
@@ -84,8 +116,11 @@ class PlanSpec(_Spec):
     plan_id: str
     quarter: str
     authority: str
-    team_size: int = Field(default=2, ge=2, description="certified non-expert inspectors per department per visit")
-    max_inspections_per_entity_per_year: int = Field(default=2, ge=1)
+    team_size: int = Field(default=2, ge=BOUNDS["team_size"][0], le=BOUNDS["team_size"][1],
+                           description="certified non-expert inspectors per department per visit")
+    max_inspections_per_entity_per_year: int = Field(
+        default=2, ge=BOUNDS["max_inspections_per_entity_per_year"][0],
+        le=BOUNDS["max_inspections_per_entity_per_year"][1])
     holidays: str | None = None  # override calendar file, relative to the spec file
     # 公开抽查名单: the drawn list may be known at once (e.g. 企业公示信息 checks); no salt needed.
     # Per spec, not per task: an announced task sharing tickets with an unannounced one would reveal it.
@@ -99,9 +134,18 @@ class PlanSpec(_Spec):
     @field_validator("quarter")
     @classmethod
     def _quarter_form(cls, v: str) -> str:
-        if not _QUARTER.match(v):
+        m = _QUARTER.match(v)
+        if not m:
             raise ValueError(f"quarter must look like 2027Q1, not {v!r}")
+        lo, hi = BOUNDS["year"]
+        if not lo <= int(m.group(1)) <= hi:
+            raise ValueError(f"the year of quarter {v!r} must be from {lo} to {hi}")
         return v
+
+    @field_validator("plan_id", "authority")
+    @classmethod
+    def _text_plain(cls, v: str) -> str:
+        return _plain_text(v)
 
     @model_validator(mode="after")
     def _unique_tasks(self) -> PlanSpec:
@@ -129,7 +173,9 @@ def _where(loc: tuple[int | str, ...], raw: dict[str, object]) -> str:
     tasks = raw.get("tasks")
     if len(loc) >= 2 and loc[0] == "tasks" and isinstance(loc[1], int) and isinstance(tasks, list) \
             and loc[1] < len(tasks) and isinstance(tasks[loc[1]], dict) and "task_id" in tasks[loc[1]]:
-        parts[:2] = [f"task {tasks[loc[1]]['task_id']} ([[tasks]] #{loc[1] + 1})"]
+        tid = tasks[loc[1]]["task_id"]
+        shown = tid if isinstance(tid, str) and control_character(tid) is None else repr(tid)
+        parts[:2] = [f"task {shown} ([[tasks]] #{loc[1] + 1})"]
     return ".".join(parts) or "(top level)"
 
 
@@ -138,7 +184,14 @@ def _format_validation(path: str, exc: ValidationError, raw: dict[str, object]) 
     for e in exc.errors():
         loc = _where(e["loc"], raw)
         msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
+        field = str(e["loc"][-1]) if e["loc"] else ""
+        if field in BOUNDS and e["type"] in ("greater_than_equal", "less_than_equal", "int_parsing",
+                                             "int_type", "int_from_float"):
+            lo, hi = BOUNDS[field]
+            msg = f"must be a whole number from {lo:,} to {hi:,}, not {e.get('input')!r}"
+        elif e["type"] == "finite_number" and "ratio" in e["loc"]:
+            msg = "must be a number from 0 to 1 (a share of the stratum), not nan or inf"
+        elif e["type"] == "extra_forbidden":
             msg = "unknown field; check its spelling against the documented spec fields"
         lines.append(f"  - {loc}: {msg}")
     return "\n".join(lines)

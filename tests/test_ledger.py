@@ -169,10 +169,26 @@ class TestChain:
             Ledger(p)
         other = tmp_path / "other.sqlite"
         sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
-        with pytest.raises(LedgerError, match="no records table"):
-            Ledger(other, create=False)
+        before = other.read_bytes()
+        for create in (False, True):  # opening to write must not add randsup's tables either
+            with pytest.raises(LedgerError, match=r"not a randsup ledger \(its tables: t\)"):
+                Ledger(other, create=create)
+        assert other.read_bytes() == before
         r = CliRunner().invoke(app, ["ledger", "verify", "--ledger", str(tmp_path / "none.sqlite")])
         assert r.exit_code == 2 and "no ledger" in r.output
+
+    def test_a_new_ledger_appears_only_with_its_first_record(self, tmp_path: Path) -> None:
+        p = tmp_path / "new.sqlite"
+        with Ledger(p) as book:
+            assert book.head()[0] == 0 and book.records() == [] and book.verify() == []
+            assert not p.exists(), "reading an empty ledger must not create its file"
+            with pytest.raises(RuntimeError), book._write():
+                raise RuntimeError("refused half-way")
+            assert not p.exists() and not list(tmp_path.iterdir()), "a failed first write leaves nothing"
+            book.append("note", {"x": 1})
+        assert p.exists()
+        with Ledger(p, create=False) as book:
+            assert [r.kind for r in book.records()] == ["note"] and book.verify() == []
 
 
 class TestPlansAndHistory:

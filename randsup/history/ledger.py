@@ -60,6 +60,33 @@ BEGIN SELECT RAISE(ABORT, 'randsup ledger records are append-only'); END;
 """
 
 
+# The fields each kind of record must have, as this randsup writes them; checked on reading, so a
+# record from another program or an older version is a clear LedgerError, not a KeyError.
+_REQUIRED_FIELDS: dict[str, dict[str, type]] = {
+    "plan": {"plan_id": str, "plan_json_sha256": str, "visits": list},
+    "change": {"plan_id": str},
+    "published": {"of_seq": int},
+    "result": {"plan_id": str, "visit_id": str, "department_id": str, "inspected_on": str, "deadline": str},
+}
+
+
+def _malformed(kind: str, payload: object) -> str | None:
+    """Why a stored payload cannot be a record of ``kind``, or None."""
+    if not isinstance(payload, dict):
+        return f"holds {type(payload).__name__} where an object was expected"
+    for name, typ in _REQUIRED_FIELDS.get(kind, {}).items():
+        if name not in payload:
+            return f"lacks the field {name!r}"
+        if not isinstance(payload[name], typ):
+            return f"has a field {name!r} that is not a {typ.__name__}"
+    if kind == "plan":
+        for v in payload["visits"]:
+            if not isinstance(v, dict) or not isinstance(v.get("visit_id"), str) \
+                    or not isinstance(v.get("inspectors"), list):
+                return "has a visit without its visit_id or inspectors"
+    return None
+
+
 def _cell(s: str) -> str:
     """A CSV cell as randsup wrote it, back to its text (undoes csv_text's formula guard)."""
     return unneutralise_cell(s.strip())
@@ -148,6 +175,8 @@ class Ledger:
         self.lock_timeout = lock_timeout
         self.waiting = waiting
         self._create = create
+        if self.path.is_dir():
+            raise LedgerError(f"{self.path} is a folder, not a ledger file; point --ledger at the ledger file")
         if not self.path.exists() and not create:
             raise LedgerError(f"no ledger at {self.path}; plan a quarter first (it creates the ledger) "
                               "or pass --ledger PATH")
@@ -174,19 +203,21 @@ class Ledger:
     def _setup(self, *, in_memory: bool = False) -> None:
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            mode = "wal" if in_memory else self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            # FULL: a committed plan survives power loss too, not only a killed process.
-            self._db.execute("PRAGMA synchronous = FULL")
+            # Tables first: switching another application's database to WAL would change its file.
             tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if {"meta", "records"} <= tables:
                 row = self._db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
                 if row is None or row[0] != LEDGER_FORMAT:
                     found = "no format" if row is None else f"format {row[0]!r}"
                     raise LedgerError(f"{self.path} has {found}; this randsup reads {LEDGER_FORMAT!r} ledgers")
-            elif not self._create:
-                # Opening to read must not turn some other SQLite file into an empty ledger.
-                raise LedgerError(f"{self.path} is not a randsup ledger (it has no records table); "
-                                  "point --ledger at the ledger file")
+            elif tables or not self._create:
+                # Never turn another application's database (or, to read, an empty file) into a ledger.
+                kept = f" (its tables: {', '.join(sorted(tables)[:8])})" if tables else " (it has no records table)"
+                raise LedgerError(f"{self.path} is not a randsup ledger{kept}; point --ledger at a randsup "
+                                  "ledger file, or at a path where none exists yet to start a new one")
+            mode = "wal" if in_memory else self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            # FULL: a committed plan survives power loss too, not only a killed process.
+            self._db.execute("PRAGMA synchronous = FULL")
             # New file, or put back append-only triggers someone dropped: done by the first write, so
             # that opening a ledger (and a refused command) leaves its file byte-identical.
             self._schema_pending = self._create
@@ -422,9 +453,14 @@ class Ledger:
         for seq, k, text, prev, h in self._db.execute(sql + " ORDER BY seq", args).fetchall():
             try:
                 payload = json.loads(text)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 raise LedgerError(f"{self.path}: record seq {seq} ({k}) is not valid JSON; "
                                   "run `randsup ledger verify` to see what was changed") from None
+            why = _malformed(str(k), payload)
+            if why:
+                raise LedgerError(f"the ledger {self.path}, record {seq} ({k}), {why}: it was not written by "
+                                  "this randsup or has been edited. Run `randsup ledger verify` and restore the "
+                                  "ledger from a backup")
             yield LedgerRecord(int(seq), str(k), payload, str(prev), str(h))
 
     def records(self, kind: str | None = None) -> list[LedgerRecord]:

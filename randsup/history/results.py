@@ -265,6 +265,7 @@ def read_results_file(path: str | Path, plan: Plan, calendar: WorkingCalendar) -
     problems: list[Problem] = []
     out: list[InspectionResult] = []
     seen: dict[tuple[str, str], int] = {}
+    latest = dt.date(int(plan.quarter[:4]) + 1, 12, 31)  # no date arithmetic beyond it
     for rownum, raw in enumerate(rows, start=2):
         def cell(col: str, raw: list[object] = raw) -> object:
             i = cols.get(col)
@@ -301,6 +302,11 @@ def read_results_file(path: str | Path, plan: Plan, calendar: WorkingCalendar) -
         inspected = _parse_date(raw_date)
         if inspected is None:
             faults.append(("inspected_on", str(raw_date), "not a date; write it as YYYY-MM-DD"))
+        elif inspected > latest:
+            faults.append(("inspected_on", inspected.isoformat(),
+                           f"later than {latest.isoformat()}: a result of plan {plan.plan_id} must be dated "
+                           f"from its planned inspection date to the end of the following year; "
+                           "correct the date"))
         elif visit is not None and visit.date is not None and inspected < visit.date:
             faults.append(("inspected_on", inspected.isoformat(),
                            f"before the planned inspection date {visit.date.isoformat()} of visit "

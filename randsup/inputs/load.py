@@ -32,6 +32,8 @@ from ..io import unneutralise_cell
 from ..model import (
     CHECK_METHODS,
     ENTITY_TYPES,
+    MAX_VISITS_PER_DAY,
+    MAX_VISITS_PER_QUARTER,
     RISK_CLASSES,
     Categorical,
     CheckItem,
@@ -156,14 +158,14 @@ def _bool(s: str) -> bool:
     raise _Bad("must be 是 or 否 (also accepted: true/false, 1/0, yes/no, Y/N)")
 
 
-def _cap(default: int) -> Callable[[str], int]:
+def _cap(default: int, highest: int) -> Callable[[str], int]:
     def parse(s: str) -> int:
         v = s.strip()
         if not v:
             return default
-        m = re.fullmatch(r"(\d+)(?:\.0*)?", v)  # "3" or, from a spreadsheet, "3.0"
-        if m is None or int(m.group(1)) < 1:
-            raise _Bad("must be a whole number of visits, 1 or more")
+        m = re.fullmatch(r"(\d{1,15})(?:\.0*)?", v)  # "3" or, from a spreadsheet, "3.0"
+        if m is None or not 1 <= int(m.group(1)) <= highest:
+            raise _Bad(f"must be a whole number of visits from 1 to {highest:,}, or empty for {default}")
         return int(m.group(1))
     return parse
 
@@ -266,8 +268,9 @@ _TABLES: tuple[_TableSpec, ...] = (
         _Col("fields", ("执法领域",), _list),
         _Col("area", ("所属街镇", "区域")),
         _Col("is_expert", ("是否专家",), _bool, required=False, default=False),
-        _Col("max_visits_per_day", ("每日最多检查户数",), _cap(2), required=False, default=2),
-        _Col("max_visits_per_quarter", ("每季度最多检查户数",), _cap(60), required=False, default=60),
+        _Col("max_visits_per_day", ("每日最多检查户数",), _cap(2, MAX_VISITS_PER_DAY), required=False, default=2),
+        _Col("max_visits_per_quarter", ("每季度最多检查户数",), _cap(60, MAX_VISITS_PER_QUARTER),
+             required=False, default=60),
     ), key="inspector_id", row_rules=_certified),
     _TableSpec("conflicts", ("回避",), (
         _Col("inspector_id", _INSPECTOR_ID, _required),
