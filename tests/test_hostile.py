@@ -436,7 +436,7 @@ def _(ws: Path) -> str:
     return "results.csv"
 
 
-@results_case("results_latin1_byte", "results.csv", "line 2")
+@results_case("results_latin1_byte", "results.csv", "line 2", "UTF-8")
 def _(ws: Path) -> str:
     (ws / "results.csv").write_bytes(results_csv(ws).encode("utf-8").replace(b"\xe6\x9c\xaa", b"\xe9", 1))
     return "results.csv"
@@ -567,17 +567,7 @@ def test_the_corpus_is_large_and_covers_every_category() -> None:
     assert cats >= {"paths", "spec", "data-csv", "data-xlsx", "verify", "results", "ledger"}
 
 
-# Cases of the one CSV reader (issue 13, part 2), which lands next; they run once it has.
-PENDING = {"inspector_id_control", "inspector_name_escape", "department_id_tab", "entity_name_nul",
-           "entity_name_bell", "check_item_id_newline", "mid_file_bom_departments", "stray_quote_departments",
-           "unterminated_quote_entities", "nul_byte_deep_in_entities", "latin1_byte_deep_in_inspectors",
-           "xlsx_control_character", "results_200kb_cell", "results_unterminated_quote", "results_mid_file_bom",
-           "results_nul_byte", "results_utf16", "results_latin1_byte", "results_xlsx_control_character"}
-
-
-@pytest.mark.parametrize("name", [pytest.param(c.name, marks=pytest.mark.skip(reason="the one CSV reader lands "
-                                                                                     "next (issue 13 part 2)"))
-                                  if c.name in PENDING else c.name for c in CASES])
+@pytest.mark.parametrize("name", [c.name for c in CASES])
 def test_hostile_input(name: str, outcomes: dict[str, Outcome]) -> None:
     o = outcomes[name]
     c = o.case
@@ -643,7 +633,6 @@ def test_a_read_only_folder_on_the_real_file_system(workspace: Path) -> None:
         (workspace / DATA / "entities.csv").chmod(0o644)
 
 
-@pytest.mark.skip(reason="the one CSV reader lands next (issue 13 part 2)")
 def test_line_breaks_in_registry_names_become_spaces(workspace: Path) -> None:
     from hostile import read_csv, write_csv
 

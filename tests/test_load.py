@@ -308,9 +308,10 @@ def test_validate_cli_prints_counts_and_exits_0(good: Path) -> None:
 # ---------------------------------------------------------------------------------------
 # Round trips: load → save → load is the identity, for CSV and for XLSX.
 
-# Cell text: CJK, Latin, digits, CSV specials (comma, quote, newline) and formula starters that
+# Cell text: CJK, Latin, digits, CSV specials (comma, quote) and formula starters that
 # randsup.io neutralises with a leading apostrophe. Values are as a load leaves them: trimmed.
-_CHARS = st.sampled_from(list("松江区市场监管局食品安全企业abcXYZ0129 ,\"\n=+-@|/[]"))
+# (A line break in a name becomes a space on loading, so it does not round-trip: test_hostile.py.)
+_CHARS = st.sampled_from(list("松江区市场监管局食品安全企业abcXYZ0129 ,\"=+-@|/[]"))
 _text = st.text(_CHARS, min_size=1, max_size=12).map(str.strip).filter(bool)
 _code = st.text(st.sampled_from(list("ABCD0123456789-_")), min_size=1, max_size=6)
 _date = st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31)).map(dt.date.isoformat)

@@ -12,10 +12,8 @@ always passed in.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import re
 import unicodedata
@@ -26,6 +24,7 @@ from typing import Any
 
 from ..assign.workdays import WorkingCalendar
 from ..errors import InputError, LedgerError, OutputError, Problem, SeedError, SpecError
+from ..inputs.csvfile import open_csv, scrub_chunk
 from ..io import canonical_json
 from ..model import Plan, Visit
 from ..publish.files import MANIFEST_FILE, SPEC_FILE, read_plan, revealed_salt
@@ -196,11 +195,35 @@ def _parse_date(value: object) -> dt.date | None:
         return None
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[list[object]]]:
-    """Header and rows of a CSV (UTF-8, UTF-8 with BOM, GB18030) or the first sheet of an XLSX."""
+def _xlsx_text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):  # an inspection date entered with a time
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    s = str(v)
+    # Excel writes a control character in a cell as _x0007_; read it back to refuse it.
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), s) if "_x" in s else s
+
+
+def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and (row number, cells) of a CSV (UTF-8, UTF-8 with BOM, GB18030) or the first sheet of an XLSX.
+
+    CSV goes through the data folder's reader (:mod:`randsup.inputs.csvfile`), so a damaged
+    encoding, a huge cell or an unclosed quote is told with this file's name and row.
+    """
     name = str(path)
+    problems: list[Problem] = []
+
+    def report(row: int | None, column: str | None, value: str | None, why: str) -> None:
+        problems.append(Problem(name, row, column, value, why))
+
     if not path.is_file():
-        raise InputError(Problem(name, None, None, None, "results file not found; pass a .csv or .xlsx file"))
+        why = "is a folder, not a results file" if path.is_dir() else "results file not found"
+        raise InputError(Problem(name, None, None, None, f"{why}; pass a .csv or .xlsx file"))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         import openpyxl
 
@@ -211,26 +234,31 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[object]]]:
                                      f"not a readable XLSX workbook ({type(exc).__name__}); "
                                      "save it again from a spreadsheet program")) from None
         try:
-            table = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+            table = [[_xlsx_text(c) for c in r] for r in wb.worksheets[0].iter_rows(values_only=True)]
         finally:
             wb.close()
     else:
-        data = path.read_bytes()
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise InputError(Problem(name, None, None, None,
-                                     "not UTF-8 or GB18030 text; save the file as CSV UTF-8"))
-        table = [list(r) for r in csv.reader(io.StringIO(text))]
-    table = [r for r in table if any(c not in (None, "") for c in r)]
-    if not table:
+        f = open_csv(path, name, report)
+        table = [r for chunk in f.chunks() for r in chunk] if f is not None else []
+    if problems:
+        raise InputError(problems, header=f"{name} cannot be read; nothing was recorded")
+    numbered = [(k, r) for k, r in enumerate(table, start=1) if any(c.strip() for c in r)]
+    if not numbered:
         raise InputError(Problem(name, None, None, None, "the file is empty; the first row must be the header"))
-    header = ["" if c is None else str(c).strip() for c in table[0]]
-    return header, table[1:]
+    (_, first), rows = numbered[0], numbered[1:]
+    header = [_norm_header(c) for c in first]
+    positions = {i: col for col, i in _column_map(header, name).items()}
+    width = len(header)
+    for rownum, cells in rows:
+        cells[:] = (cells + [""] * (width - len(cells)))[:max(width, len(cells))]
+        scrub_chunk([cells], rownum, positions, {"visit_id", "department_id"}, report)
+    if problems:
+        raise InputError(problems, header=f"{len(problems)} bad cell(s) in {name}; nothing was recorded")
+    return header, rows
+
+
+def _norm_header(cell: str) -> str:
+    return cell.replace("\ufeff", "").strip()
 
 
 def _column_map(header: Sequence[str], name: str) -> dict[str, int]:
@@ -266,7 +294,7 @@ def read_results_file(path: str | Path, plan: Plan, calendar: WorkingCalendar) -
     out: list[InspectionResult] = []
     seen: dict[tuple[str, str], int] = {}
     latest = dt.date(int(plan.quarter[:4]) + 1, 12, 31)  # no date arithmetic beyond it
-    for rownum, raw in enumerate(rows, start=2):
+    for rownum, raw in rows:
         def cell(col: str, raw: list[object] = raw) -> object:
             i = cols.get(col)
             v = raw[i] if i is not None and i < len(raw) else None

@@ -5,8 +5,6 @@ Design notes: docs/inputs.md (section randsup/inputs/load.py).
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import gc
 import hashlib
@@ -47,6 +45,7 @@ from ..model import (
     SupervisionItem,
     Unavailability,
 )
+from .csvfile import SAVE_AS, not_a_table, open_csv, scrub_chunk
 from .uscc import uscc_problem, uscc_problems
 
 if TYPE_CHECKING:
@@ -373,104 +372,32 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _bad_line(path: Path, encoding: str) -> int:
-    """The line holding the first byte that does not decode, counted from 1."""
-    dec = codecs.getincrementaldecoder(encoding)()
-    lines = 0
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            try:
-                dec.decode(block)
-            except UnicodeDecodeError as exc:
-                return lines + block.count(b"\n", 0, max(exc.start, 0)) + 1
-            lines += block.count(b"\n")
-    return lines + 1
-
-
-_SAVE_AS = "open it in Excel and choose Save As → 'CSV UTF-8 (逗号分隔)(*.csv)'"
-
-
-def _not_a_table(head: bytes) -> str | None:
-    """Why a file that should be CSV is something else, judged from its first bytes."""
-    if head.startswith(b"PK\x03\x04"):
-        return f"is an Excel workbook (.xlsx) or ZIP file with a .csv name; {_SAVE_AS}"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return f"is an old Excel (.xls) workbook with a .csv name; {_SAVE_AS}"
-    if head.startswith(b"%PDF"):
-        return "is a PDF document, not a table; export the table from its source system as CSV"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return f"is UTF-16 text (Excel's 'Unicode Text'), which randsup does not read; {_SAVE_AS}"
-    if b"\x00" in head[:4096]:
-        return f"is a binary file, not a CSV table; {_SAVE_AS}"
-    start = head[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if start.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<head", b"<body")):
-        return ("is an HTML or XML page, not a CSV table (some systems export web pages with a "
-                f".csv or .xls name); {_SAVE_AS}")
-    return None
-
-
-def _csv_chunks(path: Path, encoding: str, label: str, problems: _Problems,
-                table: str) -> Iterator[list[list[str]]]:
-    with path.open(encoding=encoding, newline="") as f:
-        reader = csv.reader(f)
-        try:
-            while chunk := list(islice(reader, _CHUNK)):
-                yield chunk
-        except csv.Error as exc:
-            problems.incomplete.add(table)
-            if "field larger than field limit" in str(exc):
-                problems.add(label, reader.line_num, None, None,
-                             f"a cell is larger than {csv.field_size_limit() // 1024:,} KiB, far more than "
-                             "any value of this table; the file is probably damaged or a column holds a "
-                             "whole document. Reading stopped here; fix this row and run again")
-            else:
-                problems.add(label, reader.line_num, None, None, f"cannot be read as CSV ({exc}); {_SAVE_AS}")
-        except UnicodeDecodeError:
-            problems.incomplete.add(table)
-            line = _bad_line(path, encoding)
-            why = ("is not valid UTF-8 although the lines before it are (mixed encodings or a damaged "
-                   "file)") if encoding == "utf-8-sig" else "is neither UTF-8 nor GB18030 text"
-            problems.add(label, line, None, None,
-                         f"line {line} {why}, so its characters cannot be read; {_SAVE_AS}")
-
-
 def _open_csv(path: Path, table: str, problems: _Problems) -> _Sheet | None:
     label = path.name
-    try:
-        with path.open("rb") as f:
-            head = f.read(1 << 20)
-    except OSError as exc:
-        problems.add(label, None, None, None, f"cannot be read ({exc.strerror}); check the file's permissions")
+
+    def report(row: int | None, column: str | None, value: str | None, why: str) -> None:
+        problems.add(label, row, column, value, why)
+
+    f = open_csv(path, label, report, required=_SPEC[table].required)
+    if f is None:
         return None
-    if not head:
-        problems.add(label, None, None, None,
-                     "the file is empty (0 bytes); it needs at least the header row. Export the table "
-                     "again" + ("" if _SPEC[table].required else ", or delete the file if there is nothing"))
-        return None
-    why = _not_a_table(head)
-    if why:
-        problems.add(label, None, None, None, why)
-        return None
-    # The first MiB decides the encoding; a later byte that does not fit is reported with its line.
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head)
-        encoding = "utf-8-sig"
-    except UnicodeDecodeError:
-        if head.startswith(codecs.BOM_UTF8):
-            line = _bad_line(path, "utf-8")
-            problems.add(label, line, None, None,
-                         f"starts as UTF-8 but line {line} is not valid UTF-8 (damaged file or mixed "
-                         f"encodings); {_SAVE_AS}")
-            return None
-        encoding = "gb18030"  # government Excel exports on Chinese Windows
-    return _Sheet(label, _csv_chunks(path, encoding, label, problems, table))
+
+    def chunks() -> Iterator[list[list[str]]]:
+        yield from f.chunks()
+        if f.broken:  # reading stopped early: ids of this table cannot be trusted for cross-checks
+            problems.incomplete.add(table)
+
+    return _Sheet(label, chunks())
+
+
+_XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # how Excel writes a control character in a cell: _x0007_
 
 
 def _xlsx_cell(v: object, label: str, row: int, col: int, problems: _Problems) -> str:
     if v is None:
         return ""
     if isinstance(v, str):
-        return v
+        return _XML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), v) if "_x" in v else v
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, dt.datetime):
@@ -559,7 +486,7 @@ class _Source:
         with path.open("rb") as f:
             head = f.read(4096)
         if not head.startswith(b"PK\x03\x04"):
-            why = _not_a_table(head) or "is not a valid .xlsx workbook"
+            why = not_a_table(head) or "is not a valid .xlsx workbook"
             self.problems.add(label, None, None, None,
                               why + "; open it in Excel and save it again as Excel Workbook (.xlsx)")
             return
@@ -655,6 +582,10 @@ class _Table:
                                  "unquoted comma: put such values in double quotes or export the CSV again")
                     self.broken.add(first + k)
                 chunk[k] = (r + [""] * (w - len(r)))[:w]
+            bad, swallowed = scrub_chunk(chunk, first, self.positions, self.identifiers, self.report(problems))
+            self.broken |= bad
+            if swallowed:
+                problems.incomplete.add(self.spec.name)
             rows = np.arange(first, row + 1, dtype=np.int64)
             columns = list(zip(*chunk, strict=True))
             # Blank rows (blank lines, or cells a spreadsheet left empty or holding spaces) are
@@ -669,6 +600,20 @@ class _Table:
                         continue
                     columns = list(zip(*chunk, strict=True))
             yield rows, {name: columns[j] for name, j in self.index.items()}
+
+    @property
+    def positions(self) -> dict[int, str]:
+        return {j: name for name, j in self.index.items()}
+
+    @property
+    def identifiers(self) -> set[str]:
+        """Columns of codes, where a line break is refused (elsewhere it becomes a space)."""
+        return {n for n in self.index if n.endswith(("_id", "_ids")) or n == "certificate_no"}
+
+    def report(self, problems: _Problems) -> Callable[[int | None, str | None, str | None, str], None]:
+        def add(row: int | None, column: str | None, value: str | None, why: str) -> None:
+            problems.add(self.label, row, column, value, why)
+        return add
 
     def rows(self, problems: _Problems) -> Iterator[tuple[int, dict[str, str]]]:
         for rows, cols in self.chunks(problems):
@@ -728,7 +673,7 @@ def _open_table(sheet: _Sheet, spec: _TableSpec, problems: _Problems) -> _Table 
         if glued:
             problems.add(label, header_row, None, cells[0],
                          f"has a single column whose header holds {glued}: the file is separated by "
-                         f"{glued}, not commas; {_SAVE_AS}")
+                         f"{glued}, not commas; {SAVE_AS}")
             return None
         if not index:
             problems.add(label, header_row, None, None,
