@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from .errors import OutputError, RandsupError, os_error
+from .errors import RandsupError, os_error
 
 __all__ = ["app", "main"]
 

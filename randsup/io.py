@@ -23,9 +23,12 @@ __all__ = [
     "canonical_json",
     "control_character",
     "csv_text",
+    "named_for",
     "neutralise_cell",
     "one_line",
+    "parent_folder",
     "remove_stale_partials",
+    "injected_fault",
     "unneutralise_cell",
     "write_atomic",
 ]
@@ -112,7 +115,7 @@ TEST_FAULT_ENV = "RANDSUP_TEST_FAULT"
 _FAULT_AFTER_WRITING = {"ENOSPC", "EDQUOT", "EIO"}  # these strike while the files are being written
 
 
-def _injected_fault(path: Path, *, after_writing: bool) -> None:
+def injected_fault(path: Path, *, after_writing: bool) -> None:
     name = os.environ.get(TEST_FAULT_ENV, "")
     code = getattr(errno, name, None) if name.isupper() else None
     if code is None or (name in _FAULT_AFTER_WRITING) != after_writing:
@@ -123,7 +126,7 @@ def _injected_fault(path: Path, *, after_writing: bool) -> None:
 def write_atomic(path: str | Path, data: bytes | str) -> None:
     """Write to a temporary file beside ``path``, fsync, then rename over it."""
     p = Path(path)
-    _injected_fault(p, after_writing=False)
+    injected_fault(p, after_writing=False)
     p.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -135,7 +138,7 @@ def write_atomic(path: str | Path, data: bytes | str) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        _injected_fault(p, after_writing=True)
+        injected_fault(p, after_writing=True)
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -182,7 +185,7 @@ def remove_stale_partials(folder: str | Path) -> list[Path]:
     return removed
 
 
-def _parent_folder(target: Path) -> Path:
+def parent_folder(target: Path) -> Path:
     """The folder that will hold ``target``, made if missing; a file in the way is ENOTDIR."""
     parent = target.parent
     for p in (parent, *parent.parents):
@@ -205,15 +208,15 @@ def atomic_directory(path: str | Path, *, overwrite: bool = False) -> Iterator[P
     target = Path(path)
     if target.exists() and not overwrite:
         raise OutputError(f"{target} exists already; choose a new output folder or remove the old one")
-    _injected_fault(target, after_writing=False)
-    parent = _parent_folder(target)
+    injected_fault(target, after_writing=False)
+    parent = parent_folder(target)
     remove_stale_partials(parent)
     tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f"{_TEMP_PREFIX}{os.getpid()}-", suffix=".partial"))
     try:
         # mkdtemp makes the folder private (0700); a published folder should read like any other.
         tmp.chmod(0o777 & ~_umask())
         yield tmp
-        _injected_fault(target, after_writing=True)
+        injected_fault(target, after_writing=True)
         if target.exists():
             old = tmp.with_name(tmp.name.removesuffix(".partial") + "-old.partial")
             os.replace(target, old)
@@ -223,13 +226,13 @@ def atomic_directory(path: str | Path, *, overwrite: bool = False) -> Iterator[P
             os.replace(tmp, target)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise _named_for(exc, tmp, target) from None
+        raise named_for(exc, tmp, target) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
-def _named_for(exc: OSError, tmp: Path, target: Path) -> OSError:
+def named_for(exc: OSError, tmp: Path, target: Path) -> OSError:
     """The error with the path inside the temporary folder told as the path inside ``target``."""
     name = str(exc.filename) if exc.filename is not None else ""
     if name == str(tmp) or name.startswith(str(tmp) + os.sep):

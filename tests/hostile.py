@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SOURCES = ["--source", "02 05 12 20 25 31 08", "--source", "3245.67"]
+SALT = "salt.txt"  # the plan's secret salt (unannounced checks), kept outside the data folder
 DATA = "D"  # the data folder (with its ledger) inside each workspace
 PLAN = "P"  # a plan made from it, recorded in that ledger
 SPEC = f"{DATA}/plan-2027Q1.toml"
@@ -41,9 +42,12 @@ def randsup(args: list[str], cwd: Path, env: dict[str, str] | None = None,
 def build_workspace(root: Path) -> Path:
     """The shared workspace: demo data (5,000 entities, 900 inspectors, seed 1) and one plan."""
     root.mkdir(parents=True, exist_ok=True)
-    r = randsup(["demo-data", DATA, "--entities", "5000", "--inspectors", "900", "--seed", "1"], root)
+    r = randsup(["salt", "new", SALT], root)
     assert r.returncode == 0, r.stderr
-    r = randsup(["plan", DATA, SPEC, *SOURCES, "--out", PLAN], root)
+    r = randsup(["demo-data", DATA, "--entities", "5000", "--inspectors", "900", "--seed", "1",
+                 "--salt-file", SALT], root)
+    assert r.returncode == 0, r.stderr
+    r = randsup(["plan", DATA, SPEC, *SOURCES, "--salt-file", SALT, "--out", PLAN], root)
     assert r.returncode == 0, r.stderr
     return root
 
@@ -106,7 +110,7 @@ def results_csv(ws: Path, extra: str = "", *, date: str | None = None) -> str:
 
 
 def plan_args(spec: str = SPEC, out: str = "OUT", *more: str) -> list[str]:
-    return ["plan", DATA, spec, *SOURCES, "--out", out, *more]
+    return ["plan", DATA, spec, *SOURCES, "--salt-file", SALT, "--out", out, *more]
 
 
 def add_ledger_record(ledger: Path, kind: str, payload: dict[str, object]) -> None:

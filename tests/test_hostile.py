@@ -15,6 +15,7 @@ from hostile import (
     DATA,
     LEDGER,
     PLAN,
+    SALT,
     SOURCES,
     SPEC,
     Case,
@@ -68,7 +69,7 @@ for _errno, _hint in (("EACCES", "permissions"), ("ENOTDIR", "not a folder"), ("
 
 @case("data_folder_missing", "paths", names=("nowhere", "does not exist"))
 def _(ws: Path) -> list[str]:
-    return ["plan", "nowhere", SPEC, *SOURCES, "--out", "OUT"]
+    return ["plan", "nowhere", SPEC, *SOURCES, "--salt-file", SALT, "--out", "OUT"]
 
 
 @case("data_is_one_csv", "paths", names=("entities.csv",))
@@ -127,14 +128,14 @@ spec_edit("spec_plan_id_newline", 'plan_id = "songjiang-2027Q1"', 'plan_id = "so
 spec_edit("spec_task_name_escape", 'name = "食品销售者监督检查"', 'name = "食品\\u001b[2J销售者"', "T01", "U+001B")
 spec_edit("spec_authority_too_long", 'authority = "', 'authority = "' + "长" * 300, "authority", "at most 200")
 spec_edit("spec_year_9999", 'quarter = "2027Q1"', 'quarter = "9999Q4"', "quarter", "2000 to 2200")
-spec_edit("spec_quarter_without_holidays", 'quarter = "2027Q1"', 'quarter = "2031Q1"', "2031",
-          file="holidays-2027.toml")
+spec_edit("spec_quarter_without_holidays", 'plan_id = "songjiang-2027Q1"\nquarter = "2027Q1"',
+          'plan_id = "songjiang-2031Q1"\nquarter = "2031Q1"', "2031", file="holidays-2027.toml")
 spec_edit("spec_toml_syntax", "team_size = 2", "team_size = = 2", "not valid TOML")
 spec_edit("spec_unknown_field", "team_size = 2", "team_size = 2\nteam_sise = 3", "team_sise", "unknown field")
 spec_edit("spec_no_sources", "sources = [", "sources = [] #", "sources")
 spec_edit("spec_unknown_check_item", '"SJ01C097", "SJ01C098"', '"SJ01C097", "NOPE999"', "T01", "NOPE999",
           file="check_items")
-spec_edit("spec_bad_commitment", "[seed]", '[seed]\nsalt_commitment = "md5:abc"', "salt_commitment")
+spec_edit("spec_bad_commitment", 'salt_commitment = "sha256:', 'salt_commitment = "md5:', "salt_commitment")
 
 
 @case("spec_not_utf8", "spec", names=("plan-2027Q1.toml", "UTF-8"))
@@ -324,7 +325,7 @@ def _(ws: Path) -> list[str]:
 # --- verify targets -------------------------------------------------------------------------
 
 def verify_args() -> list[str]:
-    return ["verify", PLAN, "--data", DATA]
+    return ["verify", PLAN, "--data", DATA, "--salt-file", SALT]
 
 
 @case("verify_plan_json_is_a_folder", "verify", names=("plan.json", "folder"))

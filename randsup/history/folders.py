@@ -1,6 +1,6 @@
 """One order of events for a plan folder and its ledger record, with no crash window.
 
-1. the complete folder is written to a hidden sibling (``.NAME.staged``) and synced;
+1. the complete folder is written to a hidden sibling (``.randsup-staged-HASH``) and synced;
 2. the ledger records the plan (or the change) as *pending*, naming the folder and its plan.json digest;
 3. the staged folder is moved into place (an existing folder is moved aside first, then removed);
 4. the ledger marks the record *published*.
@@ -19,6 +19,7 @@ import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from ..io import injected_fault, named_for, parent_folder
 from ..publish.files import PLAN_FILE
 from .ledger import Ledger, LedgerRecord
 from .lock import checkpoint
@@ -28,14 +29,19 @@ RESULTS_FILE = "results.json"  # the file that identifies a results folder (hist
 __all__ = ["RESULTS_FILE", "complete", "folder_digest", "pending_problems", "publish", "staged_path", "write_folder"]
 
 
-def staged_path(folder: str | Path) -> Path:
+def _short(folder: str | Path, kind: str) -> Path:
+    # Found again from the folder's name after a kill, yet short (a 250-character folder name
+    # still fits the 255-byte limit) and without that name, which may be personal data.
     p = Path(folder)
-    return p.with_name(f".{p.name}.staged")
+    return p.with_name(f".randsup-{kind}-{hashlib.sha256(p.name.encode('utf-8')).hexdigest()[:16]}")
+
+
+def staged_path(folder: str | Path) -> Path:
+    return _short(folder, "staged")
 
 
 def _aside_path(folder: str | Path) -> Path:
-    p = Path(folder)
-    return p.with_name(f".{p.name}.old")
+    return _short(folder, "old")
 
 
 def _identity(rec: LedgerRecord) -> tuple[str, str]:
@@ -69,17 +75,24 @@ def _fsync(path: Path) -> None:
 
 def _stage(folder: Path, files: Mapping[str, bytes]) -> None:
     staged = staged_path(folder)
+    injected_fault(folder, after_writing=False)
+    parent_folder(folder)
     shutil.rmtree(staged, ignore_errors=True)  # a staging that a kill interrupted, never recorded
-    staged.mkdir(parents=True)
-    for name in sorted(files):
-        p = staged / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        with open(p, "wb") as f:
-            f.write(files[name])
-            f.flush()
-            os.fsync(f.fileno())
-    for d in sorted({(staged / n).parent for n in files}, key=lambda d: len(d.parts), reverse=True):
-        _fsync(d)
+    try:
+        staged.mkdir()
+        for name in sorted(files):
+            p = staged / name
+            p.parent.mkdir(parents=True, exist_ok=True)
+            with open(p, "wb") as f:
+                f.write(files[name])
+                f.flush()
+                os.fsync(f.fileno())
+        injected_fault(folder, after_writing=True)
+        for d in sorted({(staged / n).parent for n in files}, key=lambda d: len(d.parts), reverse=True):
+            _fsync(d)
+    except OSError as exc:  # disk full, permissions...: nothing was recorded, so leave nothing behind
+        shutil.rmtree(staged, ignore_errors=True)
+        raise named_for(exc, staged, folder) from None
 
 
 def _move_into_place(folder: Path) -> None:
