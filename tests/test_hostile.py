@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -596,13 +597,24 @@ def test_a_250_character_out_name_works_and_leaves_no_temporary_folder(workspace
 
 
 def test_a_killed_run_leaves_a_partial_folder_that_the_next_run_removes(workspace: Path) -> None:
-    # A kill -9 cannot be caught; what it leaves is a ".randsup-<pid>-*.partial" folder of a dead process.
-    dead = workspace / ".randsup-999999999-abc123.partial"
-    (dead / "public").mkdir(parents=True)
-    (dead / "visits.csv").write_text("V00001,张三\n", encoding="utf-8")
+    # A kill -9 cannot be caught. What it leaves: a plan staging never recorded as pending
+    # (".randsup-staged-HASH", removed once older than a few minutes) or an atomic writer's
+    # ".randsup-<pid>-*.partial" of a process that is gone.
+    from randsup.history.folders import STALE_AFTER
+
+    staged = workspace / ".randsup-staged-0123456789abcdef"
+    partial = workspace / ".randsup-999999999-abc123.partial"
+    recent = workspace / ".randsup-staged-fedcba9876543210"
+    for d in (staged, partial, recent):
+        (d / "public").mkdir(parents=True)
+        (d / "visits.csv").write_text("V00001,张三\n", encoding="utf-8")
+    long_ago = time.time() - STALE_AFTER - 60
+    os.utime(staged, (long_ago, long_ago))
     r = randsup(plan_args(SPEC, "after-kill", "--ledger", "l3.sqlite"), workspace)
     assert r.returncode == 0, r.stderr
-    assert not dead.exists()
+    assert not staged.exists() and not partial.exists()
+    assert recent.exists(), "a recent staging may belong to a command running beside this one"
+    assert not [p for p in workspace.iterdir() if p.name.startswith(".randsup-staged-") and p != recent]
 
 
 def test_a_refused_plan_creates_no_ledger(workspace: Path) -> None:

@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from ..io import injected_fault, named_for, parent_folder
+from ..io import injected_fault, named_for, parent_folder, remove_stale_partials
 from ..publish.files import PLAN_FILE
 from .ledger import Ledger, LedgerRecord
 from .lock import checkpoint
@@ -118,6 +119,30 @@ def _restore(folder: Path) -> None:
         os.replace(aside, folder)
 
 
+STALE_AFTER = 600  # seconds: a staging this old, and needed by no pending record, was left by a kill
+
+
+def _remove_stale_stagings(book: Ledger, parent: Path) -> None:
+    """Remove stagings a killed run left beside the folders (they hold the whole plan, names included).
+
+    Kept: those a pending record of this ledger still needs to complete, and recent ones (another
+    ledger's command may be writing beside us). Temporary folders of killed ``atomic_directory``
+    writers go too (:func:`randsup.io.remove_stale_partials`).
+    """
+    remove_stale_partials(parent)
+    if not parent.is_dir():
+        return
+    needed = {staged_path(Path(r.payload["folder"])).name for r in book.pending() if "folder" in r.payload}
+    now = time.time()
+    for p in sorted(parent.glob(".randsup-staged-*")):
+        try:
+            old = now - p.stat().st_mtime > STALE_AFTER
+        except OSError:
+            continue
+        if old and p.is_dir() and p.name not in needed:
+            shutil.rmtree(p, ignore_errors=True)
+
+
 def write_folder(folder: str | Path, files: Mapping[str, bytes]) -> None:
     """Write ``files`` as ``folder`` (staged, then moved into place) without recording anything."""
     _stage(Path(folder), files)
@@ -131,6 +156,7 @@ def publish(book: Ledger, folder: str | Path, files: Mapping[str, bytes], record
     Call with the ledger lock held. ``step`` names the test kill points (``STEP:staged``, …).
     """
     target = Path(folder)
+    _remove_stale_stagings(book, target.parent)
     _stage(target, files)
     checkpoint(f"{step}:staged")
     rec = record()

@@ -65,8 +65,6 @@ BEGIN SELECT RAISE(ABORT, 'randsup ledger records are append-only'); END;
 _REQUIRED_FIELDS: dict[str, dict[str, type]] = {
     "plan": {"plan_id": str, "plan_json_sha256": str, "visits": list},
     "change": {"plan_id": str},
-    "published": {"of_seq": int},
-    "result": {"plan_id": str, "visit_id": str, "department_id": str, "inspected_on": str, "deadline": str},
 }
 
 
@@ -251,6 +249,7 @@ class Ledger:
     @contextmanager
     def _write(self) -> Iterator[None]:
         """One write transaction: taken up front (IMMEDIATE) so the chain head cannot move under us."""
+        created = self._lazy
         if self._lazy:  # the first write creates the file
             self._lazy = False
             self._db.close()
@@ -258,6 +257,8 @@ class Ledger:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
+            if created:
+                self._forget_new_file()
             raise self._translate(exc, "write") from None
         try:
             if self._schema_pending:
@@ -268,9 +269,19 @@ class Ledger:
         except BaseException as exc:
             with suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
+            if created:  # nothing was recorded: a refused first write leaves no ledger file
+                self._forget_new_file()
             if isinstance(exc, sqlite3.Error):
                 raise self._translate(exc, "write") from None
             raise
+
+    def _forget_new_file(self) -> None:
+        """Remove the ledger file this object created but never committed to; read from memory again."""
+        self._db.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        self._lazy = True
+        self._connect(":memory:")
 
     @contextmanager
     def locked(self) -> Iterator[None]:
