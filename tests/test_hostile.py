@@ -7,6 +7,7 @@ tests/hostile.py). Each case is its own test; the subprocess runs happen once pe
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -556,8 +557,13 @@ def _(ws: Path) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
-    base = build_workspace(tmp_path_factory.mktemp("hostile-base"))
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one pre-generated workspace of the session: demo data, ledger, salt and a plan."""
+    return build_workspace(tmp_path_factory.mktemp("hostile-base"))
+
+
+@pytest.fixture(scope="session")
+def outcomes(base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     return run_all(CASES, base, tmp_path_factory.mktemp("hostile-cases"))
 
 
@@ -583,9 +589,10 @@ def test_hostile_input(name: str, outcomes: dict[str, Outcome]) -> None:
 
 # --- what must work, not be refused ------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_workspace(tmp_path_factory.mktemp("hostile-ok"))
+@pytest.fixture
+def workspace(base: Path, tmp_path: Path) -> Path:
+    """A private copy of the shared workspace."""
+    return Path(shutil.copytree(base, tmp_path / "ws", symlinks=True))
 
 
 def test_a_250_character_out_name_works_and_leaves_no_temporary_folder(workspace: Path) -> None:
@@ -650,8 +657,6 @@ def test_line_breaks_in_registry_names_become_spaces(workspace: Path) -> None:
     from hostile import read_csv, write_csv
 
     data = workspace / "names"
-    import shutil
-
     shutil.copytree(workspace / DATA, data)
     (data / "randsup-ledger.sqlite").unlink(missing_ok=True)
     rows = read_csv(data / "entities.csv")
