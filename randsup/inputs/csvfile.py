@@ -53,7 +53,9 @@ def not_a_table(head: bytes) -> str | None:
         return "is a PDF document, not a table; export the table from its source system as CSV"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return f"is UTF-16 text (Excel's 'Unicode Text'), which randsup does not read; {SAVE_AS}"
-    if head[:4096].count(b"\x00") > 16:  # a stray NUL in text is a bad cell, told with its row
+    # Binary formats put NULs in their first bytes or everywhere; a stray NUL in text is a bad
+    # cell, told with its row.
+    if b"\x00" in head[:32] or head[:4096].count(b"\x00") > 16:
         return f"is a binary file, not a CSV table; {SAVE_AS}"
     start = head[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if start.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<head", b"<body")):
