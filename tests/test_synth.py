@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -363,11 +362,9 @@ def test_write_demo_data_refuses_an_existing_folder(tmp_path: Path) -> None:
         write_demo_data(tmp_path / "x", entities=500, inspectors=200)
 
 
-def test_default_size_is_fast_and_valid(tmp_path: Path) -> None:
-    started = time.perf_counter()
+def test_default_size_is_valid(tmp_path: Path) -> None:
+    """The default 300,000 / 1,800 district (its speed is measured in benchmarks/, not asserted here)."""
     d = write_demo_data(tmp_path / "full")
-    seconds = time.perf_counter() - started
-    assert seconds < 30, f"generating the default demo took {seconds:.1f} s"
     assert len(d.entities) == 300_000 and len(d.inspectors) == 1_800
     ids = d.entities.entity_id.tolist()
     assert len(set(ids)) == len(ids) and gb32100_valid_all(ids)
