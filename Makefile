@@ -10,7 +10,7 @@ DEMO := demo
 SOURCE_LOTTERY := 02 05 12 20 25 31 08
 SOURCE_INDEX := 3245.67
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-spark lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/ruff check randsup tests benchmarks examples
 	$(BIN)/python -m pytest
+
+# The Spark engine's tests (marker `spark`): pyspark (~450 MB) and a Java 17+ runtime on PATH.
+test-spark: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
+	$(BIN)/python -m pytest -m spark
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run_all.py

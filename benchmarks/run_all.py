@@ -24,6 +24,7 @@ SMOKE: dict[str, list[str]] = {
     "load_bench.py": ["--entities", "2000", "--repeat", "1"],
     "performance.py": ["--tickets", "2000", "--load-entities", "2000", "--scales", "1", "--repeat", "1",
                        "--base-entities", "5000", "--base-inspectors", "900"],
+    "province_bench.py": ["--entities", "20000", "--ticket-ids", "20000", "--repeat", "1"],
     "tickets_bench.py": ["--sizes", "2000", "--repeat", "1"],
 }
 

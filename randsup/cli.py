@@ -246,6 +246,50 @@ def plan_cmd(
     out.print(table)
 
 
+EngineOpt = Annotated[str, typer.Option(
+    "--engine", help="Where tickets are computed: python (in memory, default), duckdb or spark (inside the "
+                     "database; optional extras). The draw does not depend on it.")]
+EntitiesOpt = Annotated[str | None, typer.Option(
+    "--entities", help="The entities to draw from, for --engine duckdb/spark: a .parquet or .csv file, or with "
+                       "--database a table name [default: DATA/entities.parquet or DATA/entities.csv].")]
+DatabaseOpt = Annotated[str | None, typer.Option(
+    "--database", help="A DuckDB database file holding the --entities table.")]
+
+
+@command(app, "draw")
+def draw_cmd(
+    data: Annotated[Path, typer.Argument(help="The data folder (一单两库); entities.csv or entities.parquet.")],
+    spec: Annotated[Path, typer.Argument(help="The plan specification (TOML); only its draw settings are used.")],
+    source: Annotated[list[str], typer.Option(
+        "--source", help="The published values of one seed source the spec names; one --source per source.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="A new folder for the draw directory.")],
+    salt: Annotated[str | None, typer.Option(
+        "--salt", help="The secret salt whose SHA-256 the spec publishes as seed.salt_commitment.")] = None,
+    engine: EngineOpt = "python",
+    entities: EntitiesOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """第一随机 only: draw the entities of every task (no visits, no teams), write the draw directory.
+
+    For a province's 企业公示信息抽查 of 10^7 entities; `randsup verify OUT --data DATA` recomputes it.
+    """
+    from .draw.seed import PublicSeed
+    from .errors import OutputError
+    from .publish.draw_only import EntitySource, draw_summary, make_draw, write_draw
+    from .spec import load_spec
+
+    if out_dir.exists():  # before the work, not after it
+        raise OutputError(f"{out_dir} exists already; choose a new output folder or remove the old one")
+    plan_spec = load_spec(spec)
+    seed = PublicSeed.for_spec(plan_spec.seed, source, salt)
+    result, directory = make_draw(data, plan_spec, seed,
+                                  source=EntitySource(engine=engine, entities=entities, database=database))
+    write_draw(result, out_dir, spec=plan_spec, directory=directory)
+    for label, value in draw_summary(result):
+        out.print(f"{label}: {value}", markup=False)
+    out.print(f"draw {result.plan_id} → {out_dir}", markup=False)
+
+
 @command(app, "verify")
 def verify_cmd(
     plan_dir: Annotated[Path, typer.Argument(metavar="OUT", help="The plan directory `randsup plan` wrote.")],
@@ -253,8 +297,11 @@ def verify_cmd(
     salt_file: SaltFileOpt = None,
     salt: SaltOpt = None,
     ledger: LedgerOpt = None,
+    entities: EntitiesOpt = None,
+    database: DatabaseOpt = None,
 ) -> None:
-    """Recompute the plan from DATA and the seed: exit 0 if identical, 1 naming each difference.
+    """Recompute the plan (or a `randsup draw` directory) from DATA and the seed: exit 0 if identical,
+    1 naming each difference.
 
     Before the reveal an unannounced plan needs its salt (--salt-file); after it, public/reveal.json
     holds the salt. Every file of the folder must be in manifest.json (Office/OS litter is a warning).
@@ -264,8 +311,12 @@ def verify_cmd(
     from contextlib import ExitStack
 
     from .history.ledger import Ledger
-    from .verify import verify_plan
+    from .verify import verify_draw, verify_plan
 
+    if entities is not None or database is not None:  # a draw from a database table: name it again
+        report = verify_draw(plan_dir, data=data, salt=salt, entities=entities, database=database)
+        out.print(report.summary(), markup=False)
+        return
     path = _ledger_path(ledger, data)
     with ExitStack() as stack:
         book = stack.enter_context(Ledger(path, create=False)) if ledger is not None or path.is_file() else None

@@ -19,7 +19,7 @@ from .model import RISK_CLASSES, Directory, Plan, PlanTask, UnstaffedTeam, Visit
 from .spec import PlanSpec, check_spec_against, require_secrecy
 from .version import __version__
 
-__all__ = ["Progress", "make_plan"]
+__all__ = ["Progress", "make_plan", "software_versions"]
 
 STAGES: tuple[str, ...] = ("calendar", "draw", "visits", "dates", "teams")
 DATE_ROUNDS = 3  # times visit-departments without a legal team go back to the dates stage
@@ -31,7 +31,8 @@ class Progress(Protocol):
     def __call__(self, stage: str, done: int = 0, total: int | None = None) -> None: ...
 
 
-def _software() -> dict[str, str]:
+def software_versions() -> dict[str, str]:
+    """Versions of randsup and the libraries a plan depends on, as recorded in plan.json."""
     def dist(name: str) -> str:
         try:
             return version(name)
@@ -216,5 +217,5 @@ def make_plan(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
                                     fields=u.fields, reason=u.reason) for u in teams.unstaffed)
 
     return Plan(plan_id=spec.plan_id, quarter=spec.quarter, seed=seed.record(), inputs=dict(directory.digests),
-                software=_software(), tasks=tuple(tasks), visits=tuple(staffed), alternates=alternates,
+                software=software_versions(), tasks=tuple(tasks), visits=tuple(staffed), alternates=alternates,
                 stats=stats, ledger=spec.ledger, unstaffed=unstaffed)

@@ -38,6 +38,7 @@ from .history.reveal import reveal_files
 from .inputs.load import load_directory
 from .model import Directory, Plan
 from .plan import make_plan
+from .publish.draw_only import DRAW_FILE, EntitySource, make_draw, read_draw, render_draw
 from .publish.files import (
     CHANGES_FILE,
     DRAW_RECORD,
@@ -52,7 +53,8 @@ from .publish.files import (
 )
 from .publish.render import render_plan
 
-__all__ = ["VerifyReport", "manifest_check", "manifest_differences", "plan_differences", "verify_plan"]
+__all__ = ["VerifyReport", "manifest_check", "manifest_differences", "plan_differences", "verify_draw",
+           "verify_plan"]
 
 _MAX_SHOWN = 60  # differences listed in one error; the count of the rest is given
 
@@ -336,6 +338,8 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
         SeedError: the plan committed to a salt and none was given.
     """
     out_p, data_p = Path(out), Path(data)
+    if (out_p / DRAW_FILE).is_file() and not (out_p / PLAN_FILE).is_file():  # `randsup draw` wrote it
+        return verify_draw(out_p, data=data_p, salt=salt)
     if not (out_p / PLAN_FILE).is_file() and not (out_p / MANIFEST_FILE).is_file():
         raise InputError(Problem(str(out_p), None, None, None,
                                  "not a plan directory (no plan.json, no manifest.json); "
@@ -422,3 +426,47 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
                         tasks=len(published.tasks), files=len(expected), inputs=len(published.inputs),
                         salt_checked=use_salt is not None, notes=tuple(notes))
 
+
+def verify_draw(out: str | Path, *, data: str | Path, salt: str | None = None,
+                entities: str | None = None, database: str | None = None) -> VerifyReport:
+    """Recompute a draw directory (``randsup draw``) from ``data`` and compare every file.
+
+    The engine recorded in draw.json recomputes it; a draw from a database table needs that
+    table again (``entities``, ``database``). Input digests are compared first.
+
+    Raises:
+        VerificationError: an input or a file differs. SeedError: a committed salt is missing.
+    """
+    out_p, data_p = Path(out), Path(data)
+    diffs, litter = manifest_check(out_p)
+    published = read_draw(out_p)
+    spec = read_published_spec(out_p)
+    commitment = published.seed.get("salt_commitment")
+    if commitment is not None and salt is None:
+        raise SeedError(f"{out_p / DRAW_FILE} commits to a secret salt ({commitment}); pass the revealed salt "
+                        "with --salt to recompute the draw")
+    seed = _seed_from_record(str(published.seed.get("key_string") or ""), salt)
+    source = EntitySource(engine=published.engine, entities=entities, database=database)
+    recomputed, directory = make_draw(data_p, spec, seed, source=source)
+    for name in sorted(set(published.inputs) | set(recomputed.inputs)):
+        a, b = published.inputs.get(name), recomputed.inputs.get(name)
+        if a != b:
+            diffs.append(f"input {name}: recorded {_short(a or 'absent')}, now {_short(b or 'absent')}; "
+                         "the input changed since the draw")
+    if diffs:
+        raise _fail(out_p, data_p, diffs, litter)
+    expected = render_draw(recomputed.model_copy(update={"software": published.software}),
+                           spec=spec, directory=directory)
+    for name in sorted(expected):
+        p = out_p / name
+        if name == MANIFEST_FILE:
+            continue
+        if not p.is_file():
+            diffs.append(f"{name}: missing from the draw directory")
+        elif (d := _file_difference(name, p.read_bytes(), expected[name])) is not None:
+            diffs.append(d)
+    if diffs:
+        raise _fail(out_p, data_p, diffs, litter)
+    return VerifyReport(out=str(out_p), plan_id=published.plan_id, visits=0, tasks=len(published.draw.tasks),
+                        files=len(expected), inputs=len(published.inputs), salt_checked=salt is not None,
+                        notes=(*litter, f"a draw-only directory, recomputed with the {published.engine} engine"))

@@ -357,13 +357,18 @@ def _uscc(rng: np.random.Generator, heads: np.ndarray) -> np.ndarray:
     for j in range(4):
         out[:, 15 - j] = _ALPHABET_CODES[rest % 31]
         rest //= 31
+    return fill_uscc_checks(out)
+
+
+def fill_uscc_checks(out: np.ndarray) -> np.ndarray:
+    """Set the two check characters (columns 16, 17) of 18-byte codes (uint8 rows); return them as str."""
     body = out[:, 8:16].astype(np.int64)
     org_values = np.where(body <= ord("9"), body - ord("0"), body - 55)  # GB 11714: A=10 … Z=35
     r = 11 - (org_values @ _ORG_WEIGHTS) % 11
     out[:, 16] = np.where(r == 10, ord("X"), np.where(r == 11, ord("0"), r + ord("0")))
     total = _VALUE31[out[:, :17]] @ _USCC_WEIGHTS
     out[:, 17] = _ALPHABET_CODES[(31 - total % 31) % 31]
-    return out.view("S18").reshape(n).astype("U18")
+    return out.view("S18").reshape(out.shape[0]).astype("U18")
 
 
 def _pick(rng: np.random.Generator, weights: Sequence[float], size: int) -> np.ndarray:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import Protocol
 
 import numpy as np
 
@@ -28,13 +29,16 @@ from ..model import (
 )
 from ..spec import PlanSpec, PopulationFilter, TaskSpec
 from .seed import PublicSeed
-from .tickets import KEY_SCALE, TicketTable, start_decimal, ticket_distance
+from .tickets import KEY_SCALE, TicketTable, start_decimal, ticket, ticket_distance
 
 __all__ = [
     "EXCLUSION_ANNUAL_CAP",
     "allocate",
     "alternates_count",
+    "DrawEngine",
+    "PythonEngine",
     "draw_entities",
+    "inspections_by_entity",
     "inspections_in_year",
     "population_mask",
 ]
@@ -98,9 +102,9 @@ def population_mask(entities: EntityTable, flt: PopulationFilter | None, *, task
     return mask
 
 
-def inspections_in_year(directory: Directory, year: int, *, history: Iterable[HistoryVisit] | None = None,
-                        year_counts: Mapping[str, int] | None = None) -> np.ndarray:
-    """Inspections of each entity in ``year`` (int64 per row): distinct (entity, date) visits of
+def inspections_by_entity(directory: Directory, year: int, *, history: Iterable[HistoryVisit] | None = None,
+                          year_counts: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Inspections in ``year`` per entity id: distinct (entity, date) visits of
     ``directory.history`` and ``history``, plus ``year_counts`` (entity id → count)."""
     visits = {(v.entity_id, v.date) for src in (directory.history, history or ())
               for v in src if v.date.year == year}
@@ -109,10 +113,18 @@ def inspections_in_year(directory: Directory, year: int, *, history: Iterable[Hi
         if c < 0:
             raise ValueError(f"year_counts[{e!r}] is {c}; counts cannot be negative")
         per_entity[e] += c
+    return dict(sorted(per_entity.items()))
+
+
+def inspections_in_year(directory: Directory, year: int, *, history: Iterable[HistoryVisit] | None = None,
+                        year_counts: Mapping[str, int] | None = None) -> np.ndarray:
+    """Inspections of each entity in ``year`` (int64 per row): distinct (entity, date) visits of
+    ``directory.history`` and ``history``, plus ``year_counts`` (entity id → count)."""
+    per_entity = inspections_by_entity(directory, year, history=history, year_counts=year_counts)
     counts = np.zeros(len(directory.entities), dtype=np.int64)
     if per_entity:
         index = directory.entities.index
-        for e, c in sorted(per_entity.items()):
+        for e, c in per_entity.items():
             i = index.get(e)
             if i is not None:
                 counts[i] += c
@@ -244,18 +256,18 @@ def _free_gaps(arcs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return sorted(gaps)
 
 
-def _fullest_gap(table: TicketTable, rows: np.ndarray, arcs: list[tuple[int, int]]) -> tuple[int, int] | None:
+def _fullest_gap(engine: DrawEngine, rows: np.ndarray, arcs: list[tuple[int, int]]) -> tuple[int, int] | None:
     """(start, how many of ``rows`` lie inside) of the free gap between ``arcs`` holding most of
     them, the lowest start on ties; None if the arcs cover the circle."""
     best: tuple[int, int] | None = None
     for g_start, g_len in _free_gaps(arcs):
-        inside = int(np.count_nonzero(table.shifted(rows, g_start) < np.uint64(g_len)))
+        inside = engine.count_in_arc(rows, g_start, g_len)
         if best is None or inside > best[1]:
             best = (g_start, inside)
     return best
 
 
-def _apart_start(table: TicketTable, rows: np.ndarray, h: int, k: int, done: list[_Drawn]) -> int:
+def _apart_start(engine: DrawEngine, rows: np.ndarray, h: int, k: int, done: list[_Drawn]) -> int:
     """Start point (key units) for an apart task's class h drawing k; see the module docstring.
 
     Every input to the choice (realised arcs of nesting populations, design arcs, counts of
@@ -277,9 +289,9 @@ def _apart_start(table: TicketTable, rows: np.ndarray, h: int, k: int, done: lis
     if not nested and not crossing:
         return 0
     # Avoid every arc if one free gap still holds k of this class; else only the realised ones.
-    gap = _fullest_gap(table, rows, nested + crossing)
+    gap = _fullest_gap(engine, rows, nested + crossing)
     if nested and crossing and (gap is None or gap[1] < k):
-        gap = _fullest_gap(table, rows, nested)
+        gap = _fullest_gap(engine, rows, nested)
     if gap is None:  # earlier arcs cover the whole circle: start where the last one ends
         s, length = (nested + crossing)[-1]
         return (s + length) % KEY_SCALE
@@ -287,11 +299,88 @@ def _apart_start(table: TicketTable, rows: np.ndarray, h: int, k: int, done: lis
 
 
 # ---------------------------------------------------------------------------------------
+# Engines: where the tickets are computed and ordered
+
+
+class DrawEngine(Protocol):
+    """Where tickets are computed and ordered; the rules (filters, cap, sizes, starts) stay here.
+
+    The draw runs its filters on ``rows()``: the entity table itself (Python engine) or the
+    distinct *profiles* of a table that lives in a database (randsup.draw.engines), each profile
+    weighted by how many entities share it. An engine only answers three questions about a
+    set of those rows: how many entities lie on an arc of the ticket circle, and which come
+    first in ticket order from a start. The result does not depend on the engine.
+    """
+
+    name: str
+
+    def rows(self, at_cap_ids: Sequence[str]) -> tuple[EntityTable, np.ndarray | None, np.ndarray]:
+        """(rows the filters run on, entities per row or None for one each, at-cap mask of the rows)."""
+        ...
+
+    def order(self, ticket_seed: str, requests: Sequence[tuple[np.ndarray, int, int]]
+              ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """For each (rows, m, start) of one task's classes, the first ``m`` entities of ``rows``
+        in ticket order from ``start`` (key units) under ``ticket_seed``: (entity ids,
+        ``(key - start) mod 10^19``, the row each belongs to)."""
+        ...
+
+    def count_in_arc(self, rows: np.ndarray, start: int, length: int) -> int:
+        """Entities of ``rows`` whose ``(key - start) mod 10^19`` is below ``length`` (shared seed)."""
+        ...
+
+
+class PythonEngine:
+    """The default engine: tickets with hashlib on every core, ordering in numpy."""
+
+    name = "python"
+
+    def __init__(self, entities: EntityTable, shared_seed: str, *, tickets: TicketTable | None = None,
+                 workers: int | None = None) -> None:
+        self.entities = entities
+        self.shared_seed = shared_seed
+        self.workers = workers
+        self._table = _check_tickets(tickets, shared_seed, entities)
+
+    @property
+    def table(self) -> TicketTable:
+        """The shared ticket table, computed on first use (an all-independent spec never needs it)."""
+        if self._table is None:
+            self._table = TicketTable.compute(self.shared_seed, self.entities.entity_id, workers=self.workers)
+        return self._table
+
+    def rows(self, at_cap_ids: Sequence[str]) -> tuple[EntityTable, np.ndarray | None, np.ndarray]:
+        at_cap = np.zeros(len(self.entities), dtype=bool)
+        index = self.entities.index if at_cap_ids else {}
+        for e in at_cap_ids:
+            i = index.get(e)
+            if i is not None:
+                at_cap[i] = True
+        return self.entities, None, at_cap
+
+    def order(self, ticket_seed: str, requests: Sequence[tuple[np.ndarray, int, int]]
+              ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        return [self._order(ticket_seed, rows, m, start) for rows, m, start in requests]
+
+    def _order(self, ticket_seed: str, rows: np.ndarray, m: int, start: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if ticket_seed == self.shared_seed:
+            t, local, back = self.table, rows, None
+        else:  # an independent task: tickets of its own population only
+            t = TicketTable.compute(ticket_seed, self.entities.entity_id[rows], workers=self.workers)
+            local, back = np.arange(rows.size), rows
+        ordered = t.order(local, m, start=start)
+        dist = t.shifted(ordered, start)
+        if back is not None:
+            ordered = back[ordered]
+        return self.entities.entity_id[ordered], dist, ordered
+
+    def count_in_arc(self, rows: np.ndarray, start: int, length: int) -> int:
+        return int(np.count_nonzero(self.table.shifted(rows, start) < np.uint64(length)))
+
+
+# ---------------------------------------------------------------------------------------
 # The draw
-
-
-def _ids(entities: EntityTable, rows: np.ndarray) -> tuple[str, ...]:
-    return tuple(entities.entity_id[rows].tolist())  # a str array's tolist() gives Python str
 
 
 def _check_tickets(tickets: TicketTable | None, seed_string: str, entities: EntityTable) -> TicketTable | None:
@@ -305,7 +394,8 @@ def _check_tickets(tickets: TicketTable | None, seed_string: str, entities: Enti
 
 def draw_entities(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
                   history: Iterable[HistoryVisit] | None = None, year_counts: Mapping[str, int] | None = None,
-                  tickets: TicketTable | None = None, workers: int | None = None) -> DrawResult:
+                  tickets: TicketTable | None = None, workers: int | None = None,
+                  engine: DrawEngine | None = None) -> DrawResult:
     """第一随机 for every task of ``spec``: who is drawn, the alternates, and the design record.
 
     Args:
@@ -314,21 +404,26 @@ def draw_entities(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
         year_counts: further inspections this year per entity id, added to those counts.
         tickets: the entity tickets under ``seed.entity_ticket_seed``, if already computed.
         workers: processes for computing tickets (default: every available core).
+        engine: where tickets are computed and ordered (default: :class:`PythonEngine` over
+            ``directory.entities``; randsup.draw.engines runs the same draw in DuckDB or Spark SQL).
+            The result does not depend on it.
 
     Raises:
         SpecError: a task's filter matches no entity, or names an unknown value or tag.
     """
-    ent = directory.entities
     shared_seed = seed.entity_ticket_seed
-    table = _check_tickets(tickets, shared_seed, ent)
-    at_cap = inspections_in_year(directory, spec.year, history=history,
-                                 year_counts=year_counts) >= spec.max_inspections_per_entity_per_year
+    if engine is None:
+        engine = PythonEngine(directory.entities, shared_seed, tickets=tickets, workers=workers)
+    counts = inspections_by_entity(directory, spec.year, history=history, year_counts=year_counts)
+    cap = spec.max_inspections_per_entity_per_year
+    ent, weights, at_cap = engine.rows([e for e, c in counts.items() if c >= cap])
+    w = np.ones(len(ent), dtype=np.int64) if weights is None else np.asarray(weights, dtype=np.int64)
     desk = ent.has_tag(TAG_DESK_CHECK)
     class_masks = [ent.risk_class == h for h in range(len(RISK_CLASSES))]
 
     done: list[_Drawn] = []
     draws: list[TaskDraw] = []
-    selected_rows: list[np.ndarray] = []
+    selected_ids: list[np.ndarray] = []
     for task in spec.tasks:
         if task.joint_item is not None and task.joint_item not in directory.joint_item_by_id:
             raise SpecError(f"task {task.task_id}: joint item {task.joint_item!r} is not in joint_items; "
@@ -336,45 +431,34 @@ def draw_entities(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
         matched = population_mask(ent, task.population, task_id=task.task_id)
         eligible = matched & ~at_cap
         state = _Drawn(task.task_id, task.coordination, eligible)
-        if task.coordination == "independent":
-            ticket_seed = seed.sub_seed(f"task/{task.task_id}")
-            sub_rows = np.flatnonzero(eligible)
-            own = TicketTable.compute(ticket_seed, ent.entity_id[sub_rows], workers=workers)
-        else:
-            ticket_seed = shared_seed
-            if table is None:
-                table = TicketTable.compute(shared_seed, ent.entity_id, workers=workers)
+        ticket_seed = seed.sub_seed(f"task/{task.task_id}") if task.coordination == "independent" else shared_seed
 
         rows_by_class = [np.flatnonzero(eligible & cm) for cm in class_masks]
-        excluded = [int(np.count_nonzero(matched & at_cap & cm)) for cm in class_masks]
-        pops = [int(r.size) for r in rows_by_class]
+        excluded = [int(w[matched & at_cap & cm].sum()) for cm in class_masks]
+        pops = [int(w[r].sum()) for r in rows_by_class]
         sizes = allocate(task, pops, seed.uniform(f"task/{task.task_id}/rounding"))
 
         strata: dict[str, StratumDraw] = {}
         alternates: dict[str, tuple[str, ...]] = {}
-        picked_rows: list[np.ndarray] = []
-        picked_dist: list[np.ndarray] = []
+        picked: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        starts_h = [_apart_start(engine, rows_by_class[h], h, sizes[h][0], done) if task.coordination == "apart"
+                    else 0 for h in range(len(RISK_CLASSES))]
+        wanted = [sizes[h][0] + alternates_count(sizes[h][0], pops[h] - sizes[h][0]) for h in range(len(RISK_CLASSES))]
+        drawn = iter(engine.order(ticket_seed, [(rows_by_class[h], wanted[h], starts_h[h])
+                                                for h in range(len(RISK_CLASSES)) if wanted[h]]))
+        nothing = (np.zeros(0, dtype=str), np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
         for h, cls in enumerate(RISK_CLASSES):
-            rows = rows_by_class[h]
             k, _x, expected = sizes[h]
-            if task.coordination == "independent":
-                # The task's own table holds only its population: its rows are positions in sub_rows.
-                t, local, start = own, np.searchsorted(sub_rows, rows), 0
-            else:
-                t, local = table, rows
-                start = _apart_start(table, rows, h, k, done) if task.coordination == "apart" else 0
-            ordered = t.order(local, k + alternates_count(k, pops[h] - k), start=start)
-            dist = t.shifted(ordered[:k], start)
+            start = starts_h[h]
+            ids, dist, of_row = next(drawn) if wanted[h] else nothing
             start_text = start_decimal(start)
-            cutoffs = [ticket_distance(t.ticket(int(ordered[i])), start_text) if 0 <= i < ordered.size else None
+            # Cut-offs: the last drawn and the first not drawn (the first alternate), full precision.
+            cutoffs = [ticket_distance(ticket(ticket_seed, str(ids[i])), start_text) if 0 <= i < ids.size else None
                        for i in (k - 1, k)]
-            if task.coordination == "independent":
-                ordered = sub_rows[ordered]
             if k:
-                state.arc[h] = int(dist[-1]) + 1
-                picked_rows.append(ordered[:k])
-                picked_dist.append(dist)
-            alternates[cls] = _ids(ent, ordered[k:])
+                state.arc[h] = int(dist[k - 1]) + 1
+                picked.append((ids[:k], dist[:k], desk[of_row[:k]]))
+            alternates[cls] = tuple(ids[k:].tolist())
             state.start[h], state.size[h], state.population[h] = start, k, pops[h]
             strata[cls] = StratumDraw(
                 risk_class=cls, population=pops[h], excluded_at_cap=excluded[h],
@@ -382,26 +466,27 @@ def draw_entities(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
                 probability=_decimal_text(expected / pops[h]) if pops[h] else "0",
                 start=start_text, cutoff_drawn=cutoffs[0], cutoff_not_drawn=cutoffs[1])
 
-        if picked_rows:
-            all_rows = np.concatenate(picked_rows)
-            all_dist = np.concatenate(picked_dist)
-            sel = all_rows[np.argsort(all_dist, kind="stable")]
+        if picked:
+            order = np.argsort(np.concatenate([d for _, d, _ in picked]), kind="stable")
+            sel = np.concatenate([i for i, _, _ in picked])[order]
+            sel_desk = np.concatenate([d for _, _, d in picked])[order]
         else:
-            sel = np.zeros(0, dtype=np.int64)
+            sel, sel_desk = np.zeros(0, dtype=str), np.zeros(0, dtype=bool)
         starts = {state.start[h] for h in range(len(RISK_CLASSES)) if pops[h]}
         task_start = start_decimal(starts.pop()) if len(starts) == 1 else ("0" if not starts else START_BY_CLASS)
         n_cap = int(sum(excluded))
         draws.append(TaskDraw(
             task_id=task.task_id, coordination=task.coordination, ticket_seed=ticket_seed,
             start=task_start, strata=strata,
-            selected=_ids(ent, sel),
-            desk_check=_ids(ent, sel[desk[sel]]),
+            selected=tuple(sel.tolist()),
+            desk_check=tuple(sel[sel_desk].tolist()),
             alternates=alternates,
             exclusions={EXCLUSION_ANNUAL_CAP: n_cap} if n_cap else {}))
         done.append(state)
-        selected_rows.append(sel)
+        selected_ids.append(sel)
 
-    times_drawn = np.bincount(np.concatenate(selected_rows), minlength=len(ent)) if selected_rows else np.zeros(1)
+    every = np.concatenate(selected_ids) if selected_ids else np.zeros(0, dtype=str)
+    _, times_drawn = np.unique(every, return_counts=True)
     shared = int(times_drawn[times_drawn > 1].sum())
     return DrawResult(seed_hex=seed.seed_hex, entity_ticket_seed=shared_seed, tasks=tuple(draws),
                       shared_pairs=shared)

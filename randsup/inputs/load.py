@@ -45,6 +45,7 @@ from ..model import (
     SupervisionItem,
     Unavailability,
 )
+from .columnar import PARQUET_SUFFIX, parquet_records
 from .csvfile import SAVE_AS, not_a_table, open_csv, scrub_chunk
 from .uscc import uscc_problem, uscc_problems
 
@@ -52,7 +53,8 @@ if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-__all__ = ["load_directory"]
+__all__ = ["clean_cell", "entity_column", "entity_type_problem", "industry_problem", "load_directory",
+           "risk_class_index", "split_list"]
 
 _CHUNK = 50_000  # rows per columnar chunk of a large table: bounds memory, keeps numpy calls big
 _PER_COLUMN = 100  # problems listed per (file, column) before the rest are only counted
@@ -441,7 +443,7 @@ class _Source:
         books: list[Path] = []
         for p in sorted(path.iterdir()):
             suffix = p.suffix.lower()
-            if suffix == ".csv" and p.is_file():
+            if suffix in (".csv", PARQUET_SUFFIX) and p.is_file():
                 table = _TABLE_BY_NAME.get(_norm(p.stem))
                 if table:
                     found.setdefault(table, []).append(p)
@@ -536,6 +538,8 @@ class _Source:
                                   f"(or {spec.chinese[0]}.csv) with the {spec.name} table")
             return None
         self._digests[path.name] = self._pool.submit(_sha256, path)
+        if path.suffix.lower() == PARQUET_SUFFIX:  # columnar export of a big table (columnar.py)
+            return _Sheet(path.name, parquet_records(path, _CHUNK))
         return _open_csv(path, spec.name, self.problems)
 
     def digests(self) -> dict[str, str]:
@@ -786,6 +790,56 @@ _INDUSTRY = re.compile(r"[A-T](\d{2}|\d{3}|\d{4})?")
 _MAX_TAGS = 64  # EntityTable.tags is a uint64 bitmask
 
 
+# The entity column rules, shared with the SQL engines (randsup.draw.engines), which apply them to
+# the distinct values a database holds.
+
+
+def entity_type_problem(v: str) -> str | None:
+    """Why a cleaned 主体类型 cell is not accepted, or None."""
+    if v in ENTITY_TYPES:
+        return None
+    return f"主体类型 must be one of {', '.join(ENTITY_TYPES)}"
+
+
+def industry_problem(v: str) -> str | None:
+    """Why a cleaned 行业代码 cell is not accepted, or None."""
+    if not v or _INDUSTRY.fullmatch(v):
+        return None
+    return ("not a GB/T 4754 industry code: write the section letter A–T and 2–4 digits, "
+            "e.g. F5221, or leave the cell empty")
+
+
+RISK_CLASS_PROBLEM = "信用风险分类 must be A, B, C or D"
+
+
+def risk_class_index(v: str) -> int | None:
+    """0–3 for a 信用风险分类 cell ("A", "ａ", "B类", …), None if it is none of them."""
+    c = unicodedata.normalize("NFKC", v).strip().upper().removesuffix("类")
+    return RISK_CLASSES.index(c) if c in RISK_CLASSES else None
+
+
+def _risk_class_code(v: str) -> int:
+    code = risk_class_index(v)
+    if code is None:
+        raise _Bad(RISK_CLASS_PROBLEM)
+    return code
+
+
+def clean_cell(s: str) -> str:
+    """A cell as the loader keeps it: trimmed, spreadsheet formula-neutralising quote removed."""
+    return _text(s)
+
+
+def split_list(s: str) -> tuple[str, ...]:
+    """A list cell ("a;b", "a；b") as its cleaned, non-empty items."""
+    return _list(s)
+
+
+def entity_column(header: str) -> str | None:
+    """The canonical entity column a header names (English name or a Chinese alias), or None."""
+    return _column_of(header, "entities")
+
+
 class _EntityBuilder:
     def __init__(self, label: str, problems: _Problems, pool: ThreadPoolExecutor) -> None:
         self.label = label
@@ -872,23 +926,6 @@ class _EntityBuilder:
         names = np.concatenate(self.names) if self.names else np.zeros(0, str)
         sorted_ids = self._report_duplicates(ids, rows)
 
-        def entity_type(v: str) -> str | None:
-            if v in ENTITY_TYPES:
-                return None
-            return f"主体类型 must be one of {', '.join(ENTITY_TYPES)}"
-
-        def industry(v: str) -> str | None:
-            if not v or _INDUSTRY.fullmatch(v):
-                return None
-            return ("not a GB/T 4754 industry code: write the section letter A–T and 2–4 digits, "
-                    "e.g. F5221, or leave the cell empty")
-
-        def risk(v: str) -> int:
-            c = unicodedata.normalize("NFKC", v).strip().upper().removesuffix("类")
-            if c not in RISK_CLASSES:
-                raise _Bad("信用风险分类 must be A, B, C or D")
-            return RISK_CLASSES.index(c)
-
         def last(v: str) -> np.datetime64:
             return np.datetime64(_parse_date(v), "D") if v.strip() else np.datetime64("NaT", "D")
 
@@ -910,10 +947,10 @@ class _EntityBuilder:
         table = EntityTable(
             entity_id=ids.astype("U18", copy=False),
             name=names,
-            entity_type=self._categorical("entity_type", rows, entity_type),
-            industry=self._categorical("industry", rows, industry),
+            entity_type=self._categorical("entity_type", rows, entity_type_problem),
+            industry=self._categorical("industry", rows, industry_problem),
             area=self._categorical("area", rows),
-            risk_class=self._mapped("risk_class", rows, risk, np.uint8, 0),
+            risk_class=self._mapped("risk_class", rows, _risk_class_code, np.uint8, 0),
             tags=self._mapped("tags", rows, mask, np.uint64, 0),
             tag_names=tag_names,
             last_inspected=self._mapped("last_inspected", rows, last, "datetime64[D]", np.datetime64("NaT")),
@@ -1059,11 +1096,13 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def load_directory(path: str | os.PathLike[str]) -> Directory:
+def load_directory(path: str | os.PathLike[str], *, with_entities: bool = True) -> Directory:
     """Load and validate the 一单两库 data folder (or one .xlsx workbook) of architecture §3.
 
     Raises InputError listing every problem found (file, row, column, value, why); returns a
     Directory only when there is none. ``Directory.digests`` holds the SHA-256 of each input file.
+    ``with_entities=False`` skips the entity directory (an empty table is returned in its place):
+    for draws whose entities live in a database (randsup.draw.engines).
     """
     p = Path(path)
     if not p.exists():
@@ -1082,6 +1121,9 @@ def load_directory(path: str | os.PathLike[str]) -> Directory:
         source = _Source(p, problems, pool)
         try:
             for spec in _TABLES:
+                if spec.name == "entities" and not with_entities:
+                    entities = _read_entities(_Table(spec, "", 0, 0, {}, iter(())), problems, pool)[0]
+                    continue
                 sheet = source.open(spec)
                 table = _open_table(sheet, spec, problems) if sheet else None
                 if table is None:

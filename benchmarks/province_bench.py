@@ -1,0 +1,174 @@
+"""Province scale: a draw-only run (``randsup draw``) of 18 tasks over 2×10^7 entities from Parquet.
+
+Target (issue 16): 2×10^7 entities, 18 tasks, at most 5 minutes and 12 GB peak on 2 cores.
+
+1. A directory is generated batch by batch straight into ``entities.parquet`` (demo/province.py):
+   each entity copies the attributes of a random entity of the demo district, so the demo's
+   plan specification (16 tasks, filters on industry and area) fits it; two tasks are added
+   (an ``apart`` one and an ``independent`` one) to make 18.
+2. Each engine draws in a fresh process (so one engine's memory cannot hide in another's):
+   ``python`` loads the Parquet through the loader and hashes on every core; ``duckdb`` draws
+   inside DuckDB from the Parquet file. Time is wall clock of make_draw (loading included);
+   peak memory is the process's maximum RSS plus that of its largest worker child.
+3. The draws must be identical (same SHA-256 of the DrawResult).
+4. Throughput on ``--ticket-ids`` ids: randsup's ticket keys (all cores), DuckDB's sha256() of
+   the same messages, and the whole ticket key in DuckDB SQL (draw/sql.py), side by side.
+
+    .venv/bin/python benchmarks/province_bench.py                 # 2×10^7 (needs ~12 GB free, minutes)
+    .venv/bin/python benchmarks/province_bench.py --entities 20000 --ticket-ids 20000   # smoke size
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from tickets_bench import SEED, best, duckdb_rates, ids_of, machine  # noqa: E402  (a sibling script)
+
+SOURCES = ["02 05 12 20 25 31 08", "3245.67"]
+EXTRA_TASKS = '''
+[[tasks]]
+task_id = "P17"
+name = "企业公示信息抽查（错开）"
+check_items = ["{items}"]
+ratio = {{ A = 0.002, B = 0.004, C = 0.01, D = 0.03 }}
+coordination = "apart"
+
+[[tasks]]
+task_id = "P18"
+name = "企业公示信息抽查（独立）"
+check_items = ["{items}"]
+population = {{ entity_type = ["企业"] }}
+ratio = {{ A = 0.001, B = 0.002, C = 0.005, D = 0.02 }}
+coordination = "independent"
+'''
+
+
+def make_data(folder: Path, n: int, batch: int) -> tuple[Path, float]:
+    """The data folder (demo tables, province entities.parquet, 18-task spec); generation seconds."""
+    from randsup.demo.province import write_province_entities
+    from randsup.demo.synth import minimum_inspectors, write_demo_data
+    from randsup.spec import load_spec
+
+    demo = write_demo_data(folder / "demo", entities=200, inspectors=minimum_inspectors())
+    data = folder / "data"
+    data.mkdir()
+    for p in sorted((folder / "demo").iterdir()):
+        if p.name not in ("entities.csv", "history.csv", "conflicts.csv"):  # those name the demo's entities
+            shutil.copy(p, data / p.name)
+    spec = load_spec(data / "plan-2027Q1.toml")
+    items = next(t for t in spec.tasks if t.population is None).check_items[0]
+    with (data / "plan-2027Q1.toml").open("a", encoding="utf-8") as f:
+        f.write(EXTRA_TASKS.format(items=items))
+    started = time.perf_counter()
+    write_province_entities(data / "entities.parquet", n, demo.entities, seed=16, batch=batch)
+    return data, time.perf_counter() - started
+
+
+def run_engine(data: Path, engine: str) -> dict[str, object]:
+    """One draw in this process: seconds, peak memory, the draw's digest."""
+    from randsup.draw.seed import PublicSeed
+    from randsup.publish.draw_only import EntitySource, make_draw
+    from randsup.spec import load_spec
+
+    spec = load_spec(data / "plan-2027Q1.toml")
+    seed = PublicSeed.for_spec(spec.seed, SOURCES, None)
+    started = time.perf_counter()
+    result, _ = make_draw(data, spec, seed, source=EntitySource(engine=engine))
+    seconds = time.perf_counter() - started
+    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    draw = json.dumps(result.draw.model_dump(mode="json"), sort_keys=True).encode("utf-8")
+    return {"engine": engine, "seconds": seconds, "peak_gb": (self_kb + child_kb) / 2**20,
+            "tasks": len(result.draw.tasks), "drawn": sum(len(t.selected) for t in result.draw.tasks),
+            "draw_sha256": hashlib.sha256(draw).hexdigest()}
+
+
+def sql_key_rate(n: int, repeat: int) -> float:
+    """Ticket keys per second computed entirely in DuckDB SQL (draw/sql.py's expression)."""
+    import duckdb
+
+    from randsup.draw.sql import DUCKDB, keyed_sql
+    from randsup.draw.tickets import _available_cores
+
+    con = duckdb.connect()
+    con.execute(f"SET threads = {_available_cores()}")
+    con.execute(f"CREATE TABLE t AS SELECT '91310117M' || lpad(i::VARCHAR, 9, '0') AS entity_id, 0 AS pid, "
+                f"0 AS risk FROM range({n}) r(i)")
+    sql = f"SELECT sum(hash(ticket_key)) FROM ({keyed_sql(DUCKDB, 't', SEED)})"
+    wall, _ = best(lambda: con.execute(sql).fetchall(), repeat)
+    con.close()
+    return n / wall
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--entities", type=int, default=20_000_000)
+    ap.add_argument("--engines", nargs="+", default=["python", "duckdb"], choices=["python", "duckdb", "spark"])
+    ap.add_argument("--ticket-ids", type=int, default=5_000_000, help="ids for the throughput comparison")
+    ap.add_argument("--batch", type=int, default=1_000_000, help="rows per generated Parquet batch")
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--work", type=Path, default=None, help="folder for the data (default: a temporary one)")
+    ap.add_argument("--run-engine", default=None, help=argparse.SUPPRESS)  # internal: one draw, JSON out
+    args = ap.parse_args(argv)
+    if args.run_engine:
+        print(json.dumps(run_engine(args.work, args.run_engine)))
+        return 0
+
+    print(f"machine: {machine()}")
+    work = args.work or Path(tempfile.mkdtemp(prefix="randsup-province-"))
+    same = False
+    try:
+        data, gen_s = make_data(work, args.entities, min(args.batch, args.entities))
+        size = (data / "entities.parquet").stat().st_size / 2**20
+        print(f"\n{args.entities:,} entities, 18 tasks; entities.parquet {size:,.0f} MiB generated in {gen_s:.1f} s")
+        rows = []
+        for engine in args.engines:
+            done = subprocess.run([sys.executable, __file__, "--run-engine", engine, "--work", str(data)],
+                                  capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                print(done.stderr[-3000:], file=sys.stderr)
+                return 1
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(f"\n  {'engine':<8} {'time':>9} {'peak memory':>12} {'drawn':>9}  draw SHA-256")
+        for r in rows:
+            print(f"  {r['engine']:<8} {r['seconds']:8.1f}s {r['peak_gb']:10.2f} GB {r['drawn']:9,}  "
+                  f"{str(r['draw_sha256'])[:16]}…")
+        same = len({r["draw_sha256"] for r in rows}) == 1
+        print(f"  identical draws: {'yes' if same else 'NO'}")
+        target = all(float(r["seconds"]) <= 300 and float(r["peak_gb"]) <= 12 for r in rows)
+        print(f"  target (<= 5 min, <= 12 GB): {'met' if target else 'NOT met'} for "
+              f"{', '.join(str(r['engine']) for r in rows)}")
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+    from randsup.draw.tickets import ticket_keys
+
+    n = args.ticket_ids
+    ids = ids_of(n)
+    ticket_keys(SEED, ids[:1000], workers=1)  # warm-up
+    t_ours, _ = best(lambda: ticket_keys(SEED, ids), args.repeat)
+    (t_sha, _), _ = duckdb_rates(n, args.repeat)
+    sql_rate = sql_key_rate(n, args.repeat)
+    print(f"\nthroughput on {n:,} ids (wall clock, all cores):")
+    print(f"  randsup ticket keys (hashlib, processes) : {n / t_ours / 1e6:6.2f} M tickets/s")
+    print(f"  DuckDB sha256() of the same messages     : {n / t_sha / 1e6:6.2f} M digests/s "
+          f"(ratio {t_sha / t_ours:.2f})")
+    print(f"  DuckDB SQL ticket key (sha256 + HUGEINT)  : {sql_rate / 1e6:6.2f} M tickets/s")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

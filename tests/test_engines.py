@@ -1,0 +1,315 @@
+"""The draw inside a database (issue 16): DuckDB and Spark SQL select exactly what the Python engine does.
+
+One spec (together, apart, independent, count and ratio tasks, filters, annual-cap exclusions)
+on 10^5 generated entities; every engine must give the same DrawResult, and the selections
+must be consistent_sampler's. Spark runs where pyspark and Java are present (marker ``spark``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import consistent_sampler as cs
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from randsup.demo.province import province_entity_table, write_province_entities
+from randsup.demo.synth import minimum_inspectors, write_demo_data
+from randsup.draw.sample import draw_entities
+from randsup.draw.seed import PublicSeed
+from randsup.draw.tickets import ticket, ticket_keys
+from randsup.errors import InputError
+from randsup.inputs.load import load_directory
+from randsup.model import RISK_CLASSES, Directory
+from randsup.spec import PlanSpec, TaskSpec, load_spec
+
+duckdb = pytest.importorskip("duckdb")
+pytest.importorskip("pyarrow")
+
+from randsup.draw.engines import DuckDBEngine  # noqa: E402  (after the optional-dependency skips)
+from randsup.draw.sql import DUCKDB, keyed_sql  # noqa: E402
+
+N = 100_000
+SOURCES = ["02 05 12 20 25 31 08", "3245.67"]
+
+
+@dataclasses.dataclass
+class World:
+    folder: Path  # demo data folder with entities.parquet (N entities) instead of entities.csv
+    directory: Directory  # the same, entities in memory
+    spec: PlanSpec
+    seed: PublicSeed
+    year_counts: dict[str, int]
+    parquet: Path
+    csv: Path
+
+
+def _spec(demo: PlanSpec) -> PlanSpec:
+    """Five tasks of the demo spec plus an independent one: every coordination and both size modes."""
+    by_id = {t.task_id: t for t in demo.tasks}
+    independent = TaskSpec.model_validate({
+        "task_id": "TI", "name": "独立抽查", "check_items": list(by_id["T03"].check_items),
+        "population": {"exclude_tags": ["不予现场检查"]}, "ratio": {"A": 0.004, "B": 0.004, "C": 0.01, "D": 0.03},
+        "coordination": "independent"})
+    tasks = (by_id["T01"], by_id["T03"], by_id["T04"], by_id["T06"], by_id["T11"], independent)
+    return demo.model_copy(update={"tasks": tasks})
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    root = tmp_path_factory.mktemp("engines")
+    demo = write_demo_data(root / "demo", entities=200, inspectors=minimum_inspectors())
+    folder = root / "province"
+    folder.mkdir()
+    for p in sorted((root / "demo").iterdir()):
+        if p.name not in ("entities.csv", "history.csv", "conflicts.csv"):  # those name the demo's entities
+            shutil.copy(p, folder / p.name)
+    parquet = write_province_entities(folder / "entities.parquet", N, demo.entities, seed=3)
+    csv = write_province_entities(root / "entities.csv", N, demo.entities, seed=3)
+    entities = province_entity_table(N, demo.entities, seed=3)
+    directory = dataclasses.replace(load_directory(folder, with_entities=False), entities=entities)
+    spec = _spec(load_spec(root / "demo" / "plan-2027Q1.toml"))
+    seed = PublicSeed.for_spec(spec.seed, SOURCES, None)
+    year_counts = {str(e): 2 for e in entities.entity_id[::97].tolist()}  # about 1% at the annual cap
+    return World(folder, directory, spec, seed, year_counts, parquet, csv)
+
+
+@pytest.fixture(scope="module")
+def python_draw(world: World):  # noqa: ANN201
+    return draw_entities(world.directory, world.spec, world.seed, year_counts=world.year_counts)
+
+
+def _duckdb(world: World, source: str | Path, **kw: object) -> DuckDBEngine:
+    return DuckDBEngine(source, world.seed.entity_ticket_seed, **kw)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------
+# The key in SQL
+
+
+@settings(max_examples=30, deadline=None)
+@given(ids=st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20).filter(
+    lambda s: s == s.strip()), min_size=1, max_size=40, unique=True), seed=st.text(max_size=30),
+    digits=st.sampled_from([19, 7, 1]))
+def test_sql_key_equals_the_python_ticket_key(ids: list[str], seed: str, digits: int) -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE src AS SELECT unnest(?::VARCHAR[]) AS entity_id, 0 AS pid, 0 AS risk", [ids])
+    got = {e: int(k) for e, _, _, k in con.execute(keyed_sql(DUCKDB, "src", seed, key_digits=digits)).fetchall()}
+    want = dict(zip(ids, ticket_keys(seed, ids).tolist(), strict=True)) if digits == 19 else \
+        {e: int(ticket(seed, e)[2:2 + digits]) for e in ids}
+    assert got == want
+
+
+# ---------------------------------------------------------------------------------------
+# Identical draws
+
+
+def test_the_spec_covers_every_coordination_and_the_cap(world: World, python_draw) -> None:  # noqa: ANN001
+    assert {t.coordination for t in python_draw.tasks} == {"together", "apart", "independent"}
+    assert all(t.exclusions.get("annual_cap", 0) > 0 for t in python_draw.tasks)
+    assert sum(len(t.selected) for t in python_draw.tasks) > 500
+    assert all(t.alternates for t in python_draw.tasks)
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv", "table"])
+def test_duckdb_draws_what_python_draws(world: World, python_draw, kind: str, tmp_path: Path) -> None:  # noqa: ANN001
+    if kind == "table":
+        db = tmp_path / "dir.duckdb"
+        con = duckdb.connect(str(db))
+        con.execute(f"CREATE TABLE 名录库 AS SELECT * FROM read_parquet('{world.parquet}')")
+        con.close()
+        engine = _duckdb(world, "名录库", database=db)
+    else:
+        engine = _duckdb(world, world.parquet if kind == "parquet" else world.csv)
+    got = draw_entities(world.directory, world.spec, world.seed, year_counts=world.year_counts, engine=engine)
+    assert got == python_draw  # selections, alternates, strata, starts, exclusions, shared pairs
+    engine.close()
+
+
+def test_a_too_tight_prefilter_is_retried_without_it(world: World, python_draw, monkeypatch) -> None:  # noqa: ANN001
+    import randsup.draw.engines as engines
+
+    monkeypatch.setattr(engines, "_arc_limit", lambda m, n, digits: 1)  # every class comes back short
+    got = draw_entities(world.directory, world.spec, world.seed, year_counts=world.year_counts,
+                        engine=_duckdb(world, world.parquet))
+    assert got == python_draw
+
+
+def test_selections_are_consistent_samplers(world: World, python_draw) -> None:  # noqa: ANN001
+    """Unfiltered together task T03 and the independent task: each class is cs.sampler's sample."""
+    ent = world.directory.entities
+    at_cap = np.isin(ent.entity_id, list(world.year_counts))
+    cls_of = dict(zip(ent.entity_id.tolist(), ent.risk_class.tolist(), strict=True))
+    desk = ent.has_tag("不予现场检查")
+    for td in python_draw.tasks:
+        if td.task_id not in ("T03", "TI"):
+            continue
+        for h, c in enumerate(RISK_CLASSES):
+            pop = ~at_cap & (ent.risk_class == h) & (~desk if td.task_id == "TI" else True)
+            k = td.strata[c].sample
+            want = list(cs.sampler(ent.entity_id[pop].tolist(), seed=td.ticket_seed,
+                                   take=k + len(td.alternates[c]), output="id"))
+            mine = [e for e in td.selected if cls_of[e] == h]
+            assert mine + list(td.alternates[c]) == want
+
+
+def test_ties_of_a_shortened_key_fall_back_to_the_full_ticket(world: World) -> None:
+    """With 2-digit keys (a test hook; a draw uses 19) most keys tie; the order must not change."""
+    sub = dataclasses.replace(world.directory, entities=province_entity_table(3000, world.directory.entities,
+                                                                              seed=5))
+    spec = world.spec.model_copy(update={"tasks": tuple(t for t in world.spec.tasks
+                                                        if t.coordination != "apart")})
+    path = write_province_entities(world.folder.parent / "small.parquet", 3000, world.directory.entities, seed=5)
+    want = draw_entities(sub, spec, world.seed)
+    got = draw_entities(sub, spec, world.seed, engine=_duckdb(world, path, key_digits=2))
+    cls_of = dict(zip(sub.entities.entity_id.tolist(), sub.entities.risk_class.tolist(), strict=True))
+    for a, b in zip(got.tasks, want.tasks, strict=True):
+        assert a.strata == b.strata and a.alternates == b.alternates
+        for h in range(len(RISK_CLASSES)):  # within a class, in ticket order; classes merge by key, which ties here
+            assert [e for e in a.selected if cls_of[e] == h] == [e for e in b.selected if cls_of[e] == h]
+    drawn = [e for t in want.tasks for e in t.selected]
+    short = {int(ticket(world.seed.entity_ticket_seed, e)[2:4]) for e in drawn}
+    assert len(short) < len(set(drawn))  # ties really happened among the drawn
+
+
+def test_content_digest_is_the_same_for_every_form_of_the_same_rows(world: World, tmp_path: Path) -> None:
+    digests = set()
+    for source in (world.parquet, world.csv):
+        e = _duckdb(world, source)
+        e.rows([])
+        digests.add(e.content_digest())
+    assert len(digests) == 1
+    e = _duckdb(world, world.csv)
+    e.rows(["changes the at-cap flag, not the rows"])
+    assert e.content_digest() in digests
+
+
+def test_database_rows_with_bad_values_are_refused_with_the_column(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("entity_id,entity_type,industry,area,risk_class\n"
+                    "91310101MA0000001X,企业,F5221,岳阳街道,E\n91310101MA0000001X,企业,F5221,岳阳街道,A\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        draw_entities(world.directory, world.spec, world.seed, engine=_duckdb(world, path))
+    text = str(info.value)
+    assert "duplicate entity_id" in text and "91310101MA0000001X" in text
+
+
+# ---------------------------------------------------------------------------------------
+# Parquet through the loader, the draw-only command
+
+
+def test_parquet_entities_load_like_csv(world: World, tmp_path: Path) -> None:
+    folder = tmp_path / "csv"
+    shutil.copytree(world.folder, folder)
+    (folder / "entities.parquet").unlink()
+    write_province_entities(folder / "entities.csv", 5000, world.directory.entities, seed=9)
+    (tmp_path / "pq").mkdir()
+    for p in folder.iterdir():
+        if p.name != "entities.csv":
+            shutil.copy(p, tmp_path / "pq" / p.name)
+    write_province_entities(tmp_path / "pq" / "entities.parquet", 5000, world.directory.entities, seed=9,
+                            batch=1234)
+    a, b = load_directory(folder).entities, load_directory(tmp_path / "pq").entities
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if hasattr(x, "codes"):  # Categorical
+            assert x.categories == y.categories and np.array_equal(x.codes, y.codes), f.name
+        elif isinstance(x, np.ndarray):
+            assert np.array_equal(x, y, equal_nan=x.dtype.kind == "M"), f.name
+        else:
+            assert x == y, f.name
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "randsup", *args], capture_output=True, text=True, check=False)
+
+
+def test_randsup_draw_writes_a_directory_verify_accepts(world: World, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(world.folder, data)
+    (data / "entities.parquet").unlink()
+    write_province_entities(data / "entities.parquet", 4000, world.directory.entities, seed=11)
+    spec = data / "plan-2027Q1.toml"
+    src = [a for s in SOURCES for a in ("--source", s)]
+    outs = {}
+    for engine in ("python", "duckdb"):
+        outs[engine] = tmp_path / engine
+        r = _cli("draw", str(data), str(spec), *src, "--out", str(outs[engine]), "--engine", engine)
+        assert r.returncode == 0, r.stderr
+        assert f"engine 计算引擎: {engine}" in r.stdout
+    a, b = ((outs[e] / "draw.json").read_text(encoding="utf-8") for e in ("python", "duckdb"))
+    assert a.replace('"engine": "python"', "") == b.replace('"engine": "duckdb"', "").replace(
+        '    "duckdb": "' + duckdb.__version__ + '",\n', "")
+    for notice in ("public/draw-record.json", "drawn.csv", "public/draw-notice.md"):
+        assert (outs["python"] / notice).read_bytes() != b"" and (outs["duckdb"] / notice).is_file()
+    r = _cli("verify", str(outs["duckdb"]), "--data", str(data))
+    assert r.returncode == 0, r.stderr
+    assert "verified" in r.stdout
+    drawn = outs["python"] / "drawn.csv"
+    drawn.write_text(drawn.read_text(encoding="utf-8").replace("selected,1,", "selected,0,", 1), encoding="utf-8")
+    r = _cli("verify", str(outs["python"]), "--data", str(data))
+    assert r.returncode == 1
+    assert "drawn.csv" in r.stderr
+
+
+def test_randsup_draw_from_a_duckdb_table_records_a_content_digest(world: World, tmp_path: Path) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(f"CREATE TABLE ent AS SELECT * FROM read_parquet('{world.parquet}') LIMIT 3000")
+    con.close()
+    out = tmp_path / "out"
+    src = [a for s in SOURCES for a in ("--source", s)]
+    r = _cli("draw", str(world.folder), str(world.folder / "plan-2027Q1.toml"), *src, "--out", str(out),
+             "--engine", "duckdb", "--entities", "ent", "--database", str(db))
+    assert r.returncode == 0, r.stderr
+    record = (out / "draw.json").read_text(encoding="utf-8")
+    assert '"sha256-canonical-csv/1"' in record and "entities.parquet" not in record
+    r = _cli("verify", str(out), "--data", str(world.folder), "--entities", "ent", "--database", str(db))
+    assert r.returncode == 0, r.stderr
+
+
+# ---------------------------------------------------------------------------------------
+# Spark SQL (local[2]); one session for the module
+
+
+def _spark_available() -> str | None:
+    if shutil.which("java") is None:
+        return "no Java runtime"
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "pyspark is not installed (pip install 'randsup[spark]')"
+    return None
+
+
+@pytest.fixture(scope="module")
+def spark():  # noqa: ANN201
+    why = _spark_available()
+    if why:
+        pytest.skip(why)
+    from randsup.draw.engines import local_spark_session
+
+    session = local_spark_session(2)
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.mark.spark
+def test_spark_draws_what_python_and_duckdb_draw(world: World, python_draw, spark) -> None:  # noqa: ANN001
+    from randsup.draw.engines import SparkEngine
+
+    engine = SparkEngine(str(world.parquet), world.seed.entity_ticket_seed, spark=spark)
+    got = draw_entities(world.directory, world.spec, world.seed, year_counts=world.year_counts, engine=engine)
+    assert got == python_draw
+    d = _duckdb(world, world.parquet)
+    d.rows(list(world.year_counts))
+    assert engine.content_digest() == d.content_digest()
+    engine.close()
