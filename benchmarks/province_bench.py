@@ -57,23 +57,17 @@ coordination = "independent"
 
 def make_data(folder: Path, n: int, batch: int) -> tuple[Path, float]:
     """The data folder (demo tables, province entities.parquet, 18-task spec); generation seconds."""
-    from randsup.demo.province import write_province_entities
-    from randsup.demo.synth import minimum_inspectors, write_demo_data
+    from randsup.demo.province import write_province_folder
     from randsup.spec import load_spec
 
-    demo = write_demo_data(folder / "demo", entities=200, inspectors=minimum_inspectors())
-    data = folder / "data"
-    data.mkdir()
-    for p in sorted((folder / "demo").iterdir()):
-        if p.name not in ("entities.csv", "history.csv", "conflicts.csv"):  # those name the demo's entities
-            shutil.copy(p, data / p.name)
+    started = time.perf_counter()
+    data, _ = write_province_folder(folder, n, seed=16, batch=batch)
+    seconds = time.perf_counter() - started
     spec = load_spec(data / "plan-2027Q1.toml")
     items = next(t for t in spec.tasks if t.population is None).check_items[0]
     with (data / "plan-2027Q1.toml").open("a", encoding="utf-8") as f:
         f.write(EXTRA_TASKS.format(items=items))
-    started = time.perf_counter()
-    write_province_entities(data / "entities.parquet", n, demo.entities, seed=16, batch=batch)
-    return data, time.perf_counter() - started
+    return data, seconds
 
 
 def run_engine(data: Path, engine: str) -> dict[str, object]:

@@ -19,8 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from randsup.demo.province import province_entity_table, write_province_entities
-from randsup.demo.synth import minimum_inspectors, write_demo_data
+from randsup.demo.province import province_entity_table, write_province_entities, write_province_folder
 from randsup.draw.sample import draw_entities
 from randsup.draw.seed import PublicSeed
 from randsup.draw.tickets import ticket, ticket_keys
@@ -64,17 +63,12 @@ def _spec(demo: PlanSpec) -> PlanSpec:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     root = tmp_path_factory.mktemp("engines")
-    demo = write_demo_data(root / "demo", entities=200, inspectors=minimum_inspectors())
-    folder = root / "province"
-    folder.mkdir()
-    for p in sorted((root / "demo").iterdir()):
-        if p.name not in ("entities.csv", "history.csv", "conflicts.csv"):  # those name the demo's entities
-            shutil.copy(p, folder / p.name)
-    parquet = write_province_entities(folder / "entities.parquet", N, demo.entities, seed=3)
-    csv = write_province_entities(root / "entities.csv", N, demo.entities, seed=3)
-    entities = province_entity_table(N, demo.entities, seed=3)
+    folder, template = write_province_folder(root, N, seed=3)
+    parquet = folder / "entities.parquet"
+    csv = write_province_entities(root / "entities.csv", N, template, seed=3)
+    entities = province_entity_table(N, template, seed=3)
     directory = dataclasses.replace(load_directory(folder, with_entities=False), entities=entities)
-    spec = _spec(load_spec(root / "demo" / "plan-2027Q1.toml"))
+    spec = _spec(load_spec(folder / "plan-2027Q1.toml"))
     seed = PublicSeed.for_spec(spec.seed, SOURCES, None)
     year_counts = {str(e): 2 for e in entities.entity_id[::97].tolist()}  # about 1% at the annual cap
     return World(folder, directory, spec, seed, year_counts, parquet, csv)

@@ -11,6 +11,7 @@ written without holding it in memory.
 from __future__ import annotations
 
 import csv
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,9 +20,10 @@ import numpy as np
 from ..inputs.columnar import require_pyarrow
 from ..inputs.uscc import ALPHABET
 from ..model import RISK_CLASSES, Categorical, EntityTable
-from .synth import fill_uscc_checks
+from .synth import fill_uscc_checks, minimum_inspectors, write_demo_data
 
-__all__ = ["PROVINCE_COLUMNS", "province_batches", "province_entity_table", "write_province_entities"]
+__all__ = ["PROVINCE_COLUMNS", "province_batches", "province_entity_table", "write_province_entities",
+           "write_province_folder"]
 
 PROVINCE_COLUMNS: tuple[str, ...] = ("entity_id", "name", "entity_type", "industry", "area", "risk_class",
                                      "tags", "last_inspected")
@@ -106,3 +108,22 @@ def province_entity_table(n: int, template: EntityTable, *, seed: int = 0) -> En
         risk_class=np.searchsorted(np.asarray(RISK_CLASSES), col["risk_class"]).astype(np.uint8),
         tags=np.asarray([masks[s] for s in col["tags"].tolist()], dtype=np.uint64), tag_names=tag_names,
         last_inspected=last)
+
+
+def write_province_folder(out: str | Path, n: int, *, seed: int = 0, batch: int = 1_000_000
+                          ) -> tuple[Path, EntityTable]:
+    """A data folder ``out/data``: the demo district's tables and plan spec, and ``n`` generated
+    entities in entities.parquet; returns it and the template entities.
+
+    The demo's entities.csv, history.csv and conflicts.csv are left out: they name the demo's
+    own entities. The demo itself is written to ``out/demo``.
+    """
+    root = Path(out)
+    demo = write_demo_data(root / "demo", entities=200, inspectors=minimum_inspectors())
+    data = root / "data"
+    data.mkdir(parents=True)
+    for p in sorted((root / "demo").iterdir()):
+        if p.name not in ("entities.csv", "history.csv", "conflicts.csv"):
+            shutil.copy(p, data / p.name)
+    write_province_entities(data / "entities.parquet", n, demo.entities, seed=seed, batch=batch)
+    return data, demo.entities
