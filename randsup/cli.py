@@ -263,8 +263,8 @@ def draw_cmd(
     source: Annotated[list[str], typer.Option(
         "--source", help="The published values of one seed source the spec names; one --source per source.")],
     out_dir: Annotated[Path, typer.Option("--out", help="A new folder for the draw directory.")],
-    salt: Annotated[str | None, typer.Option(
-        "--salt", help="The secret salt whose SHA-256 the spec publishes as seed.salt_commitment.")] = None,
+    salt_file: SaltFileOpt = None,
+    salt: SaltOpt = None,
     engine: EngineOpt = "python",
     entities: EntitiesOpt = None,
     database: DatabaseOpt = None,
@@ -281,7 +281,7 @@ def draw_cmd(
     if out_dir.exists():  # before the work, not after it
         raise OutputError(f"{out_dir} exists already; choose a new output folder or remove the old one")
     plan_spec = load_spec(spec)
-    seed = PublicSeed.for_spec(plan_spec.seed, source, salt)
+    seed = PublicSeed.for_spec(plan_spec.seed, source, _salt(salt_file, salt))
     result, directory = make_draw(data, plan_spec, seed,
                                   source=EntitySource(engine=engine, entities=entities, database=database))
     write_draw(result, out_dir, spec=plan_spec, directory=directory)
@@ -314,7 +314,8 @@ def verify_cmd(
     from .verify import verify_draw, verify_plan
 
     if entities is not None or database is not None:  # a draw from a database table: name it again
-        report = verify_draw(plan_dir, data=data, salt=salt, entities=entities, database=database)
+        report = verify_draw(plan_dir, data=data, salt=_salt(salt_file, salt), entities=entities,
+                             database=database)
         out.print(report.summary(), markup=False)
         return
     path = _ledger_path(ledger, data)

@@ -116,7 +116,8 @@ def write_province_folder(out: str | Path, n: int, *, seed: int = 0, batch: int 
     entities in entities.parquet; returns it and the template entities.
 
     The demo's entities.csv, history.csv and conflicts.csv are left out: they name the demo's
-    own entities. The demo itself is written to ``out/demo``.
+    own entities. The spec is made ``announced`` (a 企业公示信息抽查 may be public at once).
+    The demo itself is written to ``out/demo``.
     """
     root = Path(out)
     demo = write_demo_data(root / "demo", entities=200, inspectors=minimum_inspectors())
@@ -125,5 +126,8 @@ def write_province_folder(out: str | Path, n: int, *, seed: int = 0, batch: int 
     for p in sorted((root / "demo").iterdir()):
         if p.name not in ("entities.csv", "history.csv", "conflicts.csv"):
             shutil.copy(p, data / p.name)
+    # 企业公示信息抽查 may be public at once: the province spec is announced (no salt, seed public).
+    spec = data / "plan-2027Q1.toml"
+    spec.write_text("announced = true\n" + spec.read_text(encoding="utf-8"), encoding="utf-8")
     write_province_entities(data / "entities.parquet", n, demo.entities, seed=seed, batch=batch)
     return data, demo.entities

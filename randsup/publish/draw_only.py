@@ -31,10 +31,10 @@ from ..errors import InputError, OutputError, Problem, VerificationError
 from ..io import atomic_directory, canonical_json, csv_text
 from ..model import RISK_CLASSES, Directory, DrawResult, Plan, PlanTask
 from ..plan import software_versions
-from ..spec import PlanSpec, check_spec_against
+from ..spec import PlanSpec, check_spec_against, require_secrecy
 from .files import DRAW_RECORD, MANIFEST_FILE, SPEC_FILE, read_json
+from .record import draw_only_record
 from .render import (
-    _draw_record,
     _Names,
     _notice_blocks,
     manifest_bytes,
@@ -224,13 +224,13 @@ def render_draw(d: DrawOnly, *, spec: PlanSpec, directory: Directory) -> dict[st
     names = _Names(directory)
     files: dict[str, bytes] = {DRAW_FILE: canonical_json(d.model_dump(mode="json")), SPEC_FILE: spec_json_bytes(spec)}
     files[DRAWN_CSV] = csv_text(("task_id", "role", "rank", "entity_id"), _drawn_rows(d)).encode("utf-8")
-    blocks = _notice_blocks(plan, spec, names, None)
+    require_secrecy(spec, d.seed.get("salt_commitment"))
+    blocks = _notice_blocks(plan, spec, names)
     files[NOTICE_MD] = render_notice_markdown(blocks).encode("utf-8")
     files[NOTICE_HTML] = render_notice_html(blocks, blocks[0].text).encode("utf-8")
-    record = _draw_record(plan, spec, names, None)
-    record.update({"kind": "draw-only", "engine": d.engine, "entity_file": d.entities,
-                   "digest_kinds": d.digest_kinds})
-    files[DRAW_RECORD] = canonical_json(record)
+    check_items = {t.task_id: names.task_check_items(t) for t in spec.tasks}
+    files[DRAW_RECORD] = canonical_json(draw_only_record(plan, spec, check_items=check_items, engine=d.engine,
+                                                         entity_input=d.entities, digest_kinds=d.digest_kinds))
     files[MANIFEST_FILE] = manifest_bytes(files)
     return dict(sorted(files.items()))
 

@@ -32,6 +32,7 @@ __all__ = [
     "NORMALISATION",
     "REVEAL_FORMAT",
     "RULES",
+    "draw_only_record",
     "draw_record",
     "drawn_list_csv",
     "reveal_record",
@@ -160,6 +161,21 @@ def draw_record(plan: Plan, spec: PlanSpec, *, check_items: Mapping[str, Sequenc
         "software": dict(sorted(plan.software.items())),
         "tasks": tasks,
     }
+
+
+def draw_only_record(plan: Plan, spec: PlanSpec, *, check_items: Mapping[str, Sequence[str]], engine: str,
+                     entity_input: str, digest_kinds: Mapping[str, str]) -> dict[str, Any]:
+    """``public/draw-record.json`` of a draw-only run (``randsup draw``, docs/engines.md).
+
+    The plan's record plus: ``kind`` "draw-only"; ``engine`` (python, duckdb or spark: which
+    engine computed the draw, which does not depend on it); ``entity_file`` (the entity input:
+    a file name, or a table); ``digest_kinds`` (per input, "sha256" of the file or
+    "sha256-canonical-csv/1", the content digest of a database table).
+    """
+    record = draw_record(plan, spec, check_items=check_items)
+    record.update({"kind": "draw-only", "engine": engine, "entity_file": entity_input,
+                   "digest_kinds": dict(sorted(digest_kinds.items()))})
+    return record
 
 
 def _class_lists(td: TaskDraw, class_of: Mapping[str, str]) -> dict[str, list[str]]:
