@@ -338,12 +338,16 @@ def reveal_cmd(
                         "used for the check only, never written.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Reveal before the last visit (needs --reason).")] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="Why the reveal is early; it is published.")] = None,
+    ledger: LedgerOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_WAIT,
 ) -> None:
     """公布盐值: once every visit is past, publish the salt and the 抽查名单 (public/reveal.json,
-    public/drawn-list.csv) so that anyone can recompute the draw; the manifest lists them."""
+    public/drawn-list.csv) so that anyone can recompute the draw; the manifest lists them. It is
+    recorded in the ledger that recorded the plan (DATA/randsup-ledger.sqlite unless --ledger)."""
     import datetime as dt
 
     from .errors import InputError, Problem
+    from .history.ledger import Ledger
     from .history.reveal import reveal_plan
 
     try:
@@ -355,8 +359,10 @@ def reveal_cmd(
         raise InputError(Problem("--force" if reason is not None else "--reason", None, None, None,
                                  "an early reveal needs both --force and --reason R (the reason is published)"),
                          header="bad option")
-    report = reveal_plan(plan_dir, _salt(salt_file, None) or "", data=data, as_of=day,
-                         force_reason=reason if force else None)
+    salt = _salt(salt_file, None) or ""
+    with Ledger(_ledger_path(ledger, data), create=False, lock_timeout=lock_timeout, waiting=_waiting) as book:
+        report = reveal_plan(plan_dir, salt, data=data, as_of=day, force_reason=reason if force else None,
+                             ledger=book)
     out.print(f"revealed plan {report.plan_id}: {report.drawn} drawn entities; wrote "
               + ", ".join(report.files) + (" (forced early)" if report.forced else ""), markup=False)
 

@@ -320,6 +320,14 @@ def _forced_reason(out: Path) -> str | None:
     return reason if isinstance(reason, str) else None
 
 
+def _reveal_head(out: Path) -> dict[str, Any] | None:
+    """The ledger head reveal.json states: a recorded input, copied (the anchor check compares it)."""
+    rec = read_json(out / REVEAL_RECORD, REVEAL_RECORD)
+    ledger = rec.get("ledger") if isinstance(rec, dict) else None
+    head = ledger.get("head_before") if isinstance(ledger, dict) else None
+    return head if isinstance(head, dict) else None
+
+
 def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
                 progress: Callable[..., Any] | None = None, ledger: Ledger | None = None) -> VerifyReport:
     """Recompute the plan in ``out`` from the data directory ``data`` and its seed, and compare.
@@ -402,7 +410,7 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
             expected |= reveal_files(as_published, spec, directory, revealed,
                                      draw_record_bytes=(out_p / DRAW_RECORD).read_bytes()
                                      if (out_p / DRAW_RECORD).is_file() else b"",
-                                     forced_reason=_forced_reason(out_p))
+                                     forced_reason=_forced_reason(out_p), ledger_head=_reveal_head(out_p))
         except VerificationError as exc:
             diffs.append(exc.message)
     # Files the plan keeps beside what it renders: the ledger history it was drawn with, recusals.

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..model import LedgerHead
-from ..publish.files import PLAN_FILE, read_json, read_plan
+from ..publish.files import DRAWN_LIST, PLAN_FILE, REVEAL_RECORD, read_json, read_plan
 from .folders import RESULTS_FILE, folder_digest
 from .ledger import GENESIS_HASH, Ledger, LedgerRecord
 
-__all__ = ["Anchor", "AnchorReport", "check_anchors", "read_anchor"]
+__all__ = ["Anchor", "AnchorReport", "check_anchors", "read_anchor", "read_anchors"]
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,11 @@ class Anchor:
     """What one published folder states about the ledger."""
 
     folder: Path
-    kind: str  # "plan" or "publication"
+    kind: str  # "plan", "publication" or "reveal"
     plan_id: str
     head: LedgerHead
     files: dict[str, str]  # public file → sha256, as found on disk
+    forced_reason: str | None = None  # a reveal's: the published reason of an early reveal
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,24 @@ def read_anchor(folder: str | Path) -> Anchor | None:
                              "(results.json); pass folders that randsup wrote"), header="not an anchor")
 
 
+def read_anchors(folder: str | Path) -> list[Anchor | None]:
+    """The anchors a folder states: its own (``read_anchor``), and a plan folder's reveal when it has one.
+
+    None stands for a folder (or a reveal) that states no ledger head.
+    """
+    f = Path(folder)
+    out = [read_anchor(f)]
+    if (f / PLAN_FILE).is_file() and (f / REVEAL_RECORD).is_file():
+        raw = read_json(f / REVEAL_RECORD, REVEAL_RECORD)
+        head = (raw.get("ledger") or {}).get("head_before") if isinstance(raw, dict) else None
+        forced = raw.get("forced") if isinstance(raw, dict) else None
+        out.append(None if not isinstance(head, dict) else Anchor(
+            f, "reveal", str(raw.get("plan_id")), LedgerHead.model_validate(head),
+            _public_digests(f, [REVEAL_RECORD, DRAWN_LIST]),
+            forced.get("reason") if isinstance(forced, dict) else None))
+    return out
+
+
 def _own_record(records: Sequence[LedgerRecord], a: Anchor) -> LedgerRecord | None:
     for r in records:
         if r.kind != a.kind or r.payload.get("plan_id") != a.plan_id:
@@ -95,12 +114,13 @@ def check_anchors(book: Ledger, folders: Sequence[str | Path]) -> AnchorReport:
     notes: list[str] = []
     anchors: list[Anchor] = []
     for folder in folders:
-        a = read_anchor(folder)
-        if a is None:
-            notes.append(f"{folder} states no ledger head (made without a ledger or by an older randsup); "
-                         "it anchors nothing")
-        else:
-            anchors.append(a)
+        for k, a in enumerate(read_anchors(folder)):
+            if a is None:
+                what = folder if k == 0 else Path(folder) / REVEAL_RECORD
+                notes.append(f"{what} states no ledger head (made without a ledger or by an older randsup); "
+                             "it anchors nothing")
+            else:
+                anchors.append(a)
     for a in sorted(anchors, key=lambda a: a.head.seq):
         head = a.head
         stated = f"{a.folder} states the ledger head before it as record seq {head.seq} ({head.hash[:16]}…)"
@@ -126,6 +146,9 @@ def check_anchors(book: Ledger, folders: Sequence[str | Path]) -> AnchorReport:
             if a.files.get(name) != digest:
                 problems.append((own.seq, f"{a.folder / name} is not the file record seq {own.seq} ({own.kind}) "
                                           f"holds the digest of (recorded {digest[:16]}…)"))
+        if a.kind == "reveal" and own.payload.get("forced_reason") != a.forced_reason:
+            problems.append((own.seq, f"{a.folder / REVEAL_RECORD} states another reason for an early reveal than "
+                                      f"record seq {own.seq} (reveal) holds"))
         if a.kind == "plan":
             known = {own.payload["plan_json_sha256"]} | {
                 r.payload.get("plan_json_sha256") for r in records

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ..io import injected_fault, named_for, parent_folder, remove_stale_partials
-from ..publish.files import PLAN_FILE
+from ..publish.files import PLAN_FILE, REVEAL_RECORD
 from .ledger import Ledger, LedgerRecord
 from .lock import checkpoint
 
@@ -49,6 +49,8 @@ def _identity(rec: LedgerRecord) -> tuple[str, str]:
     """(file, sha256) that identifies the folder a pending record names: plan.json, or results.json."""
     if rec.kind == "publication":
         return RESULTS_FILE, rec.payload["results_json_sha256"]
+    if rec.kind == "reveal":
+        return REVEAL_RECORD, rec.payload["reveal_json_sha256"]
     return PLAN_FILE, rec.payload["plan_json_sha256"]
 
 
@@ -192,7 +194,8 @@ def pending_problems(book: Ledger) -> list[str]:
         folder = Path(rec.payload["folder"])
         name, want = _identity(rec)
         what = {"plan": f"plan {rec.payload['plan_id']}",
-                "publication": f"the results publication of plan {rec.payload['plan_id']}"}.get(
+                "publication": f"the results publication of plan {rec.payload['plan_id']}",
+                "reveal": f"the reveal of plan {rec.payload['plan_id']}"}.get(
             rec.kind, f"{rec.payload.get('type', 'change')} of plan {rec.payload['plan_id']}")
         if folder_digest(folder, name) == want:
             state = f"its folder {folder} is complete but was never marked published"
@@ -200,7 +203,8 @@ def pending_problems(book: Ledger) -> list[str]:
             state = f"its folder {folder} was written but never moved into place"
         else:
             state = f"its folder {folder} was never completed"
-        command = {"plan": "randsup plan", "publication": "randsup results publish"}.get(rec.kind, "randsup recuse")
+        command = {"plan": "randsup plan", "publication": "randsup results publish",
+                   "reveal": "randsup reveal"}.get(rec.kind, "randsup recuse")
         out.append(f"record seq {rec.seq} ({rec.kind}): {what} is pending: {state}; run the same `{command}` "
                    "command again to complete it")
     return out

@@ -418,7 +418,8 @@ class Ledger:
     def record_published(self, of: LedgerRecord, folder: str | Path, *, at: str | None = None) -> int:
         """Mark a pending plan or change published: its folder is complete and in place."""
         with self._write():
-            digest = {k: of.payload[k] for k in ("plan_json_sha256", "results_json_sha256") if k in of.payload}
+            digest = {k: of.payload[k] for k in ("plan_json_sha256", "results_json_sha256", "reveal_json_sha256")
+                      if k in of.payload}
             return self._append("published", {"of_seq": of.seq, "of_kind": of.kind, "plan_id": of.payload["plan_id"],
                                               "folder": str(folder), **digest, "recorded_at": at or _now()})
 
@@ -430,7 +431,7 @@ class Ledger:
         for r in recs:
             if r.kind == "plan":
                 latest[r.payload["plan_id"]] = r.seq
-        return [r for r in recs if r.kind in ("plan", "change", "publication") and r.payload.get("status") == "pending"
+        return [r for r in recs if r.kind in ("plan", "change", "publication", "reveal") and r.payload.get("status") == "pending"
                 and r.seq not in done and not (r.kind == "plan" and latest[r.payload["plan_id"]] != r.seq)]
 
     def require_intact(self, doing: str) -> None:
@@ -452,6 +453,11 @@ class Ledger:
         """Record that results were published (which plan, which results, which files)."""
         with self._write():
             return self._append("publication", {**dict(payload), "recorded_at": at or _now()})
+
+    def record_reveal(self, payload: Mapping[str, Any], *, at: str | None = None) -> int:
+        """Record a reveal (公布盐值) of a plan: its anchor, the digests of its files, a forced reason."""
+        with self._write():
+            return self._append("reveal", {**dict(payload), "recorded_at": at or _now()})
 
     # -- reading -------------------------------------------------------------------------
 

@@ -5,7 +5,10 @@ of the plan is past, :func:`reveal_plan` checks the salt against the commitment,
 draw (第一随机) from the data directory, and adds two public files to the plan folder:
 ``public/reveal.json`` (salt, seed, ticket seeds, per task and class the drawn list, the
 alternates used and the cut-offs) and ``public/drawn-list.csv`` (the 抽查名单). Files already
-published never change; the manifest gains the two new files. ``verify`` recomputes both.
+published never change; the manifest gains the two new files. ``verify`` recomputes both. The reveal is
+written under the ledger lock like every other public folder (docs/history.md, The reveal):
+reveal.json states the ledger head it was written against, and its ``reveal`` record holds the
+digests of both files.
 
 No clock is read: the "as of" day comes from the caller (the CLI's --as-of, today by default)
 and is used only for the refusal, never written.
@@ -16,13 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..draw.sample import draw_entities
 from ..draw.seed import PublicSeed, verify_salt
-from ..errors import InputError, OutputError, Problem, SeedError, VerificationError
-from ..io import canonical_json, write_atomic
+from ..errors import InputError, LedgerError, OutputError, Problem, SeedError, VerificationError
+from ..io import canonical_json
 from ..model import RISK_CLASSES, Directory, Plan
 from ..publish.files import (
     DRAW_RECORD,
@@ -36,7 +41,9 @@ from ..publish.files import (
 from ..publish.record import drawn_list_csv, reveal_record
 from ..publish.render import MANIFEST_FORMAT
 from ..spec import PlanSpec
-from .ledger import plan_inputs_of
+from .folders import complete, publish, staged_path
+from .ledger import Ledger, default_ledger_path, ensure_plan_recorded, plan_inputs_of
+from .lock import checkpoint
 
 __all__ = ["RevealReport", "last_visit_date", "reveal_files", "reveal_plan"]
 
@@ -58,7 +65,7 @@ def last_visit_date(plan: Plan) -> dt.date | None:
 
 
 def reveal_files(plan: Plan, spec: PlanSpec, directory: Directory, salt: str, *, draw_record_bytes: bytes,
-                 forced_reason: str | None) -> dict[str, bytes]:
+                 forced_reason: str | None, ledger_head: Mapping[str, Any] | None = None) -> dict[str, bytes]:
     """``public/reveal.json`` and ``public/drawn-list.csv`` of a plan, recomputed from the data.
 
     Pure (no clock, no disk); ``reveal_plan`` writes them and ``verify`` compares them.
@@ -91,7 +98,8 @@ def reveal_files(plan: Plan, spec: PlanSpec, directory: Directory, salt: str, *,
     last = last_visit_date(plan)
     record = reveal_record(plan, draw.tasks, seed, salt, class_of=class_of,
                            draw_record_sha256=hashlib.sha256(draw_record_bytes).hexdigest(),
-                           last_visit=None if last is None else last.isoformat(), forced_reason=forced_reason)
+                           last_visit=None if last is None else last.isoformat(), forced_reason=forced_reason,
+                           ledger_head=ledger_head)
     return {REVEAL_RECORD: canonical_json(record), DRAWN_LIST: drawn_list_csv(record, plan, names)}
 
 
@@ -106,8 +114,15 @@ def _listed(out: Path) -> dict[str, str]:
 
 
 def reveal_plan(plan_dir: str | Path, salt: str, *, data: str | Path, as_of: dt.date,
-                force_reason: str | None = None) -> RevealReport:
+                force_reason: str | None = None, ledger: Ledger | None = None) -> RevealReport:
     """Publish the salt and the drawn lists of a plan whose visits are all past.
+
+    Refusals that need no ledger (too early, a bad salt, a bad plan folder, changed data) come
+    first and take no lock. Then, under the ledger lock and in the order of
+    :mod:`randsup.history.folders`: the plan folder with the two new files and the new manifest
+    is staged, a ``reveal`` record (the head before it, the files' digests, a forced reason) is
+    appended as pending, the folder is moved into place, the record is marked published. The
+    same command again completes a reveal a crash left pending.
 
     Args:
         plan_dir: the plan folder.
@@ -115,20 +130,28 @@ def reveal_plan(plan_dir: str | Path, salt: str, *, data: str | Path, as_of: dt.
         data: the data directory the plan was drawn from (the drawn list needs each entity's class).
         as_of: the day to judge "past" by; the reveal is refused unless every visit is before it.
         force_reason: reveal before the last visit anyway; the reason is published in reveal.json.
+        ledger: the ledger that recorded the plan (default: the one beside ``data``; it must exist).
 
     Raises:
         InputError: too early (and no reason), an empty reason, or the data changed since the plan.
         OutputError: the plan was revealed already.
         SeedError: the plan has no salt, or the salt does not match its commitment.
         VerificationError: the recomputed draw differs from the plan.
+        LedgerError: the ledger is missing, in use, fails verification, or does not know this plan.
     """
+    if ledger is None:
+        with Ledger(default_ledger_path(data), create=False) as book:
+            return reveal_plan(plan_dir, salt, data=data, as_of=as_of, force_reason=force_reason, ledger=book)
     out = Path(plan_dir)
+    if not out.exists() and staged_path(out).is_dir():  # killed between the two renames of a reveal
+        with ledger.locked():
+            ledger.require_intact("reveal a plan")
+            done = _complete_pending_reveal(ledger, out)
+        if done is not None:
+            return done
     plan = read_plan(out)
     spec = read_published_spec(out)
     listed = _listed(out)
-    if REVEAL_RECORD in listed:
-        raise OutputError(f"{out / REVEAL_RECORD}: plan {plan.plan_id} is revealed already; a reveal is "
-                          "published once and never replaced")
     if force_reason is not None and not force_reason.strip():
         raise InputError(Problem("--reason", None, None, force_reason,
                                  "say why the salt is revealed before the last visit; it is published"),
@@ -147,17 +170,55 @@ def reveal_plan(plan_dir: str | Path, salt: str, *, data: str | Path, as_of: dt.
                         "the seed already, there is nothing to reveal")
     verify_salt(commitment, salt)
     directory = plan_inputs_of(plan, out, data, action="reveal")
-    files = reveal_files(plan, spec, directory, salt, draw_record_bytes=(out / DRAW_RECORD).read_bytes(),
-                         forced_reason=force_reason)
-    # New files first, the manifest last: a reveal interrupted in between leaves files the
-    # manifest does not list (verify names them), and running the reveal again completes it.
-    for name, data_bytes in files.items():
-        write_atomic(out / name, data_bytes)
-    # The digests already listed are kept as they are (a changed file stays a difference verify
-    # reports), the new files are added.
-    entries = {**listed, **{name: hashlib.sha256(b).hexdigest() for name, b in files.items()}}
-    write_atomic(out / MANIFEST_FILE, canonical_json({"format": MANIFEST_FORMAT, "algorithm": "sha256",
-                                                      "files": dict(sorted(entries.items()))}))
-    record = json.loads(files[REVEAL_RECORD])
+    with ledger.locked():
+        checkpoint("reveal:locked")
+        ledger.require_intact("reveal a plan")
+        done = _complete_pending_reveal(ledger, out)
+        if done is not None:
+            return done  # the same command again: the reveal a crash interrupted is now complete
+        if REVEAL_RECORD in listed:
+            raise OutputError(f"{out / REVEAL_RECORD}: plan {plan.plan_id} is revealed already; a reveal is "
+                              "published once and never replaced")
+        if ledger.plan_record(plan.plan_id) is None:
+            raise LedgerError(f"plan {plan.plan_id} is not in the ledger {ledger.path}; reveal a plan with the ledger "
+                              "that recorded it (--ledger PATH), nothing was written")
+        ensure_plan_recorded(ledger, plan, out)  # refuses a plan.json the ledger does not know
+        seq, hash_ = ledger.head()
+        head = {"seq": seq, "hash": hash_}
+        new = reveal_files(plan, spec, directory, salt, draw_record_bytes=(out / DRAW_RECORD).read_bytes(),
+                           forced_reason=force_reason, ledger_head=head)
+        # The whole folder is staged (unlisted files too, as they are); the digests already listed
+        # are kept as they are (a changed file stays a difference verify reports).
+        files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        files.update(new)
+        entries = {**listed, **{name: hashlib.sha256(b).hexdigest() for name, b in new.items()}}
+        files[MANIFEST_FILE] = canonical_json({"format": MANIFEST_FORMAT, "algorithm": "sha256",
+                                               "files": dict(sorted(entries.items()))})
+        target = out.resolve()
+        payload = {"plan_id": plan.plan_id, "ledger": {"head_before": head},
+                   "files": {name: hashlib.sha256(b).hexdigest() for name, b in sorted(new.items())},
+                   "forced_reason": force_reason, "status": "pending", "folder": str(target),
+                   "reveal_json_sha256": hashlib.sha256(new[REVEAL_RECORD]).hexdigest()}
+        publish(ledger, target, files, step="reveal",
+                record=lambda: ledger.record(ledger.record_reveal(payload)))
+    return _report(plan.plan_id, new[REVEAL_RECORD])
+
+
+def _report(plan_id: str, reveal_json: bytes) -> RevealReport:
+    record = json.loads(reveal_json)
     drawn = sum(len(c["drawn"]) for t in record["tasks"] for c in t["classes"].values())
-    return RevealReport(plan.plan_id, tuple(sorted(files)), drawn, force_reason is not None)
+    return RevealReport(plan_id, (DRAWN_LIST, REVEAL_RECORD), drawn, record.get("forced") is not None)
+
+
+def _complete_pending_reveal(book: Ledger, out: Path) -> RevealReport | None:
+    """Complete a reveal of this plan folder that a crash left pending; its report, or None if there was none."""
+    target = out.resolve()
+    for rec in book.pending():
+        if rec.kind != "reveal" or Path(rec.payload["folder"]) != target:
+            continue
+        if not complete(book, rec):
+            raise LedgerError(f"the reveal recorded as pending at seq {rec.seq} cannot be completed: neither {target} "
+                              "nor its staged copy holds the reveal.json it names; restore the plan folder from a "
+                              "backup")
+        return _report(rec.payload["plan_id"], (target / REVEAL_RECORD).read_bytes())
+    return None

@@ -187,7 +187,7 @@ def _class_lists(td: TaskDraw, class_of: Mapping[str, str]) -> dict[str, list[st
 
 def reveal_record(plan: Plan, draws: Sequence[TaskDraw], seed: PublicSeed, salt: str, *,
                   class_of: Mapping[str, str], draw_record_sha256: str, last_visit: str | None,
-                  forced_reason: str | None) -> dict[str, Any]:
+                  forced_reason: str | None, ledger_head: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``public/reveal.json``: the salt, seed and ticket seeds, and per task and class the drawn
     list, the alternates (递补) used and the cut-offs.
 
@@ -229,6 +229,8 @@ def reveal_record(plan: Plan, draws: Sequence[TaskDraw], seed: PublicSeed, salt:
         "last_visit": last_visit,
         "forced": None if forced_reason is None else {"reason": forced_reason},
         "tasks": tasks,
+        # The ledger head the reveal was written against (docs/history.md, Anchors); None without a ledger.
+        "ledger": None if ledger_head is None else {"head_before": dict(ledger_head)},
     }
 
 
