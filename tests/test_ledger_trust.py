@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,11 @@ def copy_ledger(two: Path, tmp_path: Path) -> Path:
     return p
 
 
-def rewrite_consistently(path: Path, seq: int) -> None:
+def _drop_a_visit(payload: dict) -> None:
+    payload["visits"] = payload["visits"][1:]  # one visit of Q1 quietly removed from history
+
+
+def rewrite_consistently(path: Path, seq: int, edit: Callable[[dict], None] = _drop_a_visit) -> None:
     """The attack of issue 12: drop the triggers, edit record ``seq``, recompute every later hash and the head."""
     db = raw(path)
     rows = db.execute("SELECT seq, kind, payload, prev_hash FROM records ORDER BY seq").fetchall()
@@ -77,7 +82,7 @@ def rewrite_consistently(path: Path, seq: int) -> None:
     for s, kind, text, _ in rows[seq - 1:]:
         if s == seq:
             payload = json.loads(text)
-            payload["visits"] = payload["visits"][1:]  # one visit of Q1 quietly removed from history
+            edit(payload)
             text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         h = record_hash(s, kind, text, prev)
         db.execute("UPDATE records SET payload = ?, prev_hash = ?, hash = ? WHERE seq = ?", (text, prev, h, s))

@@ -249,20 +249,25 @@ class TestRecordDuePublish:
 SALT = "松江-2027Q1-secret-salt"
 
 
-@pytest.fixture()
-def salted(tmp_path: Path) -> tuple[Path, Path, Plan]:
+def salted_plan(root: Path, salt: str = SALT) -> tuple[Path, Path, Plan]:
+    """root/D (demo data and its ledger), root/P1 (an unannounced 2027Q1 plan), root/salt.txt."""
     import hashlib
 
     from randsup.demo.synth import write_demo_data
 
-    data, out = tmp_path / "D", tmp_path / "P1"
+    data, out = root / "D", root / "P1"
     write_demo_data(data, entities=1000, inspectors=150, seed=7)
     spec = write_spec(data, 1)
-    commitment = "sha256:" + hashlib.sha256(SALT.encode()).hexdigest()
+    commitment = "sha256:" + hashlib.sha256(salt.encode()).hexdigest()
     spec.write_text(spec.read_text(encoding="utf-8").replace("announced = true\n", "").replace(
         "[seed]\n", f'[seed]\nsalt_commitment = "{commitment}"\n'), encoding="utf-8")
-    (tmp_path / "salt.txt").write_text(SALT + "\n", encoding="utf-8")
-    return data, out, plan_cli(data, 1, out, "--salt-file", str(tmp_path / "salt.txt"))
+    (root / "salt.txt").write_text(salt + "\n", encoding="utf-8")
+    return data, out, plan_cli(data, 1, out, "--salt-file", str(root / "salt.txt"))
+
+
+@pytest.fixture()
+def salted(tmp_path: Path) -> tuple[Path, Path, Plan]:
+    return salted_plan(tmp_path)
 
 
 def deadline_2027(d: dt.date, data: Path) -> dt.date:

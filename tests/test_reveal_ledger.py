@@ -11,10 +11,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_ledger import plan_cli, raw, write_spec
-from test_ledger_trust import cli, ledger_verify, relocate, run, run_again
+from test_ledger import raw
+from test_ledger_trust import cli, ledger_verify, planned_copy, rewrite_consistently, run, run_again
+from test_results import salted_plan
 
-from randsup.history.ledger import LEDGER_FILE_NAME, Ledger, record_hash
+from randsup.history.ledger import LEDGER_FILE_NAME, Ledger
 from randsup.history.lock import lock_path
 from randsup.model import Plan
 
@@ -29,26 +30,9 @@ def tree(folder: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def salted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """root/D (demo data, its ledger), root/P1 (an unannounced 2027Q1 plan with a salt), root/salt.txt."""
-    from randsup.demo.synth import write_demo_data
-
     root = tmp_path_factory.mktemp("reveal-ledger")
-    data = root / "D"
-    write_demo_data(data, entities=1000, inspectors=150, seed=7)
-    spec = write_spec(data, 1)
-    commitment = "sha256:" + hashlib.sha256(SALT.encode()).hexdigest()
-    spec.write_text(spec.read_text(encoding="utf-8").replace("announced = true\n", "").replace(
-        "[seed]\n", f'[seed]\nsalt_commitment = "{commitment}"\n'), encoding="utf-8")
-    (root / "salt.txt").write_text(SALT + "\n", encoding="utf-8")
-    plan_cli(data, 1, root / "P1", "--salt-file", str(root / "salt.txt"))
+    salted_plan(root, SALT)
     return root
-
-
-def copy_root(salted: Path, tmp_path: Path) -> tuple[Path, Path]:
-    """A private copy of D and P1, its ledger pointing at the copied plan folder."""
-    root = tmp_path / "root"
-    shutil.copytree(salted, root)
-    relocate(root / "D", salted, root)
-    return root / "D", root / "P1"
 
 
 def after_last(plan: Path) -> str:
@@ -67,7 +51,7 @@ def reveal_records(data: Path) -> list:
 
 
 def test_reveal_is_recorded_and_anchored(salted: Path, tmp_path: Path) -> None:
-    data, plan = copy_root(salted, tmp_path)
+    data, plan = planned_copy(salted, tmp_path)
     with Ledger(data / LEDGER_FILE_NAME, create=False) as book:
         head = book.head()
     code, out = cli(*reveal_args(data, plan))
@@ -86,26 +70,9 @@ def test_reveal_is_recorded_and_anchored(salted: Path, tmp_path: Path) -> None:
     assert code == 0, out
 
 
-def rewrite_record(path: Path, seq: int, edit) -> None:  # noqa: ANN001 - a payload → None callback
-    """Edit record ``seq`` and recompute every later hash and the head (the consistent rewrite)."""
-    db = raw(path)
-    rows = db.execute("SELECT seq, kind, payload FROM records ORDER BY seq").fetchall()
-    prev = db.execute("SELECT hash FROM records WHERE seq = ?", (seq - 1,)).fetchone()[0]
-    for s, kind, text in rows[seq - 1:]:
-        if s == seq:
-            payload = json.loads(text)
-            edit(payload)
-            text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        h = record_hash(s, kind, text, prev)
-        db.execute("UPDATE records SET payload = ?, prev_hash = ?, hash = ? WHERE seq = ?", (text, prev, h, s))
-        prev = h
-    db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (f"{rows[-1][0]}:{prev}",))
-    db.close()
-
-
 @pytest.mark.parametrize("edit", ["digest", "reason"])
 def test_a_consistent_rewrite_of_the_reveal_record_is_caught(salted: Path, tmp_path: Path, edit: str) -> None:
-    data, plan = copy_root(salted, tmp_path)
+    data, plan = planned_copy(salted, tmp_path)
     code, out = cli(*reveal_args(data, plan, "--force", "--reason", "行政复议需要公开抽取过程"))
     assert code == 0, out
     [own] = reveal_records(data)
@@ -117,7 +84,7 @@ def test_a_consistent_rewrite_of_the_reveal_record_is_caught(salted: Path, tmp_p
         else:
             p["forced_reason"] = None  # as if the reveal had not been early
 
-    rewrite_record(data / LEDGER_FILE_NAME, own.seq, change)
+    rewrite_consistently(data / LEDGER_FILE_NAME, own.seq, change)
     code, out = cli("ledger", "verify", "--data", data)
     assert code == 0, out  # the chain alone cannot tell
     code, out = ledger_verify(data, plan)
@@ -127,7 +94,7 @@ def test_a_consistent_rewrite_of_the_reveal_record_is_caught(salted: Path, tmp_p
 
 
 def test_refused_reveals_leave_plan_folder_and_ledger_byte_identical(salted: Path, tmp_path: Path) -> None:
-    data, plan = copy_root(salted, tmp_path)
+    data, plan = planned_copy(salted, tmp_path)
     lock_path(data / LEDGER_FILE_NAME).unlink(missing_ok=True)
     before_plan, before_data = tree(plan), tree(data)
     (tmp_path / "wrong.txt").write_text("not the salt\n", encoding="utf-8")
@@ -167,7 +134,7 @@ def test_refused_reveals_leave_plan_folder_and_ledger_byte_identical(salted: Pat
 
 def test_the_lock_file_is_the_only_trace_of_a_refusal_under_the_lock(salted: Path, tmp_path: Path) -> None:
     """The documented choice: the empty lock file stays beside the ledger; the data still loads and verifies."""
-    data, plan = copy_root(salted, tmp_path)
+    data, plan = planned_copy(salted, tmp_path)
     lock = lock_path(data / LEDGER_FILE_NAME)
     lock.unlink(missing_ok=True)
     before = tree(data)
@@ -190,7 +157,7 @@ def test_the_lock_file_is_the_only_trace_of_a_refusal_under_the_lock(salted: Pat
                                   "reveal:moved", "reveal:published"])
 def test_reveal_killed_at_every_step_is_repaired_by_running_it_again(salted: Path, tmp_path: Path,
                                                                      step: str) -> None:
-    data, plan = copy_root(salted, tmp_path)
+    data, plan = planned_copy(salted, tmp_path)
     before = tree(plan)
     args = reveal_args(data, plan)
     killed = run(args, kill_at=step)

@@ -229,8 +229,9 @@ def reveal_record(plan: Plan, draws: Sequence[TaskDraw], seed: PublicSeed, salt:
         "last_visit": last_visit,
         "forced": None if forced_reason is None else {"reason": forced_reason},
         "tasks": tasks,
-        # The ledger head the reveal was written against (docs/history.md, Anchors); None without a ledger.
-        "ledger": None if ledger_head is None else {"head_before": dict(ledger_head)},
+        # The ledger head the reveal was written against (docs/history.md, Anchors); absent in a
+        # reveal made without a ledger (before 0.2's reveal record), which verify still recomputes.
+        **({} if ledger_head is None else {"ledger": {"head_before": dict(ledger_head)}}),
     }
 
 
