@@ -70,7 +70,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     # The salt is published by `randsup reveal` once the last visit is past; results show it after that.
     last = max(v["date"] for v in plan["visits"])
     after_last = (dt.date.fromisoformat(last) + dt.timedelta(days=1)).isoformat()
-    _randsup("reveal", plan_dir, "--salt-file", root / "salt.txt", "--data", data, "--as-of", after_last)
+    _randsup("reveal", plan_dir, "--salt-file", root / "salt.txt", "--data", data, "--as-of", after_last,
+             "--ledger", ledger)
     results = root / "results"
     _randsup("results", "publish", "--plan", plan_dir, "--out", results, "--ledger", ledger)
     _randsup("site", plan_dir, "--results", results, "--out", after)
