@@ -118,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         t_serial, _ = best(lambda ids=ids: ticket_keys(SEED, ids, workers=1), 1)
         t_par, cpu_par = best(lambda ids=ids: ticket_keys(SEED, ids), args.repeat)
         (t_same, cpu_same), (t_bare, cpu_bare) = duckdb_rates(n, args.repeat)
+        # At a tiny size the process CPU clock may not tick at all: never divide by a zero reading.
+        cpu_par, cpu_same, cpu_bare = (max(c, 1e-9) for c in (cpu_par, cpu_same, cpu_bare))
         threads = thread_rate(ids[: min(n, 1_000_000)], _available_cores())
         ours, ref_same, ref_bare = n / t_par, n / t_same, n / t_bare
         print(f"\n{n:,} ids (wall clock; per CPU-second in brackets, which other load on the machine does not skew)")

@@ -106,8 +106,50 @@ def tag_list(cell: str) -> set[str]:
     return {t for t in (text(x) for x in re.split(r"[;；]", cell)) if t}
 
 
+# Registry values as exported, mapped as randsup/inputs/cells.py does (docs/normalisation.md,
+# "Registry values"); tests/test_cells.py checks this mirror against the loader.
+def _fold(cell: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell))
+
+
+def uscc(cell: str) -> str:
+    return _fold(cell).upper()
+
+
+_TYPES = ("企业", "个体工商户", "农民专业合作社", "其他")
+_TYPE_RULES = (("非企业", "其他"), ("常驻代表机构", "其他"), ("代表机构", "其他"), ("个体", "个体工商户"),
+               ("农民专业合作", "农民专业合作社"), ("农专社", "农民专业合作社"), ("专业合作社", "农民专业合作社"),
+               ("公司", "企业"), ("企业", "企业"), ("合伙", "企业"), ("独资", "企业"), ("集体所有制", "企业"),
+               ("全民所有制", "企业"), ("股份合作制", "企业"), ("联营", "企业"))
+
+
+def entity_type(cell: str) -> str:
+    v = _fold(text(cell))
+    return v if v in _TYPES else next((c for needle, c in _TYPE_RULES if needle in v), v)
+
+
+_SECTIONS = {"A": (1, 5), "B": (6, 12), "C": (13, 43), "D": (44, 46), "E": (47, 50), "F": (51, 52), "G": (53, 60),
+             "H": (61, 62), "I": (63, 65), "J": (66, 69), "K": (70, 70), "L": (71, 72), "M": (73, 75), "N": (76, 79),
+             "O": (80, 82), "P": (83, 83), "Q": (84, 85), "R": (86, 90), "S": (91, 96), "T": (97, 97)}
+
+
+def industry(cell: str) -> str:
+    v = _fold(text(cell))
+    m = re.fullmatch(r"\[?([A-Za-z])?(\d{2}|\d{3}|\d{4})?\]?(?:[^\dA-Za-z].*)?", v)
+    if not v or m is None or not (m[1] or m[2]):
+        return v
+    digits = m[2] or ""
+    section = next((k for k, (lo, hi) in _SECTIONS.items() if digits and lo <= int(digits[:2]) <= hi), None)
+    return f"{section or (m[1] or '').upper()}{digits}"
+
+
 def risk_class(cell: str) -> str:
-    return unicodedata.normalize("NFKC", cell).strip().upper().removesuffix("类")
+    v = _fold(cell)
+    m = re.search(r"(?:^|[（(])([A-Da-d])(?:类|级)?(?:[）)]|$)|([A-Da-d])类", v)
+    if m:
+        return (m[1] or m[2]).upper()
+    words = v.removeprefix("信用风险").removesuffix("风险").removesuffix("类")
+    return next((c for w, c in (("较高", "C"), ("一般", "B"), ("低", "A"), ("高", "D")) if w in words), v.upper())
 
 
 def parse_date(cell: str) -> dt.date:
@@ -508,11 +550,11 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print("\n".join(["MISMATCH:", *problems]))
         return 1
-    entities = [{"entity_id": r["entity_id"].strip(), "entity_type": text(r["entity_type"]),
-                 "industry": text(r["industry"]), "area": text(r["area"]), "risk_class": risk_class(r["risk_class"]),
+    entities = [{"entity_id": uscc(r["entity_id"]), "entity_type": entity_type(r["entity_type"]),
+                 "industry": industry(r["industry"]), "area": text(r["area"]), "risk_class": risk_class(r["risk_class"]),
                  "tags": tag_list(r.get("tags", ""))} for r in table_rows(ent_records, "entities")]
     for r in table_rows(hist_records, "history") if hist_records is not None else []:
-        history.add((text(r["entity_id"]), parse_date(r["date"])))
+        history.add((uscc(text(r["entity_id"])), parse_date(r["date"])))
     problems = check_plan(record, reveal, entities, history, args.task)
     if problems:
         print("\n".join(["MISMATCH:", *problems]))

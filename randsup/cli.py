@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from .errors import RandsupError, os_error
+from .errors import OutputError, RandsupError, os_error
 
 __all__ = ["app", "main"]
 
@@ -39,8 +39,11 @@ def visible(text: str) -> str:
 
 def fail(exc: RandsupError) -> typer.Exit:
     """Print a library error to stderr and turn it into the documented exit code."""
+    from .i18n import language, word
+
     # Messages quote user data; escape it, or a cell like "[/x]" is taken as markup and crashes rich.
-    err.print(f"[bold red]error:[/bold red] {escape(visible(str(exc)))}", markup=True, highlight=False)
+    err.print(f"[bold red]{word('error', language())}:[/bold red] {escape(visible(str(exc)))}", markup=True,
+              highlight=False)
     return typer.Exit(code=exc.exit_code)
 
 
@@ -77,6 +80,27 @@ def _waiting(waited: float, timeout: float) -> None:
                   markup=False)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from .version import __version__
+
+        out.print(f"randsup {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False) -> None:
+    pass
+
+
+def build() -> Any:
+    """The click command tree of the app, its help in the user's language (randsup/i18n.py)."""
+    from .i18n import language, localise
+
+    return localise(typer.main.get_command(app), language())
+
+
 # Each command: Annotated options with help, a docstring, one call into the library, printing.
 
 # --- 一单两库: validate, demo-data (issue 2) ---
@@ -89,9 +113,13 @@ def validate_cmd(
         help="The data folder (departments.csv, entities.csv, …; UTF-8 or GB18030) or one .xlsx workbook.")],
 ) -> None:
     """Load and check 一单两库: print the table sizes, or every problem (file, row, column) and exit 2."""
+    from contextlib import nullcontext
+
     from .inputs.load import load_directory
 
-    d = load_directory(data)
+    bar = _progress()
+    with bar if bar is not None else nullcontext():
+        d = load_directory(data, progress=bar)
     counts = [(len(d.departments), "departments"), (len(d.supervision_items), "supervision items"),
               (len(d.check_items), "check items"), (len(d.joint_items), "joint items"),
               (len(d.entities), "entities"), (len(d.inspectors), "inspectors"),
@@ -129,6 +157,32 @@ def demo_data_cmd(
               f"(seed {seed}, {seconds:.1f} s)", markup=False)
     out.print(f"plan spec {out_dir / 'plan-2027Q1.toml'}; holidays {out_dir / 'holidays-2027.toml'} "
               "(PROVISIONAL: replace with the official 2027 notice)", markup=False)
+
+@command(app, "convert")
+def convert_cmd(
+    data: Annotated[Path, typer.Argument(metavar="DATA", help="A data folder or one .xlsx workbook.")],
+    to: Annotated[str, typer.Option("--to", help="xlsx (one workbook, a sheet per table) or csv (a folder of "
+                                                 "CSV files).")],
+    target: Annotated[Path, typer.Argument(metavar="OUT", help="The new workbook (xlsx) or folder (csv).")],
+) -> None:
+    """Convert 一单两库 between a data folder and one XLSX workbook (checked in full first, then written)."""
+    from .inputs.load import load_directory
+    from .inputs.save import save_directory, save_directory_xlsx
+
+    fmt = _choice("--to", to, ("xlsx", "csv"))
+    if target.exists():  # before the work, not after it
+        raise OutputError(f"{target} exists already; choose a new name or remove the old one")
+    from contextlib import nullcontext
+
+    bar = _progress()
+    with bar if bar is not None else nullcontext():
+        d = load_directory(data, progress=bar)
+        if fmt == "xlsx":
+            save_directory_xlsx(d, target, progress=bar)
+        else:
+            save_directory(d, target)
+    out.print(f"{data} → {target} ({fmt}): {len(d.entities):,} entities, {len(d.inspectors):,} inspectors",
+              markup=False)
 
 # --- 第一随机 / 第二随机 / 一公开: plan, verify (issues 3-5) ---
 
@@ -183,6 +237,30 @@ def _salt(salt_file: Path | None, salt: str | None) -> str | None:
     return None if salt_file is None else read_salt_file(salt_file)
 
 
+def _date_option(option: str, value: str | None) -> Any:
+    """An option given as YYYY-MM-DD, or None; a bad date is bad input (exit 2)."""
+    import datetime as dt
+
+    from .errors import InputError, Problem
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(Problem(option, None, None, value, "not a date; write it as YYYY-MM-DD"),
+                         header="bad option") from None
+
+
+def _choice(option: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    from .errors import InputError, Problem
+
+    if value is not None and value not in allowed:
+        raise InputError(Problem(option, None, None, value, f"must be one of {', '.join(allowed)}"),
+                         header="bad option")
+    return value
+
+
 @command(app, "plan")
 def plan_cmd(
     data: Annotated[Path, typer.Argument(help="The data folder (一单两库) the plan is drawn from.")],
@@ -202,6 +280,15 @@ def plan_cmd(
     allow_unstaffed: Annotated[bool, typer.Option(
         "--allow-unstaffed", help="Write the plan even if some visit-departments have no legal team on any "
         "day: they are marked unstaffed with the reason (the notice and summary say how many).")] = False,
+    published_on: Annotated[str | None, typer.Option(
+        "--published-on", help="Publication date of the notice (发布日期, 落款), YYYY-MM-DD; recorded in the plan "
+                               "[default: the spec's publication.date].")] = None,
+    contact: Annotated[str | None, typer.Option(
+        "--contact", help="Contact and complaint line printed on the notice (联系方式、投诉举报) "
+                          "[default: the spec's publication.contact].")] = None,
+    worklist_headers: Annotated[str | None, typer.Option(
+        "--worklist-headers", help="Header language of visits.csv/.xlsx: zh or en [default: the spec's, zh].")]
+    = None,
 ) -> None:
     """Draw entities (第一随机), plan visits, dates and teams (第二随机), write the plan directory (一公开).
 
@@ -221,19 +308,23 @@ def plan_cmd(
     from .history.planning import plan_with_ledger
     from .inputs.load import load_directory
     from .publish.render import plan_summary
-    from .spec import load_spec, require_secrecy
+    from .spec import load_spec, require_secrecy, with_office_options
 
     if supersede != (reason is not None and bool(reason.strip())):
         raise InputError(Problem("--supersede" if supersede else "--reason", None, None, reason,
                                  "give --supersede and --reason together: replacing a plan needs a recorded reason"),
                          header="bad option")
-    plan_spec = load_spec(spec)
+    bar = _progress()
+    plan_spec = with_office_options(load_spec(spec), published_on=_date_option("--published-on", published_on),
+                                    contact=contact, worklist_headers=_choice("--worklist-headers", worklist_headers,
+                                                                              ("zh", "en")),
+                                    source_values=tuple(source))
     the_salt = _salt(salt_file, salt)
     require_secrecy(plan_spec, plan_spec.seed.salt_commitment if the_salt is not None else None)
-    directory = load_directory(data)
+    with bar if bar is not None else nullcontext():
+        directory = load_directory(data, progress=bar)
     seed = PublicSeed.for_spec(plan_spec.seed, source, the_salt)
     # Earlier plans of the year in the ledger drive the annual cap and rotation; the plan is recorded there.
-    bar = _progress()
     with Ledger(_ledger_path(ledger, data), lock_timeout=lock_timeout, waiting=_waiting) as book, \
             bar if bar is not None else nullcontext():
         plan = plan_with_ledger(directory, plan_spec, seed, book, out_dir, progress=bar,
@@ -471,8 +562,9 @@ def recuse_cmd(
 
 @command(results_app, "record")
 def results_record(
-    results_file: Annotated[Path, typer.Argument(help="CSV or XLSX: visit_id, department_id, result, "
-                                                      "sub_result, inspected_on, notes.")],
+    results_file: Annotated[Path, typer.Argument(help="CSV or XLSX, e.g. the plan's results-templates/<department>"
+                                                      ".xlsx filled in: 检查编号, 检查部门 (name or code), 检查结果, "
+                                                      "结果细类, 检查日期, 备注.")],
     plan: Annotated[Path, typer.Option("--plan", help="The plan directory.")],
     ledger: LedgerOpt = None,
     data: DataOpt = None,
@@ -485,7 +577,9 @@ def results_record(
     with Ledger(_ledger_path(ledger, data), lock_timeout=lock_timeout, waiting=_waiting) as book:
         recorded = record_results(results_file, plan, book)
     last = max(r.deadline for r in recorded) if recorded else None
-    out.print(f"recorded {len(recorded)} result(s)" + (f"; latest publication deadline {last}" if last else ""))
+    corrections = sum(r.corrects is not None for r in recorded)
+    out.print(f"recorded {len(recorded) - corrections} new result(s) and {corrections} correction(s); rows "
+              "already recorded unchanged were skipped" + (f"; latest publication deadline {last}" if last else ""))
 
 
 @command(results_app, "publish")
@@ -496,6 +590,12 @@ def results_publish(
         "--salt", hidden=True, help="Old option: only the salt `randsup reveal` published is accepted.")] = None,
     ledger: LedgerOpt = None,
     data: DataOpt = None,
+    department: Annotated[str | None, typer.Option(
+        "--department", help="Publish only this department's new results (谁检查、谁录入、谁公开); "
+                             "its code or name.")] = None,
+    all_results: Annotated[bool, typer.Option(
+        "--all", help="Publish every recorded result again, not only the new ones (e.g. after `randsup reveal`, "
+                      "so that the notice shows the seed).")] = False,
 ) -> None:
     """Write the 抽查结果公告 (Markdown, HTML, JSON) and note it in the ledger; the seed is shown once
     `randsup reveal` has published the salt."""
@@ -503,7 +603,8 @@ def results_publish(
     from .history.results import publish_results
 
     with Ledger(_ledger_path(ledger, data), create=False) as book:
-        published = publish_results(plan, out_dir, book, salt=salt)
+        published = publish_results(plan, out_dir, book, salt=salt, department=department,
+                                    include_published=all_results)
     out.print(f"published {len(published)} result(s) to {out_dir}")
 
 
@@ -601,7 +702,7 @@ def bench_fairness_cmd(
 def main() -> None:
     """Console-script entry point: the CLI's last line of defence, so no command prints a traceback."""
     try:
-        app()
+        build()(prog_name="randsup")
     except RandsupError as exc:  # raised outside a command (e.g. while parsing options)
         err.print(f"error: {visible(str(exc))}", markup=False)
         sys.exit(exc.exit_code)

@@ -133,7 +133,9 @@ def write_atomic(path: str | Path, data: bytes | str) -> None:
     # A short fixed prefix: the temporary name must fit where ``path`` fits (255 bytes).
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=_TEMP_PREFIX, suffix=".tmp")
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would make public files unreadable to others
+        # mkstemp's 0600 would make public files unreadable to others; os.chmod (not os.fchmod,
+        # which Windows lacks before Python 3.13) works on every platform.
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

@@ -38,6 +38,8 @@ __all__ = [
     "Plan",
     "UnstaffedTeam",
     "PlanTask",
+    "RESULT_CATEGORIES",
+    "RESULT_SUB_TYPES",
     "RISK_CLASSES",
     "StratumDraw",
     "Supersedes",
@@ -57,6 +59,32 @@ TAG_DESK_CHECK = "不予现场检查"  # drawn, but checked in writing (书面�
 TAG_ABNORMAL = "经营异常名录"  # listed as operating abnormally
 
 CHECK_METHODS: tuple[str, ...] = ("现场检查", "书面检查", "网络监测", "专业机构核查")
+
+# 检查结果 (top level), in the order the platforms list them (domain-rules §6; see
+# randsup/history/results.py for the sources and the accepted spellings of other platforms).
+RESULT_CATEGORIES: tuple[str, ...] = (
+    "未发现问题",
+    "发现问题已责令改正",
+    "发现问题待后续处理",
+    "未发现开展本次抽查涉及的经营活动",
+    "通过登记的住所（经营场所）无法联系",
+    "不配合检查情节严重",
+    "已关闭停业或正在组织清算",
+    "注销",
+    "被吊销",
+    "被撤销",
+    "迁出",
+)
+# Sub-types of 发现问题待后续处理 (the Zhejiang form's second level, 工商 → 市场监管).
+RESULT_SUB_TYPES: tuple[str, ...] = (
+    "未按规定公示应当公示的信息",
+    "公示信息隐瞒真实情况弄虚作假",
+    "通过登记的住所（经营场所）无法联系",
+    "违反其他市场监管相关规定",
+    "违反食品药品管理相关规定",
+    "违反质量技术监督相关规定",
+    "违反其他部门相关规定",
+)
 ENTITY_TYPES: tuple[str, ...] = ("企业", "个体工商户", "农民专业合作社", "其他")
 
 
@@ -194,6 +222,11 @@ class EntityTable:
     tags: np.ndarray  # uint64 bitmask over tag_names
     tag_names: tuple[str, ...]
     last_inspected: np.ndarray  # datetime64[D]
+    # Optional contact columns (住所/经营场所, 联系人, 联系电话): for the internal work lists only,
+    # never published. None when the directory has no such column.
+    address: np.ndarray | None = None  # str
+    contact: np.ndarray | None = None  # str
+    phone: np.ndarray | None = None  # str
 
     def __len__(self) -> int:
         return int(self.entity_id.shape[0])

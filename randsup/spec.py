@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from decimal import Decimal
@@ -14,8 +15,8 @@ from .errors import SpecError
 from .io import control_character
 from .model import RISK_CLASSES, Directory, LedgerAnchor
 
-__all__ = ["PlanSpec", "PopulationFilter", "SeedSpec", "TaskSpec", "check_spec_against", "load_spec",
-           "require_secrecy"]
+__all__ = ["PlanSpec", "PopulationFilter", "PublicationSpec", "SeedSpec", "TaskSpec", "check_spec_against",
+           "load_spec", "require_secrecy", "with_office_options"]
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -57,6 +58,9 @@ class PopulationFilter(_Spec):
 
 class SeedSpec(_Spec):
     sources: tuple[str, ...] = Field(min_length=1, description="public sources named in advance")
+    # The values of each source as published (the --source texts), recorded when the plan is
+    # drawn so that the notice shows them next to the key string; never part of the TOML.
+    published_values: tuple[str, ...] | None = None
     salt_commitment: str | None = None  # "sha256:<hex>" of the secret salt
 
     @field_validator("sources")
@@ -112,6 +116,18 @@ class TaskSpec(_Spec):
         return (self.ratio or {}).get(risk_class, Decimal(0))  # type: ignore[call-overload]
 
 
+class PublicationSpec(_Spec):
+    """How the notices are signed (落款) and whom the public may contact.
+
+    The dates printed in a notice come from here (or the CLI option that fills it), never from
+    the clock, so that ``verify`` renders the same notice again (decisions-0.2, Office workflow).
+    """
+
+    date: dt.date | None = None  # 发布日期, also the date of the 落款
+    issuer: str | None = None  # 落款 authority; the spec's ``authority`` when left out
+    contact: str | None = None  # 联系方式 / 投诉举报 line, e.g. "联系电话：021-xxxx；投诉举报：12315"
+
+
 class PlanSpec(_Spec):
     plan_id: str
     quarter: str
@@ -127,6 +143,10 @@ class PlanSpec(_Spec):
     announced: bool = False
     seed: SeedSpec
     tasks: tuple[TaskSpec, ...] = Field(min_length=1)
+    publication: PublicationSpec = PublicationSpec()
+    # Header language of the internal work lists (visits.csv / visits.xlsx); kept in spec.json so
+    # that verify re-renders the same variant.
+    worklist_headers: Literal["zh", "en"] = "zh"
     base_dir: str = "."  # folder of the spec file, for relative paths (not from TOML)
     # Set by plan_with_ledger (never in the TOML): the ledger state the plan is drawn against.
     ledger: LedgerAnchor | None = None
@@ -165,6 +185,26 @@ class PlanSpec(_Spec):
 
     def holidays_path(self) -> Path | None:
         return None if self.holidays is None else Path(self.base_dir) / self.holidays
+
+
+def with_office_options(spec: PlanSpec, *, published_on: dt.date | None = None, contact: str | None = None,
+                        issuer: str | None = None, worklist_headers: str | None = None,
+                        source_values: tuple[str, ...] | None = None) -> PlanSpec:
+    """The spec with the CLI's notice and work-list options filled in (they win over the TOML),
+    and the seed sources' values as published (``--source``), for the notice.
+
+    The result is what the plan folder's spec.json records, so verify renders the same notice.
+    """
+    pub = {k: v for k, v in (("date", published_on), ("contact", contact), ("issuer", issuer)) if v is not None}
+    update: dict[str, object] = {}
+    if source_values is not None:
+        values = tuple(" ".join(str(v).split()) for v in source_values)
+        update["seed"] = SeedSpec.model_validate({**spec.seed.model_dump(), "published_values": values})
+    if pub:
+        update["publication"] = PublicationSpec.model_validate({**spec.publication.model_dump(), **pub})
+    if worklist_headers is not None:
+        update["worklist_headers"] = worklist_headers
+    return PlanSpec.model_validate({**spec.model_dump(), **update}) if update else spec
 
 
 def _where(loc: tuple[int | str, ...], raw: dict[str, object]) -> str:

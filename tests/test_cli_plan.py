@@ -180,3 +180,63 @@ def test_example_plan_and_verify_runs(tmp_path: Path) -> None:
     r = _example("plan_and_verify.py", "--entities", "3000", "--inspectors", "200", "--keep", str(tmp_path / "k"))
     assert r.returncode == 0, r.stderr
     assert "verified: " in r.stdout and (tmp_path / "k" / "plan" / "manifest.json").is_file()
+
+
+def test_demo_work_lists_open_in_excel_as_the_office_expects(demo: tuple[Path, Path]) -> None:
+    """visits.csv: UTF-8 BOM, Chinese headers; visits.xlsx: date cells, sorted, autofilter, a sheet per department."""
+    import csv
+    import io
+
+    import openpyxl
+
+    data, out = demo
+    raw = (out / "visits.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["检查编号", "检查日期", "统一社会信用代码", "检查对象名称"]
+    assert "住所（经营场所）" in rows[0] and "抽查任务名称" in rows[0]
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    lead = {v["visit_id"]: v["lead_department"] for v in plan["visits"]}
+    keys = [(r[1], lead[r[0]], r[0]) for r in rows[1:]]
+    assert keys == sorted(keys) and len(keys) == len(plan["visits"])
+    wb = openpyxl.load_workbook(out / "visits.xlsx")
+    departments = {d for v in plan["visits"] for d in v["departments"]}
+    assert len(wb.sheetnames) == 1 + len(departments)
+    for ws in wb.worksheets:
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+        cells = [ws.cell(r, 2) for r in range(2, ws.max_row + 1)]
+        assert cells and all(c.is_date for c in cells)
+        assert [c.value for c in cells] == sorted(c.value for c in cells)
+    assert sum(ws.max_row - 1 for ws in wb.worksheets[1:]) == sum(len(v["departments"]) for v in plan["visits"])
+
+
+def test_english_worklist_headers_are_recorded_and_verified(tmp_path: Path, demo: tuple[Path, Path]) -> None:
+    data, _ = demo
+    out = tmp_path / "EN"
+    r = run("plan", data, data / "plan-2027Q1.toml", *SOURCES, "--out", out, "--worklist-headers", "en",
+            "--ledger", tmp_path / "l.sqlite", *salt_of(data.parent / "P"))
+    assert r.exit_code == 0, r.output
+    assert (out / "visits.csv").read_text(encoding="utf-8-sig").startswith("visit_id,date,entity_id,")
+    assert json.loads((out / "spec.json").read_text(encoding="utf-8"))["worklist_headers"] == "en"
+    r = run("verify", out, "--data", data, *salt_of(data.parent / "P"))
+    assert r.exit_code == 0, r.output
+    bad = run("plan", data, data / "plan-2027Q1.toml", *SOURCES, "--out", tmp_path / "X",
+              "--worklist-headers", "fr", "--ledger", tmp_path / "l.sqlite", *salt_of(data.parent / "P"))
+    assert bad.exit_code == 2 and "must be one of zh, en" in bad.output and not (tmp_path / "X").exists()
+
+
+def test_demo_plan_notice_is_fit_to_publish(demo: tuple[Path, Path]) -> None:
+    """Publication date, 落款, contact line and each source's raw values, in Markdown and HTML."""
+    _, out = demo
+    md = (out / "public" / "plan-notice.md").read_text(encoding="utf-8")
+    page = (out / "public" / "plan-notice.html").read_text(encoding="utf-8")
+    spec = json.loads((out / "spec.json").read_text(encoding="utf-8"))
+    assert spec["seed"]["published_values"] == ["02 05 12 20 25 31 08", "3245.67"]
+    for text in (md, page):
+        assert "发布日期：2026年12月28日" in text
+        assert "投诉举报：12315" in text
+        for name, values in zip(spec["seed"]["sources"], spec["seed"]["published_values"], strict=True):
+            assert f"{name}：{values}" in text
+        assert "draw-record.json" in text
+    assert md.rstrip().endswith(spec["authority"] + "  \n2026年12月28日")
+    assert f'<div class="sign">\n  <p>{spec["authority"]}</p>\n  <p>2026年12月28日</p>' in page

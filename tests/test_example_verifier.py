@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "verify_with_consistent_sampler.py"
 SALT = "salt-b"  # fixed, so that the small district is staffable on every run
 SOURCES = {1: ["02 05 12 20 25 31 08", "3245.67"], 2: ["03 07 11 19 24 30 02", "3301.25"]}
-ENTITY_HEADERS = ["统一社会信用代码", "名称", "主体类型", "行业代码", "所属街镇", "信用风险分类", "标签", "上次抽查日期"]
+ENTITY_HEADERS = ["统一社会信用代码", "名称", "主体类型", "行业代码", "所属街镇", "信用风险分类", "标签", "上次抽查日期",
+                  "住所", "联系人", "联系电话"]  # the demo has the optional contact columns
 HISTORY_HEADERS = ["统一社会信用代码", "人员编码", "部门编码", "检查日期"]
 AT_CAP = 40  # entities given two inspections in January 2027 (the annual cap is 2)
 

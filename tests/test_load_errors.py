@@ -97,10 +97,10 @@ def test_every_kind_of_bad_cell_is_reported_at_once(tmp_path: Path) -> None:
     t["supervision_items"][1][0][3] = "特别"  # category
     t["check_items"][1][0][6] = "电话检查"  # check method
     t["joint_items"][1][0][3:5] = ["D02;D77", "C0001;C0999"]  # unknown partner and check item
-    t["entities"][1][0][2] = "公司"  # entity type
+    t["entities"][1][0][2] = "基金会"  # entity type (not a 市场主体 form; "公司" maps to 企业)
     t["entities"][1][1][5] = "E"  # risk class
     t["entities"][1][2][7] = "2026-02-30"  # no such day
-    t["entities"][1][3][3] = "5221"  # industry without its section letter
+    t["entities"][1][3][3] = "G5221"  # division 52 is in section F ("5221" alone maps to F5221)
     t["entities"][1][4][1] = ""  # no name
     t["inspectors"][1][0][4] = "明年"  # not a date
     t["inspectors"][1][0][7] = "也许"  # not a boolean

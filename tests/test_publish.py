@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -89,7 +90,7 @@ def small_directory(entity_name: str = "松江某某食品店") -> Directory:
 
 
 def small_spec(tmp: Path, *, holidays: bool = True, authority: str = "松江区联席会议办公室",
-               announced: bool = True) -> PlanSpec:
+               announced: bool = True, **extra: object) -> PlanSpec:
     if holidays:
         (tmp / "holidays-2027.toml").write_text(
             'year = 2027\nprovisional = true\nsource = "test"\nworkdays = []\n[holidays]\n"2027-01-01" = "元旦"\n',
@@ -107,6 +108,7 @@ def small_spec(tmp: Path, *, holidays: bool = True, authority: str = "松江区�
              "coordination": "apart"},
         ],
         "base_dir": str(tmp),
+        **extra,
     })
 
 
@@ -152,7 +154,9 @@ def test_writes_every_file_of_architecture_8(tmp_path: Path) -> None:
     out = write_plan(small_plan(), tmp_path / "P", spec=small_spec(tmp_path), directory=small_directory())
     names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert names == ["calendar/holidays-2027.toml", "manifest.json", "plan.json", "public/draw-record.json",
-                     "public/plan-notice.html", "public/plan-notice.md", "spec.json", "visits.csv", "visits.xlsx"]
+                     "public/plan-notice.html", "public/plan-notice.md", "results-templates/D01.csv",
+                     "results-templates/D01.xlsx", "results-templates/D02.csv", "results-templates/D02.xlsx",
+                     "spec.json", "visits.csv", "visits.xlsx"]
     manifest = json.loads((out / MANIFEST_FILE).read_text("utf-8"))
     assert manifest["files"] == {n: hashlib.sha256((out / n).read_bytes()).hexdigest()
                                  for n in names if n != MANIFEST_FILE}
@@ -230,11 +234,39 @@ def test_draw_record_withholds_seeds_while_salt_is_secret(tmp_path: Path) -> Non
 def test_notice_names_tasks_scope_ratios_sources_and_commitment(tmp_path: Path) -> None:
     commitment = "sha256:" + "ee" * 32
     md = _files(tmp_path, commitment=commitment)["public/plan-notice.md"].decode()
-    for expected in ("抽查计划公告", "松江区联席会议办公室", "test-2027Q1", "2027年1月1日至2027年3月31日",
+    for expected in ("抽查计划的公告", "松江区联席会议办公室", "test-2027Q1", "2027年1月1日至2027年3月31日",
                      "区市场监管局", "区卫生健康委", "食品经营许可情况检查", "定向：主体类型为企业",
-                     "不定向", "| B | 3% | 100 |", "| D | 30% |", "抽查数量：2 户",
-                     "福彩双色球 第2027003期", "上证指数 2027-01-08 收盘", commitment, "9319./2.5.8.10.12./"):
+                     "不定向", "| B类 | 3% | 100 |", "| D类 | 30% |", "抽查数量：2 户", "部门联合抽查事项：食品与卫生联合检查",
+                     "福彩双色球 第2027003期", "上证指数 2027-01-08 收盘", commitment, "9319./2.5.8.10.12./",
+                     "[抽取记录 draw-record.json](draw-record.json)", "无需名录库", "需要检查对象名录库方可核验"):
         assert expected in md, expected
+    assert "C0101" not in md and "J001" not in md  # names, not internal codes
+
+
+def test_notice_has_publication_date_sign_off_contact_and_raw_source_values(tmp_path: Path) -> None:
+    from randsup.spec import with_office_options
+
+    spec = with_office_options(small_spec(tmp_path), published_on=dt.date(2026, 12, 28),
+                               contact="联系电话：021-57700000；投诉举报：12315",
+                               source_values=("9319", "12 05 2 10 8"))  # as published, unsorted
+    files = render_plan(small_plan(), spec=spec, directory=small_directory())
+    md = files["public/plan-notice.md"].decode()
+    page = files["public/plan-notice.html"].decode()
+    for text in (md, page):
+        assert "发布日期：2026年12月28日" in text
+        assert "联系电话：021-57700000；投诉举报：12315" in text
+        assert "福彩双色球 第2027003期：9319" in text and "上证指数 2027-01-08 收盘：12 05 2 10 8" in text
+    assert md.rstrip().endswith("松江区联席会议办公室  \n2026年12月28日")  # 落款: authority, then date
+    assert '<div class="sign">\n  <p>松江区联席会议办公室</p>\n  <p>2026年12月28日</p>\n</div>' in page
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert "@page{size:A4" in page and '<a href="draw-record.json">' in page
+    record = json.loads(files["public/draw-record.json"])
+    assert record["seed"]["published_values"] == ["9319", "12 05 2 10 8"]
+    assert record["notice"] == {"markdown": "plan-notice.md", "html": "plan-notice.html"}
+    # Values that do not give the plan's key string are refused (a hand-edited spec.json).
+    bad = with_office_options(small_spec(tmp_path), source_values=("9319", "2 5 8 10 13"))
+    with pytest.raises(SpecError, match="published_values"):
+        render_plan(small_plan(), spec=bad, directory=small_directory())
 
 
 def test_notice_html_escapes_input_text(tmp_path: Path) -> None:
@@ -247,16 +279,24 @@ def test_notice_html_escapes_input_text(tmp_path: Path) -> None:
 
 
 def _csv_cells(data: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert data.startswith(b"\xef\xbb\xbf"), "visits.csv starts with a UTF-8 BOM for Excel"
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def _text(v: object) -> str:
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat()
+    return "" if v is None else str(v)
 
 
 def _xlsx_cells(data: bytes) -> list[list[str]]:
     wb = openpyxl.load_workbook(io.BytesIO(data))
-    return [["" if c.value is None else str(c.value) for c in row] for row in wb.active.iter_rows()]
+    return [[_text(c.value) for c in row] for row in wb.active.iter_rows()]
 
 
 def test_worklist_rows_and_formula_cells_are_neutralised(tmp_path: Path) -> None:
-    files = render_plan(small_plan(entity_name=EVIL), spec=small_spec(tmp_path), directory=small_directory())
+    spec = small_spec(tmp_path, worklist_headers="en")
+    files = render_plan(small_plan(entity_name=EVIL), spec=spec, directory=small_directory())
     rows = _csv_cells(files["visits.csv"])
     assert rows[0] == [en for en, _ in WORKLIST_COLUMNS]
     assert len(rows) == 3
@@ -266,12 +306,75 @@ def test_worklist_rows_and_formula_cells_are_neutralised(tmp_path: Path) -> None
     assert first["departments"] == "区市场监管局;区卫生健康委"
     assert first["inspectors"] == "P001 张三;P002 李四;P003 王五;P004 赵六（专家）"
     assert "C0102 -进货查验记录" in first["check_items"]
+    assert first["task_ids"] == "T001;T002" and first["tasks"] == "食品销售者<检查>;食品卫生联合检查"
     assert dict(zip(rows[0], rows[2], strict=True))["entity_name"] == "'@SUM(A1)"
     xrows = _xlsx_cells(files["visits.xlsx"])
-    assert xrows[0] == [zh for _, zh in WORKLIST_COLUMNS]
-    assert xrows[1:] == rows[1:]
+    assert xrows == rows  # the header language is the spec's choice for both files
     wb = openpyxl.load_workbook(io.BytesIO(files["visits.xlsx"]))
-    assert all(c.data_type == "s" for row in wb.active.iter_rows(min_row=2) for c in row if c.value)
+    date_col = rows[0].index("date")
+    assert all(c.data_type == "s" for row in wb.active.iter_rows(min_row=2) for j, c in enumerate(row)
+               if c.value and j != date_col)
+    assert json.loads(files[SPEC_FILE])["worklist_headers"] == "en"  # recorded, so verify renders the same
+
+
+def test_worklist_default_is_chinese_with_bom_dates_filter_and_department_sheets(tmp_path: Path) -> None:
+    files = render_plan(small_plan(), spec=small_spec(tmp_path), directory=small_directory())
+    assert files["visits.csv"].startswith(b"\xef\xbb\xbf\xe6\xa3\x80\xe6\x9f\xa5\xe7\xbc\x96\xe5\x8f\xb7")  # BOM 检查编号
+    rows = _csv_cells(files["visits.csv"])
+    assert rows[0] == [zh for _, zh in WORKLIST_COLUMNS]
+    wb = openpyxl.load_workbook(io.BytesIO(files["visits.xlsx"]))
+    assert wb.sheetnames == ["全部检查", "区市场监管局", "区卫生健康委"]
+    for ws in wb.worksheets:
+        assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(rows[0]))}{ws.max_row}"
+        assert ws.freeze_panes == "A2"
+        dates = [ws.cell(r, 2) for r in range(2, ws.max_row + 1)]
+        assert all(c.is_date and isinstance(c.value, dt.datetime) for c in dates)
+        assert [c.value for c in dates] == sorted(c.value for c in dates)
+    # D02's officers go only on the joint visit V0001.
+    assert [r[0].value for r in wb["区卫生健康委"].iter_rows(min_row=2)] == ["V0001"]
+    assert [r[0].value for r in wb["区市场监管局"].iter_rows(min_row=2)] == ["V0001", "V0002"]
+
+
+def test_worklist_sorted_by_date_then_lead_department(tmp_path: Path) -> None:
+    plan = small_plan()
+    v1, v2 = plan.visits
+    later = v1.model_copy(update={"visit_id": "V0003", "date": dt.date(2027, 1, 4), "lead_department": "D02"})
+    same_day = v2.model_copy(update={"visit_id": "V0000", "date": dt.date(2027, 1, 4)})
+    plan = plan.model_copy(update={"visits": (v1, v2, later, same_day)})
+    rows = _csv_cells(render_plan(plan, spec=small_spec(tmp_path), directory=small_directory())["visits.csv"])
+    # 2027-01-04 first, D01 before D02 (department codes), then 01-05 and 01-06.
+    assert [(r[1], r[4], r[0]) for r in rows[1:3]] == [("2027-01-04", "区市场监管局", "V0000"),
+                                                       ("2027-01-04", "区卫生健康委", "V0003")]
+    assert [r[0] for r in rows[3:]] == ["V0001", "V0002"]
+
+
+def test_worklist_shows_entity_contacts_only_internally(tmp_path: Path) -> None:
+    d = small_directory()
+    ents = dataclasses.replace(d.entities, address=np.array(["上海市松江区人民北路1号", "=cmd|' /C calc'!A0", ""]),
+                               contact=np.array(["王某", "李某", ""]), phone=np.array(["021-50000001", "", ""]))
+    d = dataclasses.replace(d, entities=ents)
+    files = render_plan(small_plan(), spec=small_spec(tmp_path), directory=d)
+    rows = _csv_cells(files["visits.csv"])
+    assert rows[0][4:7] == ["住所（经营场所）", "联系人", "联系电话"]
+    by_id = {r[0]: r for r in rows[1:]}
+    assert by_id["V0001"][4:7] == ["上海市松江区人民北路1号", "王某", "021-50000001"]
+    assert by_id["V0002"][4:7] == ["", "", ""]
+    xrows = {r[0]: r for r in _xlsx_cells(files["visits.xlsx"])[1:]}
+    assert xrows["V0001"][4] == "上海市松江区人民北路1号"
+    public = b"".join(v for k, v in files.items() if k.startswith("public/"))
+    assert "人民北路".encode() not in public and b"021-50000001" not in public
+
+
+def test_worklist_bytes_do_not_depend_on_the_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    first = render_plan(small_plan(), spec=small_spec(tmp_path), directory=small_directory())
+    monkeypatch.setattr(time, "time", lambda: 2_000_000_000.0)
+    monkeypatch.setattr(time, "localtime", lambda *a: time.struct_time((2033, 5, 18, 3, 33, 20, 2, 138, 0)))
+    again = render_plan(small_plan(), spec=small_spec(tmp_path), directory=small_directory())
+    assert first["visits.xlsx"] == again["visits.xlsx"]
+    with zipfile.ZipFile(io.BytesIO(first["visits.xlsx"])) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
 @settings(max_examples=40, deadline=None)
@@ -330,7 +433,7 @@ def test_spec_copy_reloads_to_the_same_spec(tmp_path: Path) -> None:
 def test_without_directory_ids_stand_in_for_names(tmp_path: Path) -> None:
     files = render_plan(small_plan(), spec=small_spec(tmp_path, holidays=False))
     row = _csv_cells(files["visits.csv"])[1]
-    assert row[4] == "D01" and row[7].startswith("P001;P002")
+    assert row[4] == "D01" and row[7].startswith("P001;P002") and row[10] == "食品销售者<检查>;食品卫生联合检查"
     assert not any(n.startswith("calendar/") for n in files)
 
 

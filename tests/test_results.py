@@ -198,15 +198,20 @@ class TestRecordDuePublish:
                 assert inspector not in text  # no inspector data in public
         assert "需复查" not in (out / "results.json").read_text(encoding="utf-8")  # internal notes stay internal
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        assert sorted(manifest["files"]) == ["results-notice.html", "results-notice.md", "results.json"]
+        assert sorted(manifest["files"]) == ["gsxt-results.csv", "results-notice.html", "results-notice.md",
+                                             "results.json"]
 
     def test_publish_is_deterministic(self, tmp_path: Path) -> None:
         d = plan_dir(tmp_path)
-        with Ledger(tmp_path / "l.sqlite") as book:
-            record_results(write(tmp_path, GOOD), d, book, at="2026-10-01T00:00:00+00:00")
-            publish_results(d, tmp_path / "a", book, at="2026-10-02T00:00:00+00:00")
-            publish_results(d, tmp_path / "b", book, at="2026-10-03T00:00:00+00:00")
-        for name in ("results-notice.md", "results-notice.html", "results.json", "manifest.json"):
+        for ledger, out, day in (("l1.sqlite", "a", "02"), ("l2.sqlite", "b", "03")):
+            with Ledger(tmp_path / ledger) as book:
+                record_results(write(tmp_path, GOOD), d, book, at="2026-10-01T00:00:00+00:00")
+                publish_results(d, tmp_path / out, book, at=f"2026-10-{day}T00:00:00+00:00")
+                # Published once: a second publication has nothing new and says so.
+                with pytest.raises(LedgerError, match="no new results"):
+                    publish_results(d, tmp_path / (out + "2"), book)
+        for name in ("results-notice.md", "results-notice.html", "results.json", "gsxt-results.csv",
+                     "manifest.json"):
             assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
     def test_later_result_supersedes_earlier(self, tmp_path: Path) -> None:
@@ -230,7 +235,7 @@ class TestRecordDuePublish:
         led = str(tmp_path / "l.sqlite")
         run = CliRunner().invoke
         r = run(app, ["results", "record", str(write(tmp_path, GOOD)), "--plan", str(d), "--ledger", led])
-        assert r.exit_code == 0 and "recorded 3 result(s)" in r.output, r.output
+        assert r.exit_code == 0 and "recorded 3 new result(s)" in r.output, r.output
         r = run(app, ["results", "due", "--on", "2026-11-03", "--ledger", led])
         assert r.exit_code == 0 and "1 overdue, 2 due" in r.output, r.output
         r = run(app, ["results", "due", "--on", "tomorrow", "--ledger", led])
@@ -317,7 +322,10 @@ def test_results_of_a_2027_plan_use_its_holidays_and_show_the_seed_only_after_th
     r = run(app, ["reveal", str(out), "--salt-file", str(tmp_path / "salt.txt"), "--data", str(data),
                   "--as-of", (visits[-1].date + dt.timedelta(days=1)).isoformat()])
     assert r.exit_code == 0, r.output
+    # Nothing new since the early publication: published again with --all, now with the seed.
     r = run(app, ["results", "publish", "--plan", str(out), "--out", str(pub), "--data", str(data)])
+    assert r.exit_code == 2 and "no new results" in r.output and not pub.exists()
+    r = run(app, ["results", "publish", "--plan", str(out), "--out", str(pub), "--data", str(data), "--all"])
     assert r.exit_code == 0, r.output
     record = json.loads((pub / "results.json").read_text(encoding="utf-8"))
     assert record["seed"]["salt"] == SALT and record["seed"]["seed_hex"] == plan.seed["seed_hex"]
@@ -328,3 +336,18 @@ def test_results_of_a_2027_plan_use_its_holidays_and_show_the_seed_only_after_th
         text = (pub / f).read_text(encoding="utf-8")
         assert SALT in text
         assert not [p for p in people | names if p and p in text], f  # no inspector ids or names in public
+
+
+def test_results_notice_groups_a_joint_visit_into_one_row_per_entity(tmp_path: Path) -> None:
+    from randsup.history.results import render_results_notice
+
+    d = plan_dir(tmp_path)
+    plan = tiny_plan()
+    with Ledger(tmp_path / "l.sqlite") as book:
+        results = record_results(write(tmp_path, GOOD), d, book)
+    md, _ = render_results_notice(plan, results, department_names={"D01": "甲局", "D02": "乙局"}, salt=None)
+    table = [line for line in md.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(table) == 2  # V0001 (joint, two results) and V0002
+    joint = next(line for line in table if "甲局、乙局" in line)
+    assert "甲局：未发现问题；乙局：发现问题待后续处理（未按规定公示应当公示的信息）" in joint
+    assert "2 户检查对象的 3 项检查结果" in md

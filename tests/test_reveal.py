@@ -229,7 +229,10 @@ def test_reveal_lists_every_drawn_entity_with_cutoffs(demo: Path, revealed: Path
 def test_verify_recomputes_the_reveal(demo: Path, revealed: Path, tmp_path: Path) -> None:
     r = run("verify", revealed, "--data", demo / "D")  # the salt now comes from public/reveal.json
     assert r.exit_code == 0, r.output
-    assert "11 files" in r.stdout
+    # Every file of the folder: the plan's (work lists and results templates included) and the
+    # reveal's reveal.json and drawn-list.csv.
+    n = sum(1 for p in revealed.rglob("*") if p.is_file())
+    assert f"{n} files" in r.stdout and (revealed / "public" / "reveal.json").is_file()
     forged = tmp_path / "F"
     shutil.copytree(revealed, forged)
     rec = json.loads((forged / "public" / "reveal.json").read_text("utf-8"))

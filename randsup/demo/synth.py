@@ -428,6 +428,24 @@ def _entities(rng: np.random.Generator, n: int) -> EntityTable:
     )
 
 
+_ROADS = ("人民北路", "中山东路", "荣乐中路", "谷阳北路", "新松江路", "广富林路", "文诚路", "玉树路", "沪松公路",
+          "九亭大街", "泗泾路", "车墩路", "叶榭路", "洞泾路", "佘山路", "新浜路", "石湖荡路", "小昆山路")
+
+
+def _with_contacts(rng: np.random.Generator, table: EntityTable) -> EntityTable:
+    """Demo 住所（经营场所）, 联系人 and 联系电话 for the internal work lists (never published)."""
+    n = len(table)
+    roads = np.asarray(_ROADS)[rng.integers(len(_ROADS), size=n)]
+    numbers = rng.integers(1, 2000, size=n).astype(str)
+    address = np.char.add(np.char.add(np.char.add(np.char.add("上海市松江区", table.area.values()), roads),
+                                      numbers), "号")
+    surnames = np.asarray(_SURNAMES)[rng.integers(len(_SURNAMES), size=n)]
+    given = np.char.add(np.asarray(_GIVEN)[rng.integers(len(_GIVEN), size=n)],
+                        np.where(rng.random(n) < 0.5, np.asarray(_GIVEN)[rng.integers(len(_GIVEN), size=n)], ""))
+    phone = np.char.add("021-5", np.char.zfill(rng.integers(0, 10_000_000, size=n).astype(str), 7))
+    return dataclasses.replace(table, address=address, contact=np.char.add(surnames, given), phone=phone)
+
+
 # ---------------------------------------------------------------------------------------
 # 执法检查人员名录库 and the side tables.
 
@@ -575,10 +593,12 @@ def _generate(entities: int, inspectors: int, seed: int) -> tuple[Directory, _Li
     if seed < 0:
         raise InputError(Problem("--seed", None, None, str(seed), "the seed must be a whole number ≥ 0"),
                          header="bad option")
-    parts = np.random.SeedSequence(seed).spawn(4)
-    items_rng, entity_rng, inspector_rng, side_rng = (np.random.Generator(np.random.PCG64(s)) for s in parts)
+    # spawn(5) keeps the first four children of spawn(4): adding the contacts changed nothing else.
+    parts = np.random.SeedSequence(seed).spawn(5)
+    items_rng, entity_rng, inspector_rng, side_rng, contact_rng = (
+        np.random.Generator(np.random.PCG64(s)) for s in parts)
     lists = _item_lists(items_rng)
-    table = _entities(entity_rng, entities)
+    table = _with_contacts(contact_rng, _entities(entity_rng, entities))
     people = _inspectors(inspector_rng, lists, inspectors)
     conflicts, absences, history, last = _side_tables(side_rng, table, people)
     table = dataclasses.replace(table, last_inspected=last)
@@ -702,6 +722,12 @@ def _plan_spec_toml(lists: _Lists, entities: EntityTable, salt_commitment: str |
         "max_inspections_per_entity_per_year = 2",
         f"holidays = {_q('holidays-2027.toml')}  # PROVISIONAL: chinesecalendar has no 2027 data yet",
         *(["announced = true  # the drawn list may be public at once: no salt needed"] if announced else []),
+        "",
+        "",
+        "[publication]",
+        "# Printed on the notices (发布日期 and 落款); never taken from the clock.",
+        "date = 2026-12-28",
+        f"contact = {_q('联系电话：021-57700000（工作日 9:00—17:00）；投诉举报：12315')}",
         "",
         "[seed]",
         "# Named before they are known; their numbers are passed with --source when the plan is drawn.",

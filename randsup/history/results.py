@@ -12,6 +12,7 @@ always passed in.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -25,8 +26,8 @@ from typing import Any
 from ..assign.workdays import WorkingCalendar
 from ..errors import InputError, LedgerError, OutputError, Problem, SeedError, SpecError
 from ..inputs.csvfile import open_csv, scrub_chunk
-from ..io import canonical_json
-from ..model import Plan, Visit
+from ..io import canonical_json, csv_text
+from ..model import RESULT_CATEGORIES, RESULT_SUB_TYPES, Plan, Visit
 from ..publish.files import MANIFEST_FILE, SPEC_FILE, read_plan, revealed_salt
 from ..publish.render import (
     NoticeBlock,
@@ -43,9 +44,11 @@ __all__ = [
     "PUBLICATION_WORKING_DAYS",
     "RESULT_CATEGORIES",
     "RESULT_SUB_TYPES",
+    "GSXT_COLUMNS",
     "DueResult",
     "InspectionResult",
     "due_results",
+    "gsxt_rows",
     "publication_deadline",
     "publish_results",
     "read_results_file",
@@ -55,31 +58,7 @@ __all__ = [
 
 PUBLICATION_WORKING_DAYS = 20
 
-# 检查结果 (top level), in the order the platforms list them.
-RESULT_CATEGORIES: tuple[str, ...] = (
-    "未发现问题",
-    "发现问题已责令改正",
-    "发现问题待后续处理",
-    "未发现开展本次抽查涉及的经营活动",
-    "通过登记的住所（经营场所）无法联系",
-    "不配合检查情节严重",
-    "已关闭停业或正在组织清算",
-    "注销",
-    "被吊销",
-    "被撤销",
-    "迁出",
-)
 FOLLOW_UP = "发现问题待后续处理"
-# Sub-types of 发现问题待后续处理 (the Zhejiang form's second level, 工商 → 市场监管).
-RESULT_SUB_TYPES: tuple[str, ...] = (
-    "未按规定公示应当公示的信息",
-    "公示信息隐瞒真实情况弄虚作假",
-    "通过登记的住所（经营场所）无法联系",
-    "违反其他市场监管相关规定",
-    "违反食品药品管理相关规定",
-    "违反质量技术监督相关规定",
-    "违反其他部门相关规定",
-)
 # Spellings other platforms use for the same result (domain-rules §6, lists 2 and 3, older form).
 _ALIASES: dict[str, str] = {
     "发现问题经责令已改正": "发现问题已责令改正",
@@ -101,12 +80,13 @@ _ALIASES: dict[str, str] = {
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "visit_id": ("检查编号",),
     "department_id": ("部门编码", "检查部门编码"),
+    "department": ("检查部门", "部门", "部门名称", "检查实施机关"),  # a name, or a code
     "result": ("检查结果",),
     "sub_result": ("结果细类", "问题类型"),
     "inspected_on": ("检查日期", "实施日期"),
     "notes": ("备注", "说明"),
 }
-_REQUIRED = ("visit_id", "department_id", "result", "inspected_on")
+_REQUIRED = ("visit_id", "result", "inspected_on")  # and department_id or department
 
 
 def _norm(text: str) -> str:
@@ -139,19 +119,27 @@ class InspectionResult:
     inspected_on: dt.date
     deadline: dt.date
     notes: str = ""
+    corrects: int | None = None  # ledger seq of the earlier result of this visit and department it corrects
 
     def payload(self) -> dict[str, Any]:
-        return {"plan_id": self.plan_id, "visit_id": self.visit_id, "department_id": self.department_id,
-                "entity_id": self.entity_id, "entity_name": self.entity_name, "result": self.result,
-                "sub_result": self.sub_result, "inspected_on": self.inspected_on.isoformat(),
-                "deadline": self.deadline.isoformat(), "notes": self.notes}
+        p = {"plan_id": self.plan_id, "visit_id": self.visit_id, "department_id": self.department_id,
+             "entity_id": self.entity_id, "entity_name": self.entity_name, "result": self.result,
+             "sub_result": self.sub_result, "inspected_on": self.inspected_on.isoformat(),
+             "deadline": self.deadline.isoformat(), "notes": self.notes}
+        return p if self.corrects is None else {**p, "corrects": self.corrects}
+
+    def same_as(self, other: InspectionResult) -> bool:
+        """The same finding (result, sub-type, date, notes): recording it again changes nothing."""
+        return (self.result, self.sub_result, self.inspected_on, self.notes) == \
+            (other.result, other.sub_result, other.inspected_on, other.notes)
 
     @classmethod
     def from_payload(cls, p: Mapping[str, Any]) -> InspectionResult:
         return cls(plan_id=p["plan_id"], visit_id=p["visit_id"], department_id=p["department_id"],
                    entity_id=p["entity_id"], entity_name=p["entity_name"], result=p["result"],
                    sub_result=p.get("sub_result"), inspected_on=dt.date.fromisoformat(p["inspected_on"]),
-                   deadline=dt.date.fromisoformat(p["deadline"]), notes=p.get("notes", ""))
+                   deadline=dt.date.fromisoformat(p["deadline"]), notes=p.get("notes", ""),
+                   corrects=p.get("corrects"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -268,6 +256,8 @@ def _column_map(header: Sequence[str], name: str) -> dict[str, int]:
             if h == col or h in zh:
                 found.setdefault(col, i)
     missing = [c for c in _REQUIRED if c not in found]
+    if "department_id" not in found and "department" not in found:
+        missing.append("department_id")
     if missing:
         raise InputError([Problem(name, 1, c, None,
                                   f"required column missing; add a column {c!r} (or {_COLUMNS[c][0]!r})")
@@ -275,10 +265,13 @@ def _column_map(header: Sequence[str], name: str) -> dict[str, int]:
     return found
 
 
-def read_results_file(path: str | Path, plan: Plan, calendar: WorkingCalendar) -> list[InspectionResult]:
+def read_results_file(path: str | Path, plan: Plan, calendar: WorkingCalendar, *,
+                      department_names: Mapping[str, str] | None = None) -> list[InspectionResult]:
     """Parse and check a results file against its plan; every bad row reported at once.
 
     Each bad row gives exactly one Problem (its faults joined), naming the row and column(s).
+    A department is named by its code or, with ``department_names`` (code → name), by its name.
+    Rows whose 检查结果 is empty are visits not yet done (the pre-filled template) and are skipped.
 
     Raises:
         InputError: unknown category or sub-type, unknown visit, a department not on that visit,
@@ -290,10 +283,12 @@ def read_results_file(path: str | Path, plan: Plan, calendar: WorkingCalendar) -
     header, rows = _read_rows(p)
     cols = _column_map(header, name)
     visits: dict[str, Visit] = {v.visit_id: v for v in plan.visits}
+    visit_ids_deps = {d for v in plan.visits for d in v.departments}
     problems: list[Problem] = []
     out: list[InspectionResult] = []
     seen: dict[tuple[str, str], int] = {}
     latest = dt.date(int(plan.quarter[:4]) + 1, 12, 31)  # no date arithmetic beyond it
+    by_name = {_norm(n): d for d, n in (department_names or {}).items()}
     for rownum, raw in rows:
         def cell(col: str, raw: list[object] = raw) -> object:
             i = cols.get(col)
@@ -301,17 +296,22 @@ def read_results_file(path: str | Path, plan: Plan, calendar: WorkingCalendar) -
             return "" if v is None else v
 
         faults: list[tuple[str, str, str]] = []  # (column, value, why)
+        result_text = str(cell("result")).strip()
+        if not result_text:
+            continue  # not inspected yet: the template lists every visit of the department
         visit_id = str(cell("visit_id")).strip()
-        department_id = str(cell("department_id")).strip()
+        dep_col = "department_id" if str(cell("department_id")).strip() else "department"
+        dep_text = str(cell(dep_col)).strip()
+        department_id = dep_text if dep_text in visit_ids_deps else by_name.get(_norm(dep_text), dep_text)
         visit = visits.get(visit_id)
         if visit is None:
             faults.append(("visit_id", visit_id, f"no such visit in plan {plan.plan_id}; "
                                                  "copy the 检查编号 from visits.csv"))
         elif department_id not in visit.departments:
-            faults.append(("department_id", department_id,
-                           f"department is not on visit {visit_id} (its departments: "
-                           f"{', '.join(visit.departments)})"))
-        result_text = str(cell("result")).strip()
+            on_visit = ", ".join(f"{d} {department_names[d]}" if department_names and d in department_names else d
+                                 for d in visit.departments)
+            faults.append((dep_col, dep_text, f"department is not on visit {visit_id} (its departments: {on_visit}); "
+                                              "write one of them, by name or by code"))
         result = canonical_result(result_text) if result_text else None
         if result is None or result not in RESULT_CATEGORIES:
             faults.append(("result", result_text, "unknown result category; use one of: " +
@@ -379,21 +379,33 @@ def record_results(path: str | Path, plan_dir: str | Path, ledger: Ledger, *,
                    at: str | None = None) -> list[InspectionResult]:
     """Read a results file (CSV/XLSX) for the plan in ``plan_dir`` and record it in the ledger.
 
-    All rows are checked first; a file with any bad row records nothing. Recording a result for a
-    (visit, department) that already has one supersedes it (the latest record counts).
+    All rows are checked first; a file with any bad row records nothing. Recording is idempotent:
+    a row equal to the result already recorded for its (visit, department) is skipped, and a
+    changed row is recorded as a correction of it (``corrects`` = the earlier record's seq).
+    Departments may be named by code or by name (names from the ledger's snapshot of the plan).
 
     Returns:
-        The recorded results, sorted by visit and department, each with its deadline.
+        The newly recorded results (new ones and corrections), sorted by visit and department.
     """
     plan = read_plan(plan_dir)
-    results = read_results_file(path, plan, plan_calendar(plan, plan_dir))
+    # Checked before anything is written: a refused file leaves the ledger as it was.
+    results = read_results_file(path, plan, plan_calendar(plan, plan_dir),
+                                department_names=_department_names(ledger))
     with ledger.locked():  # only for this short write: the file was read and checked before
         checkpoint("results:locked")
         ledger.require_intact("record results")
         ensure_plan_recorded(ledger, plan, plan_dir)
-        ledger.record_results([r.payload() for r in results], at=at)
+        known = {(r.visit_id, r.department_id): (seq, r) for seq, r in current_results(ledger, plan.plan_id)}
+        new: list[InspectionResult] = []
+        for r in results:
+            prev = known.get((r.visit_id, r.department_id))
+            if prev is not None and prev[1].same_as(r):
+                continue
+            new.append(r if prev is None else dataclasses.replace(r, corrects=prev[0]))
+        if new:
+            ledger.record_results([r.payload() for r in new], at=at)
         checkpoint("results:recorded")
-    return results
+    return new
 
 
 def current_results(ledger: Ledger, plan_id: str | None = None) -> list[tuple[int, InspectionResult]]:
@@ -442,24 +454,39 @@ def _department_names(ledger: Ledger) -> dict[str, str]:
     return names
 
 
+def _outcome(r: InspectionResult) -> str:
+    return r.result + (f"（{r.sub_result}）" if r.sub_result else "") + ("（更正）" if r.corrects is not None else "")
+
+
 def render_results_notice(plan: Plan, results: Sequence[InspectionResult], *,
                           department_names: Mapping[str, str], salt: str | None,
                           authority: str | None = None,
                           ledger_head: tuple[int, str] | None = None) -> tuple[str, str]:
-    """The 抽查结果公告 as (Markdown, HTML): entity name, 统一社会信用代码, department, items and
-    result only; no inspector appears."""
+    """The 抽查结果公告 as (Markdown, HTML): one row per entity visited (a joint visit's departments
+    and their results together), with 统一社会信用代码, items and results only; no inspector appears."""
     title = (f"{authority + ' ' if authority else ''}{plan.quarter[:4]}年第{plan.quarter[-1]}季度"
              "“双随机、一公开”抽查结果公告")
     task_names = {t.task_id: t.name for t in plan.tasks}
     task_departments = {t.task_id: set(t.departments) for t in plan.tasks}
     visits = {v.visit_id: v for v in plan.visits}
+    by_visit: dict[str, list[InspectionResult]] = {}
+    for r in sorted(results, key=lambda r: (r.inspected_on, r.visit_id, r.department_id)):
+        by_visit.setdefault(r.visit_id, []).append(r)
     rows: list[tuple[str, ...]] = []
-    for i, r in enumerate(results, start=1):
-        v = visits.get(r.visit_id)
-        tasks = [task_names[t] for t in (v.tasks if v else ()) if r.department_id in task_departments.get(t, ())]
-        outcome = r.result + (f"（{r.sub_result}）" if r.sub_result else "")
-        rows.append((str(i), r.entity_name, r.entity_id, department_names.get(r.department_id, r.department_id),
-                     "；".join(tasks), zh_date(r.inspected_on), outcome))
+    for i, group in enumerate(by_visit.values(), start=1):
+        first = group[0]
+        v = visits.get(first.visit_id)
+        deps = {r.department_id for r in group}
+        tasks = [task_names[t] for t in (v.tasks if v else ()) if deps & task_departments.get(t, set())]
+        if len(group) == 1:
+            outcome = _outcome(first)
+        else:
+            outcome = "；".join(f"{department_names.get(r.department_id, r.department_id)}：{_outcome(r)}"
+                               for r in group)
+        dates = sorted({zh_date(r.inspected_on) for r in group})
+        rows.append((str(i), first.entity_name, first.entity_id,
+                     "、".join(department_names.get(r.department_id, r.department_id) for r in group),
+                     "；".join(tasks), "、".join(dates), outcome))
     commitment = plan.seed.get("salt_commitment")
     checks = [f"密钥串（RFC 3797）：{plan.seed.get('key_string') or ''}"]
     if commitment and salt is None:
@@ -474,13 +501,15 @@ def render_results_notice(plan: Plan, results: Sequence[InspectionResult], *,
     if salt is not None or not commitment:
         checks += [f"种子：{plan.seed.get('seed_hex') or ''}",
                    "复算命令：randsup verify <计划目录> --data <名录库目录>"]
+    corrections = sum(r.corrects is not None for r in results)
     blocks = [
         NoticeBlock("h1", title),
         NoticeBlock("p", f"根据抽查计划 {plan.plan_id}（{plan.quarter}）开展的“双随机、一公开”抽查，"
-                    f"现将 {len(results)} 项检查结果公告如下。检查结果按“谁检查、谁录入、谁公开”，"
+                    f"现将 {len(by_visit)} 户检查对象的 {len(results)} 项检查结果公告如下"
+                    + (f"（其中更正 {corrections} 项）" if corrections else "") + "。检查结果按“谁检查、谁录入、谁公开”，"
                     f"自检查之日起{PUBLICATION_WORKING_DAYS}个工作日内公示。"),
-        NoticeBlock("table", header=("序号", "检查对象名称", "统一社会信用代码", "检查部门", "抽查事项", "检查日期", "检查结果"),
-               rows=tuple(rows)),
+        NoticeBlock("table", header=("序号", "检查对象名称", "统一社会信用代码", "检查部门", "抽查任务", "检查日期", "检查结果"),
+                    rows=tuple(rows)),
         NoticeBlock("h2", "抽取核验"),
         NoticeBlock("ul", items=tuple(checks)),
     ]
@@ -488,6 +517,21 @@ def render_results_notice(plan: Plan, results: Sequence[InspectionResult], *,
         blocks += [NoticeBlock("h2", "台账锚点"), NoticeBlock("p", f"本公告依据的检查台账末条记录：第 {ledger_head[0]} 条，"
                                                                  f"哈希 {ledger_head[1]}")]
     return render_notice_markdown(blocks), render_notice_html(blocks, title)
+
+
+# The 抽查检查结果 columns of 国家企业信用信息公示系统 (docs/history.md, "公示系统 export").
+GSXT_COLUMNS: tuple[str, ...] = ("检查实施机关", "检查类型", "检查日期", "检查结果", "企业名称", "统一社会信用代码")
+
+
+def gsxt_rows(plan: Plan, results: Sequence[InspectionResult],
+              department_names: Mapping[str, str]) -> list[tuple[str, ...]]:
+    """One row per department's result, in the layout of the 公示系统's 抽查检查结果信息 section."""
+    joint = {v.visit_id for v in plan.visits if len(v.departments) > 1}
+    return [(department_names.get(r.department_id, r.department_id),
+             "部门联合双随机抽查" if r.visit_id in joint else "双随机抽查",
+             r.inspected_on.isoformat(), r.result + (f"（{r.sub_result}）" if r.sub_result else ""),
+             r.entity_name, r.entity_id)
+            for r in sorted(results, key=lambda r: (r.inspected_on, r.visit_id, r.department_id))]
 
 
 def _plan_authority(plan_dir: str | Path) -> str | None:
@@ -515,9 +559,16 @@ def _revealed(plan: Plan, plan_dir: str | Path, salt: str | None) -> str | None:
 
 
 def publish_results(plan_dir: str | Path, out: str | Path, ledger: Ledger, *, salt: str | None = None,
-                    authority: str | None = None, overwrite: bool = False,
-                    at: str | None = None) -> list[InspectionResult]:
-    """Write the 抽查结果公告 (results-notice.md/.html), results.json and a manifest to ``out``.
+                    department: str | None = None, include_published: bool = False, authority: str | None = None,
+                    overwrite: bool = False, at: str | None = None) -> list[InspectionResult]:
+    """Write the 抽查结果公告 of the results not yet published to ``out``.
+
+    谁检查、谁录入、谁公开: with ``department`` (a code or a name) only that department's new results
+    are published, under its own name; without it, every department's new results. Each
+    publication holds only results recorded since the last one that covered them (corrections
+    included, marked 更正); ``include_published`` publishes every current result again (after the
+    reveal, so that the notice shows the seed). ``out`` gets results-notice.md/.html, results.json, gsxt-results.csv
+    (the 公示系统 抽查检查结果 layout) and a manifest.
 
     Publishing results never reveals a salt: the notice shows the seed only once ``randsup
     reveal`` has published it (or when the plan had none). ``salt`` is kept for old callers and
@@ -526,10 +577,13 @@ def publish_results(plan_dir: str | Path, out: str | Path, ledger: Ledger, *, sa
 
     Raises:
         SeedError: a salt is given that the plan has not revealed.
-        LedgerError: the plan folder is not the plan the ledger recorded, or no result is recorded.
+        LedgerError: the plan folder is not the plan the ledger recorded, or nothing new is recorded.
+        InputError: ``department`` is not a department of the plan.
     """
     plan = read_plan(plan_dir)
     salt = _revealed(plan, plan_dir, salt)
+    names = _department_names(ledger)
+    department_id = None if department is None else _department_of(plan, department, names)
     with ledger.locked():
         checkpoint("publish:locked")
         ledger.require_intact("publish results")
@@ -537,7 +591,8 @@ def publish_results(plan_dir: str | Path, out: str | Path, ledger: Ledger, *, sa
         if done is not None:
             return done  # the same command again: the publication a crash interrupted is now complete
         return _publish_locked(plan, plan_dir, out, ledger, salt=salt, authority=authority, overwrite=overwrite,
-                               at=at)
+                               at=at, department_id=department_id, names=names,
+                               include_published=include_published)
 
 
 def _complete_pending_publication(book: Ledger, out: str | Path, plan_id: str) -> list[InspectionResult] | None:
@@ -554,19 +609,24 @@ def _complete_pending_publication(book: Ledger, out: str | Path, plan_id: str) -
 
 
 def _publish_locked(plan: Plan, plan_dir: str | Path, out: str | Path, ledger: Ledger, *, salt: str | None,
-                    authority: str | None, overwrite: bool, at: str | None) -> list[InspectionResult]:
+                    authority: str | None, overwrite: bool, at: str | None, department_id: str | None,
+                    names: Mapping[str, str], include_published: bool) -> list[InspectionResult]:
     target = Path(out).resolve()
     if target.exists() and not overwrite:
         raise OutputError(f"{out} exists already; choose a new output folder or remove the old one")
     ensure_plan_recorded(ledger, plan, plan_dir)
-    current = current_results(ledger, plan.plan_id)
+    published = set() if include_published else _published_seqs(ledger)
+    current = [(seq, r) for seq, r in current_results(ledger, plan.plan_id)
+               if seq not in published and (department_id is None or r.department_id == department_id)]
     if not current:
-        raise LedgerError(f"no results of plan {plan.plan_id} are recorded in {ledger.path}; "
-                          "run `randsup results record RESULTS --plan PLAN` first")
+        who = f"department {department_id} ({names.get(department_id, department_id)})" if department_id else "any department"
+        raise LedgerError(f"no new results of plan {plan.plan_id} for {who} since its last publication in "
+                          f"{ledger.path}; record them first with `randsup results record RESULTS --plan PLAN`")
     results = [r for _, r in current]
-    if authority is None:
+    if department_id is not None:
+        authority = authority or names.get(department_id, department_id)
+    elif authority is None:
         authority = _plan_authority(plan_dir)
-    department_names = _department_names(ledger)
     # The notice is anchored at the last record it depends on (its plan, the plan's changes, its
     # results), not the moving head: publishing the same results again gives the same bytes.
     rec = ledger.plan_record(plan.plan_id)
@@ -574,26 +634,43 @@ def _publish_locked(plan: Plan, plan_dir: str | Path, out: str | Path, ledger: L
         r.seq for r in ledger.records("change") if r.payload.get("plan_id") == plan.plan_id])
     seq, hash_ = last, ledger.record(last).hash
     anchor = {"head_before": {"seq": seq, "hash": hash_}}
-    md, page = render_results_notice(plan, results, department_names=department_names, salt=salt,
+    md, page = render_results_notice(plan, results, department_names=names, salt=salt,
                                      authority=authority, ledger_head=(seq, hash_))
     record = {
         "format": "randsup-results/1",
         "plan_id": plan.plan_id,
         "quarter": plan.quarter,
+        "department_id": department_id,
         "seed": {"key_string": plan.seed.get("key_string"), "salt_commitment": plan.seed.get("salt_commitment"),
                  "salt": salt,
                  "seed_hex": plan.seed.get("seed_hex") if salt is not None or not plan.seed.get("salt_commitment")
                  else None},
         "results": [{**{k: v for k, v in r.payload().items() if k != "notes"},
-                     "department_name": department_names.get(r.department_id, r.department_id)} for r in results],
+                     "department_name": names.get(r.department_id, r.department_id)} for r in results],
     }
     record["ledger"] = anchor
     files = {"results-notice.md": md.encode("utf-8"), "results-notice.html": page.encode("utf-8"),
-             RESULTS_FILE: canonical_json(record)}
+             RESULTS_FILE: canonical_json(record),
+             "gsxt-results.csv": csv_text(GSXT_COLUMNS, gsxt_rows(plan, results, names)).encode("utf-8-sig")}
     files[MANIFEST_FILE] = manifest_bytes(files)
-    payload = {"plan_id": plan.plan_id, "result_seqs": [s for s, _ in current],
+    payload = {"plan_id": plan.plan_id, "department_id": department_id, "result_seqs": [s for s, _ in current],
                "files": json.loads(files[MANIFEST_FILE])["files"], "ledger": anchor, "status": "pending",
                "folder": str(target), "results_json_sha256": hashlib.sha256(files[RESULTS_FILE]).hexdigest()}
     publish(ledger, target, files, step="publish",
             record=lambda: ledger.record(ledger.record_publication(payload, at=at)))
     return results
+
+
+def _department_of(plan: Plan, text: str, names: Mapping[str, str]) -> str:
+    """A department of the plan named by its code or its name."""
+    on_plan = sorted({d for v in plan.visits for d in v.departments})
+    if text in on_plan:
+        return text
+    by_name = {_norm(n): d for d, n in names.items() if d in on_plan}
+    found = by_name.get(_norm(text))
+    if found is None:
+        listed = ", ".join(f"{d} {names[d]}" if d in names else d for d in on_plan)
+        raise InputError(Problem("--department", None, None, text,
+                                 f"not a department of plan {plan.plan_id}; use a code or name of: {listed}"),
+                         header="bad option")
+    return found

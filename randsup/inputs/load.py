@@ -45,6 +45,8 @@ from ..model import (
     SupervisionItem,
     Unavailability,
 )
+from . import cells as registry
+from .cells import CellError
 from .columnar import PARQUET_SUFFIX, parquet_records
 from .csvfile import SAVE_AS, not_a_table, open_csv, scrub_chunk
 from .uscc import uscc_problem, uscc_problems
@@ -61,12 +63,9 @@ _PER_COLUMN = 100  # problems listed per (file, column) before the rest are only
 _HEADER_SEARCH = 10  # records searched for the header row (government exports put titles above it)
 
 
-class _Bad(Exception):
-    """A cell that cannot be used; ``why`` says how to fix it."""
-
-    def __init__(self, why: str) -> None:
-        super().__init__(why)
-        self.why = why
+# A cell that cannot be used; ``why`` says how to fix it. One type with the registry-value
+# mappings of cells.py, so that every cell parser raises the same thing.
+_Bad = CellError
 
 
 # ---------------------------------------------------------------------------------------
@@ -88,6 +87,11 @@ _LIST_SPLIT = re.compile(r"[;；]")
 _METHOD_SPLIT = re.compile(r"[;；、]")
 # Names for check methods seen in published lists (real_items_sample.csv), mapped to ours.
 _METHOD_SYNONYMS = {"网络检查": "网络监测", "实地检查": "现场检查", "实地核查": "现场检查"}
+
+
+def _entity_code(s: str) -> str:
+    """A 统一社会信用代码 referred to from another table: upper case, as entities.csv's are."""
+    return registry.uscc(_required(s))
 
 
 def _list(s: str) -> tuple[str, ...]:
@@ -259,6 +263,11 @@ _TABLES: tuple[_TableSpec, ...] = (
         _Col("risk_class", ("信用风险分类", "风险分类", "信用风险等级")),
         _Col("tags", ("标签",), required=False),
         _Col("last_inspected", ("上次抽查日期", "上次检查日期"), required=False),
+        # Internal work lists only (never public): where to go and whom to call.
+        _Col("address", ("住所/经营场所", "住所（经营场所）", "住所", "经营场所", "经营地址", "注册地址"),
+             required=False),
+        _Col("contact", ("联系人", "联络人"), required=False),
+        _Col("phone", ("联系电话", "联系方式", "电话"), required=False),
     ), key="entity_id"),
     _TableSpec("inspectors", ("执法检查人员名录库",), (
         _Col("inspector_id", _INSPECTOR_ID, _required),
@@ -275,7 +284,7 @@ _TABLES: tuple[_TableSpec, ...] = (
     ), key="inspector_id", row_rules=_certified),
     _TableSpec("conflicts", ("回避",), (
         _Col("inspector_id", _INSPECTOR_ID, _required),
-        _Col("entity_id", _ENTITY_ID, _required),
+        _Col("entity_id", _ENTITY_ID, _entity_code),
         _Col("reason", ("回避原因", "原因"), required=False, default=""),
     ), key=None, required=False, needs_rows=False),
     _TableSpec("unavailability", ("不可用时间",), (
@@ -285,7 +294,7 @@ _TABLES: tuple[_TableSpec, ...] = (
         _Col("reason", ("原因", "事由"), required=False, default=""),
     ), key=None, required=False, needs_rows=False, row_rules=_in_order),
     _TableSpec("history", ("抽查记录",), (
-        _Col("entity_id", _ENTITY_ID, _required),
+        _Col("entity_id", _ENTITY_ID, _entity_code),
         _Col("inspector_id", _INSPECTOR_ID, _required),
         _Col("department_id", _DEPARTMENT_ID, _required),
         _Col("date", ("检查日期", "日期"), _parse_date),
@@ -329,8 +338,12 @@ class _Problems:
         self._count: Counter[tuple[str, str | None]] = Counter()
         self._file_order: dict[str, int] = {}
         self.incomplete: set[str] = set()  # tables whose ids cannot be trusted for cross-checks
+        # file → canonical column → the header as the file spells it ("企业类型"), so that a
+        # message names the column the clerk sees.
+        self.headers: dict[str, dict[str, str]] = {}
 
     def add(self, file: str, row: int | None, column: str | None, value: str | None, why: str) -> None:
+        column = self.headers.get(file, {}).get(column, column) if column is not None else None
         key = (file, column)
         self._count[key] += 1
         if self._count[key] > _PER_COLUMN:
@@ -343,6 +356,7 @@ class _Problems:
 
     def count_more(self, file: str, column: str | None, n: int) -> None:
         """Count ``n`` further problems of a column without listing them (beyond the display bound)."""
+        column = self.headers.get(file, {}).get(column, column) if column is not None else None
         self._count[(file, column)] += n
 
     def __bool__(self) -> bool:
@@ -690,6 +704,7 @@ def _open_table(sheet: _Sheet, spec: _TableSpec, problems: _Problems) -> _Table 
                          f"missing column {c.name}: add a column headed {c.name} or "
                          f"{' or '.join(c.aliases)}")
         return None
+    problems.headers[label] = {c: cells[j].strip() for c, j in index.items() if cells[j].strip()}
     return _Table(spec, label, header_row, len(cells), index, chain([head[k + 1:]], sheet.chunks))
 
 
@@ -786,7 +801,6 @@ class _Factor:
         return np.concatenate(self.codes) if self.codes else np.zeros(0, np.int32)
 
 
-_INDUSTRY = re.compile(r"[A-T](\d{2}|\d{3}|\d{4})?")
 _MAX_TAGS = 64  # EntityTable.tags is a uint64 bitmask
 
 
@@ -799,6 +813,9 @@ def entity_type_problem(v: str) -> str | None:
     if v in ENTITY_TYPES:
         return None
     return f"主体类型 must be one of {', '.join(ENTITY_TYPES)}"
+
+
+_INDUSTRY = re.compile(r"[A-T](\d{2}|\d{3}|\d{4})?")  # canonical form only (the SQL engines' rule)
 
 
 def industry_problem(v: str) -> str | None:
@@ -849,12 +866,13 @@ class _EntityBuilder:
         self.ids: list[np.ndarray] = []
         self.bad_ids: list[Future[np.ndarray]] = []
         self.names: list[np.ndarray] = []
+        self.contacts: dict[str, list[np.ndarray]] = {"address": [], "contact": [], "phone": []}
         self.factors = {c: _Factor() for c in
                         ("entity_type", "industry", "area", "risk_class", "tags", "last_inspected")}
 
     def add(self, rows: np.ndarray, cols: dict[str, Sequence[str]]) -> None:
         n = len(rows)
-        ids = list(map(str.strip, cols["entity_id"]))
+        ids = list(map(registry.uscc, cols["entity_id"]))  # registry exports may write them in lower case
         id_arr = np.asarray(ids, dtype=str)
         # numpy releases the GIL here, so the check digits run on the second core while this
         # thread parses the next chunk.
@@ -867,22 +885,33 @@ class _EntityBuilder:
         self.rows.append(rows)
         self.ids.append(id_arr)
         self.names.append(np.asarray(names, dtype=str))
+        for c, parts in self.contacts.items():
+            cells = cols.get(c)
+            if cells is not None:
+                # Registry exports break long addresses over lines; one line reads better in a cell.
+                parts.append(np.asarray([" ".join(_text(v).split()) for v in cells], dtype=str))
         for c, f in self.factors.items():
             f.add(cols.get(c), n)
 
     def _categorical(self, column: str, rows: np.ndarray,
-                     check: Callable[[str], str | None] | None = None) -> Categorical:
-        """Sorted categories of the cleaned values; rows with a value ``check`` rejects are reported."""
+                     convert: Callable[[str], str] | None = None) -> Categorical:
+        """Sorted categories of the cleaned values, each distinct cell mapped once by ``convert``
+        (cells.py); rows whose value it rejects are reported."""
         f = self.factors[column]
         raw = list(f.lut)
         clean = [_text(v) for v in raw]
+        bad: dict[int, str] = {}
+        if convert is not None:
+            for i, c in enumerate(clean):
+                try:
+                    clean[i] = convert(c)
+                except CellError as exc:
+                    bad[i] = exc.why
         cats = sorted(set(clean))
         pos = {c: i for i, c in enumerate(cats)}
         perm = np.asarray([pos[c] for c in clean], dtype=np.int32)
         codes = f.all_codes()
-        if check is not None:
-            bad = {i: why for i, c in enumerate(clean) if (why := check(c))}
-            self._report(column, rows, codes, raw, bad)
+        self._report(column, rows, codes, raw, bad)
         return Categorical(perm[codes] if codes.size else codes, tuple(cats))
 
     def _report(self, column: str, rows: np.ndarray, codes: np.ndarray, raw: list[str],
@@ -926,6 +955,9 @@ class _EntityBuilder:
         names = np.concatenate(self.names) if self.names else np.zeros(0, str)
         sorted_ids = self._report_duplicates(ids, rows)
 
+        def risk(v: str) -> int:
+            return RISK_CLASSES.index(registry.risk_class(v))
+
         def last(v: str) -> np.datetime64:
             return np.datetime64(_parse_date(v), "D") if v.strip() else np.datetime64("NaT", "D")
 
@@ -947,13 +979,14 @@ class _EntityBuilder:
         table = EntityTable(
             entity_id=ids.astype("U18", copy=False),
             name=names,
-            entity_type=self._categorical("entity_type", rows, entity_type_problem),
-            industry=self._categorical("industry", rows, industry_problem),
+            entity_type=self._categorical("entity_type", rows, registry.entity_type),
+            industry=self._categorical("industry", rows, registry.industry_code),
             area=self._categorical("area", rows),
             risk_class=self._mapped("risk_class", rows, _risk_class_code, np.uint8, 0),
             tags=self._mapped("tags", rows, mask, np.uint64, 0),
             tag_names=tag_names,
             last_inspected=self._mapped("last_inspected", rows, last, "datetime64[D]", np.datetime64("NaT")),
+            **{c: np.concatenate(parts) for c, parts in self.contacts.items() if parts},
         )
         return table, sorted_ids
 
@@ -977,11 +1010,15 @@ class _EntityBuilder:
         return s
 
 
-def _read_entities(table: _Table, problems: _Problems,
-                   pool: ThreadPoolExecutor) -> tuple[EntityTable, np.ndarray]:
+def _read_entities(table: _Table, problems: _Problems, pool: ThreadPoolExecutor,
+                   progress: Callable[[str, int, int | None], None] | None = None) -> tuple[EntityTable, np.ndarray]:
     b = _EntityBuilder(table.label, problems, pool)
+    n = 0
     for rows, cols in table.chunks(problems):
         b.add(rows, cols)
+        n += len(rows)
+        if progress is not None:
+            progress(f"read {table.label}", n, None)
     return b.finish()
 
 
@@ -1096,13 +1133,15 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def load_directory(path: str | os.PathLike[str], *, with_entities: bool = True) -> Directory:
+def load_directory(path: str | os.PathLike[str], *, with_entities: bool = True,
+                   progress: Callable[[str, int, int | None], None] | None = None) -> Directory:
     """Load and validate the 一单两库 data folder (or one .xlsx workbook) of architecture §3.
 
     Raises InputError listing every problem found (file, row, column, value, why); returns a
     Directory only when there is none. ``Directory.digests`` holds the SHA-256 of each input file.
     ``with_entities=False`` skips the entity directory (an empty table is returned in its place):
     for draws whose entities live in a database (randsup.draw.engines).
+    ``progress(step, rows_read, None)`` is told the entity rows read so far, chunk by chunk.
     """
     p = Path(path)
     if not p.exists():
@@ -1132,7 +1171,7 @@ def load_directory(path: str | os.PathLike[str], *, with_entities: bool = True) 
                     parsed[spec.name] = None
                     continue
                 if spec.name == "entities":
-                    entities, entity_ids = _read_entities(table, problems, pool)
+                    entities, entity_ids = _read_entities(table, problems, pool, progress)
                     entity_label = table.label
                     n = len(entities)
                 else:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ from ..errors import OutputError
 from ..io import atomic_directory, csv_text, neutralise_cell, write_atomic
 from ..model import RISK_CLASSES, Directory, EntityTable
 
-__all__ = ["TABLE_COLUMNS", "directory_csv_files", "directory_tables", "save_directory",
+__all__ = ["ENTITY_CONTACT_COLUMNS", "TABLE_COLUMNS", "directory_csv_files", "directory_tables", "save_directory",
            "save_directory_xlsx", "write_directory_files"]
 
 # File name → English header, in the order of architecture §3 (the loader's contract).
@@ -38,6 +38,9 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "unavailability.csv": ("inspector_id", "start", "end", "reason"),
     "history.csv": ("entity_id", "inspector_id", "department_id", "date"),
 }
+
+# Optional entity columns (internal work lists only), written after the others when present.
+ENTITY_CONTACT_COLUMNS: tuple[str, ...] = ("address", "contact", "phone")
 
 Rows = list[Sequence[str]]
 
@@ -65,8 +68,14 @@ def _entity_rows(e: EntityTable) -> Rows:
     tags = np.asarray(mask_text or [""], dtype=object)[inverse.reshape(-1)] if n else np.zeros(0, dtype=object)
     last = np.datetime_as_string(e.last_inspected.astype("datetime64[D]"), unit="D")
     last = np.where(np.isnat(e.last_inspected), "", last)
-    columns = (e.entity_id, e.name, e.entity_type.values(), e.industry.values(), e.area.values(), risk, tags, last)
+    columns = (e.entity_id, e.name, e.entity_type.values(), e.industry.values(), e.area.values(), risk, tags, last,
+               *(getattr(e, c) for c in ENTITY_CONTACT_COLUMNS if getattr(e, c) is not None))
     return list(zip(*(np.asarray(c).tolist() for c in columns), strict=True))
+
+
+def _entity_header(e: EntityTable) -> tuple[str, ...]:
+    """entities.csv's header: the contact columns only when the table has them."""
+    return TABLE_COLUMNS["entities.csv"] + tuple(c for c in ENTITY_CONTACT_COLUMNS if getattr(e, c) is not None)
 
 
 def directory_tables(directory: Directory) -> dict[str, tuple[tuple[str, ...], Rows]]:
@@ -89,7 +98,8 @@ def directory_tables(directory: Directory) -> dict[str, tuple[tuple[str, ...], R
                                for x in d.unavailability],
         "history.csv": [(x.entity_id, x.inspector_id, x.department_id, _date(x.date)) for x in d.history],
     }
-    return {name: (TABLE_COLUMNS[name], rows[name]) for name in TABLE_COLUMNS}
+    headers = {**TABLE_COLUMNS, "entities.csv": _entity_header(d.entities)}
+    return {name: (headers[name], rows[name]) for name in TABLE_COLUMNS}
 
 
 def directory_csv_files(directory: Directory) -> dict[str, bytes]:
@@ -119,8 +129,11 @@ def save_directory(directory: Directory, path: str | Path, *, overwrite: bool = 
         write_directory_files(directory, tmp)
 
 
-def save_directory_xlsx(directory: Directory, path: str | Path) -> None:
+def save_directory_xlsx(directory: Directory, path: str | Path, *,
+                        progress: Callable[[str, int, int | None], None] | None = None) -> None:
     """Write ``directory`` as one XLSX workbook, a sheet per table, every cell as neutralised text.
+
+    ``progress(step, rows_written, rows_of_the_table)`` is told every 20,000 rows.
 
     Raises:
         OutputError: ``path`` exists already.
@@ -134,11 +147,15 @@ def save_directory_xlsx(directory: Directory, path: str | Path) -> None:
         ws = wb.create_sheet(title=sheet)
         ws.append([neutralise_cell(h) for h in header])
         for i, r in enumerate(rows, start=2):
+            if progress is not None and i % 20_000 == 0:
+                progress(f"write sheet {sheet}", i - 1, len(rows))
             try:
                 ws.append([neutralise_cell(c) for c in r])
             except IllegalCharacterError:
                 raise OutputError(f"sheet {sheet}, row {i}: a cell holds a control character that XLSX cannot store; "
                                   "remove it from the data or write CSV instead") from None
+    if progress is not None:
+        progress("save workbook", 0, None)
     buf = io.BytesIO()
     wb.save(buf)
     write_atomic(target, buf.getvalue())

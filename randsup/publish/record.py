@@ -40,7 +40,7 @@ __all__ = [
 
 DRAW_RECORD_FORMAT = "randsup-draw-record/2"
 REVEAL_FORMAT = "randsup-draw-record/2#reveal"
-NORMALISATION = "randsup-normalisation/1 (docs/normalisation.md)"
+NORMALISATION = "randsup-normalisation/2 (docs/normalisation.md)"
 
 # Sub-seed domains: HMAC-SHA256(seed bytes, UTF-8 domain). "{task_id}" is the task's id.
 DOMAINS: dict[str, str] = {
@@ -141,8 +141,12 @@ def draw_record(plan: Plan, spec: PlanSpec, *, check_items: Mapping[str, Sequenc
         "year": int(plan.quarter[:4]),
         "authority": spec.authority,
         "announced": spec.announced,
+        # The notice this record belongs to (same folder), which links back here.
+        "notice": {"markdown": "plan-notice.md", "html": "plan-notice.html"},
         "seed": {
             "sources": list(spec.seed.sources),
+            # The sources' values as published (the --source texts), when the plan recorded them.
+            "published_values": None if spec.seed.published_values is None else list(spec.seed.published_values),
             "key_string": plan.seed.get("key_string"),
             "salt_commitment": commitment,
             "seed_hex": plan.seed.get("seed_hex") if seed_public else None,

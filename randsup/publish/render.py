@@ -29,12 +29,14 @@ from typing import Any
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from ..assign.workdays import quarter_bounds
 from ..errors import OutputError, SpecError
 from ..io import atomic_directory, canonical_json, csv_text, neutralise_cell
-from ..model import RISK_CLASSES, Directory, Plan, PlanTask
+from ..model import RESULT_CATEGORIES, RESULT_SUB_TYPES, RISK_CLASSES, Directory, Plan, PlanTask
 from ..spec import PlanSpec, PopulationFilter, TaskSpec, require_secrecy
 from .files import (
     DRAW_RECORD,
@@ -53,21 +55,28 @@ from .record import draw_record
 __all__ = [
     "MANIFEST_FORMAT",
     "NoticeBlock",
+    "RESULTS_TEMPLATE_COLUMNS",
+    "RESULTS_TEMPLATE_DIR",
+    "CONTACT_COLUMNS",
     "WORKLIST_COLUMNS",
     "manifest_bytes",
+    "notice_title",
     "plan_files",
     "plan_json_bytes",
     "plan_summary",
     "render_notice_html",
     "render_notice_markdown",
     "render_plan",
+    "results_template_rows",
     "spec_json_bytes",
+    "worklist_columns",
     "write_plan",
     "zh_date",
 ]
 
 MANIFEST_FORMAT = "randsup-manifest/1"
-# Work-list columns: (English header for visits.csv, Chinese header for visits.xlsx).
+# Work-list columns: (English header, Chinese header). The spec's ``worklist_headers`` picks the
+# language of both visits.csv and visits.xlsx (Chinese by default: the files are for the office).
 WORKLIST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("visit_id", "检查编号"),
     ("date", "检查日期"),
@@ -78,7 +87,14 @@ WORKLIST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("check_items", "检查事项"),
     ("inspectors", "检查人员"),
     ("method", "检查方式"),
-    ("tasks", "抽查任务"),
+    ("task_ids", "抽查任务编号"),
+    ("tasks", "抽查任务名称"),
+)
+# Added after entity_name when the entity directory has them (internal only, never public).
+CONTACT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("address", "住所（经营场所）"),
+    ("contact", "联系人"),
+    ("phone", "联系电话"),
 )
 
 _COORDINATION_ZH = {
@@ -187,22 +203,40 @@ def _cell(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("\ufffd", _LINE_BREAK.sub("\n", text))
 
 
+def worklist_columns(directory: Directory | None, language: str = "zh") -> list[str]:
+    """The work-list header in ``language`` ("zh" or "en"), contact columns only when the directory has them."""
+    cols = list(WORKLIST_COLUMNS)
+    contact = [c for c in CONTACT_COLUMNS if directory is not None and getattr(directory.entities, c[0]) is not None]
+    cols[4:4] = contact
+    return [zh if language == "zh" else en for en, zh in cols]
+
+
 def _worklist_rows(plan: Plan, names: _Names) -> list[list[str]]:
+    """One row per visit, by date, then lead department (by its code, the directory's order), then visit id."""
+    task_names = {t.task_id: t.name for t in plan.tasks}
+    ents = names.directory.entities if names.directory is not None else None
+    contact_cols = [getattr(ents, c) for c, _ in CONTACT_COLUMNS if ents is not None and getattr(ents, c) is not None]
+    index = ents.index if contact_cols and ents is not None else {}
+    order = sorted(plan.visits, key=lambda v: (v.date or dt.date.max, v.lead_department, v.visit_id))
     rows: list[list[str]] = []
-    for v in sorted(plan.visits, key=lambda v: v.visit_id):
+    for v in order:
         team = [names.inspector(a.inspector_id) + ("（专家）" if a.is_expert else "")
                 for a in sorted(v.inspectors, key=lambda a: (a.department_id, a.is_expert, a.inspector_id))]
+        i = index.get(v.entity_id)
+        contact = [str(col[i]) if i is not None else "" for col in contact_cols]
         rows.append([_cell(c) for c in (
             v.visit_id,
             v.date.isoformat() if v.date else "",
             v.entity_id,
             v.entity_name,
+            *contact,
             names.department(v.lead_department),
             ";".join(names.department(d) for d in v.departments),
             ";".join(names.check_item(c) for c in v.check_items),
             ";".join(team),
             v.method,
             ";".join(v.tasks),
+            ";".join(task_names.get(t, t) for t in v.tasks),
         )])
     return rows
 
@@ -222,23 +256,58 @@ def _deterministic_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _worklist_xlsx(plan: Plan, rows: Sequence[Sequence[str]]) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "检查清单"
-    ws.append([zh for _, zh in WORKLIST_COLUMNS])
+_SHEET_BAD = re.compile(r"[\\/*?:\[\]]")
+_WIDTHS = {"检查编号": 10, "检查日期": 12, "统一社会信用代码": 22, "检查对象名称": 30, "住所（经营场所）": 36,
+           "联系人": 10, "联系电话": 16, "牵头部门": 20, "参与部门": 30, "检查事项": 50, "检查人员": 50,
+           "检查方式": 10, "抽查任务编号": 12, "抽查任务名称": 30, "检查部门": 20, "部门编码": 10, "检查结果": 30,
+           "结果细类": 26, "备注": 30}
+
+
+def _sheet_title(name: str, taken: set[str]) -> str:
+    """An Excel sheet name: at most 31 characters, none of \\ / * ? : [ ], unique in the workbook."""
+    base = _SHEET_BAD.sub("_", name).strip("'") or "部门"
+    title, n = base[:31], 1
+    while title in taken:
+        n += 1
+        title = f"{base[:31 - len(str(n)) - 1]}_{n}"
+    taken.add(title)
+    return title
+
+
+def _fill_sheet(ws: Any, header: Sequence[str], zh_header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    ws.append(list(header))
     for cell in ws[1]:
         cell.font = Font(bold=True)
+    date_col = zh_header.index("检查日期")
     for r in rows:
-        ws.append([neutralise_cell(c) for c in r])
-    # Every cell is text: a leading '=' must never become a formula (the neutralised prefix
-    # already prevents it; the explicit type keeps spreadsheet apps from re-guessing).
+        ws.append([dt.date.fromisoformat(c) if j == date_col and c else neutralise_cell(c) for j, c in enumerate(r)])
+    # Text cells stay text (a leading '=' must never become a formula: the neutralised prefix
+    # already prevents it, the explicit type keeps spreadsheet apps from re-guessing); the
+    # inspection date is a real date cell, so Excel sorts and filters it as a date.
     for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            cell.data_type = "s"
+        for j, cell in enumerate(row):
+            if j == date_col and cell.value is not None:
+                cell.number_format = "yyyy-mm-dd"
+            elif cell.value is not None:
+                cell.data_type = "s"
     ws.freeze_panes = "A2"
-    for col, width in zip("ABCDEFGHIJ", (10, 12, 22, 30, 20, 30, 50, 50, 10, 12), strict=True):
-        ws.column_dimensions[col].width = width
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+    for j, h in enumerate(zh_header, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = _WIDTHS.get(h, 14)
+
+
+def _worklist_xlsx(plan: Plan, header: Sequence[str], zh_header: Sequence[str], rows: Sequence[Sequence[str]],
+                   names: _Names) -> bytes:
+    """All visits on the first sheet, then one sheet per department with the visits its officers go on."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "全部检查"
+    _fill_sheet(ws, header, zh_header, rows)
+    by_id = {v.visit_id: v for v in plan.visits}
+    taken = {ws.title}
+    for dep in sorted({d for v in plan.visits for d in v.departments}):
+        own = [r for r in rows if dep in by_id[r[0]].departments]
+        _fill_sheet(wb.create_sheet(_sheet_title(names.department(dep), taken)), header, zh_header, own)
     # The document's created/modified stamps come from the plan, never the clock.
     stamp = dt.datetime.combine(quarter_bounds(plan.quarter)[0], dt.time())
     wb.properties.created = stamp
@@ -252,19 +321,90 @@ def _worklist_xlsx(plan: Plan, rows: Sequence[Sequence[str]]) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------
+# Results templates (internal): one per department, its visits pre-filled (谁检查、谁录入)
+
+# (English, Chinese) headers; history/results.py reads both (and department names or codes).
+RESULTS_TEMPLATE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("visit_id", "检查编号"),
+    ("department", "检查部门"),
+    ("department_id", "部门编码"),
+    ("entity_id", "统一社会信用代码"),
+    ("entity_name", "检查对象名称"),
+    ("check_items", "检查事项"),
+    ("inspected_on", "检查日期"),
+    ("result", "检查结果"),
+    ("sub_result", "结果细类"),
+    ("notes", "备注"),
+)
+RESULTS_TEMPLATE_DIR = "results-templates"
+
+
+def results_template_rows(plan: Plan, department_id: str, names: _Names) -> list[list[str]]:
+    """The department's visits, by date: ids, names, its own check items and the planned date."""
+    own = {c.check_item_id for c in names.directory.check_items if c.department_id == department_id} \
+        if names.directory is not None else None
+    rows = []
+    for v in sorted(plan.visits, key=lambda v: (v.date or dt.date.max, v.visit_id)):
+        if department_id not in v.departments:
+            continue
+        items = [c for c in v.check_items if own is None or c in own]
+        rows.append([_cell(c) for c in (v.visit_id, names.department(department_id), department_id, v.entity_id,
+                                        v.entity_name, ";".join(names.check_item(c) for c in items),
+                                        v.date.isoformat() if v.date else "", "", "", "")])
+    return rows
+
+
+def _results_templates(plan: Plan, spec: PlanSpec, names: _Names) -> dict[str, bytes]:
+    """results-templates/<department>.csv and .xlsx: fill in 检查结果 (and 检查日期 if it moved)."""
+    header = [zh if spec.worklist_headers == "zh" else en for en, zh in RESULTS_TEMPLATE_COLUMNS]
+    zh_header = [zh for _, zh in RESULTS_TEMPLATE_COLUMNS]
+    files: dict[str, bytes] = {}
+    for dep in sorted({d for v in plan.visits for d in v.departments}):
+        rows = results_template_rows(plan, dep, names)
+        base = f"{RESULTS_TEMPLATE_DIR}/{dep}"
+        files[base + ".csv"] = csv_text(header, rows).encode("utf-8-sig")
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = _sheet_title(names.department(dep), set())
+        _fill_sheet(ws, header, zh_header, rows)
+        n = max(len(rows) + 1, 2)
+        # Drop-down lists of the canonical categories; other platforms' spellings are accepted too.
+        for col, values in (("检查结果", RESULT_CATEGORIES), ("结果细类", RESULT_SUB_TYPES)):
+            letter = get_column_letter(zh_header.index(col) + 1)
+            dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
+                                showErrorMessage=False)
+            dv.add(f"{letter}2:{letter}{n}")
+            ws.add_data_validation(dv)
+        stamp = dt.datetime.combine(quarter_bounds(plan.quarter)[0], dt.time())
+        wb.properties.created = wb.properties.modified = stamp
+        wb.properties.creator = "randsup"
+        wb.properties.title = f"{plan.plan_id} {names.department(dep)} 检查结果录入"
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            ExcelWriter(wb, archive).save()
+        files[base + ".xlsx"] = _deterministic_zip(buf.getvalue())
+    return files
+
+
+# ---------------------------------------------------------------------------------------
 # The public notice (抽查计划公告): one block structure, rendered as Markdown and as HTML
 
 
 @dataclass(frozen=True)
 class NoticeBlock:
-    kind: str  # h1 | h2 | h3 | p | ul | table | code
+    """One block of a notice. kinds: h1 h2 h3 p ul table code; ``a`` (a link: text, href);
+    ``sign`` (the 落款: items = issuing authority, date, right-aligned)."""
+
+    kind: str
     text: str = ""
     items: tuple[str, ...] = ()
     header: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
+    href: str = ""
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+_QUARTER_ZH = {"1": "一", "2": "二", "3": "三", "4": "四"}
 
 
 def _md(text: str) -> str:
@@ -288,16 +428,24 @@ def _scope(population: PopulationFilter | None) -> str:
     return "定向：" + "；".join(parts) if parts else "不定向：名录库中全部检查对象"
 
 
+def _item_name(names: _Names, check_item_id: str) -> str:
+    """A check item by its name in a public notice (the code only when the directory is absent)."""
+    c = names.directory.check_item_by_id.get(check_item_id) if names.directory else None
+    return c.name if c else check_item_id
+
+
 def _task_blocks(i: int, pt: PlanTask, ts: TaskSpec | None, names: _Names) -> list[NoticeBlock]:
-    blocks = [NoticeBlock("h3", f"{i}. {pt.task_id} {pt.name}")]
+    blocks = [NoticeBlock("h3", f"（{i}）{pt.name}")]
     partners = [names.department(d) for d in pt.departments if d != pt.lead_department]
-    facts = [f"发起部门：{names.department(pt.lead_department)}",
+    facts = [f"任务编号：{pt.task_id}（与抽取记录对应）",
+             f"发起部门：{names.department(pt.lead_department)}",
              "配合部门：" + ("、".join(partners) if partners else "无")]
     if ts is not None:
         items = names.task_check_items(ts)
-        facts.append("检查事项：" + "；".join(names.check_item(c) for c in items))
+        facts.append("检查事项：" + "；".join(_item_name(names, c) for c in items))
         if ts.joint_item is not None:
-            facts.append(f"部门联合抽查事项：{ts.joint_item}")
+            j = names.directory.joint_item_by_id.get(ts.joint_item) if names.directory else None
+            facts.append(f"部门联合抽查事项：{j.name if j else ts.joint_item}")
         facts.append("抽查范围：" + _scope(ts.population))
         facts.append("协同方式：" + _COORDINATION_ZH[ts.coordination])
         if ts.count is not None:
@@ -311,32 +459,53 @@ def _task_blocks(i: int, pt: PlanTask, ts: TaskSpec | None, names: _Names) -> li
         if s is None:
             continue
         ratio = _percent(ts.ratio_for(k)) if ts is not None and ts.ratio is not None else "按数量分配"
-        rows.append((k, ratio, str(s.population), str(s.excluded_at_cap), str(s.sample)))
+        rows.append((f"{k}类", ratio, str(s.population), str(s.excluded_at_cap), str(s.sample)))
     if rows:
         rows.append(("合计", "", str(sum(int(r[2]) for r in rows)), str(sum(int(r[3]) for r in rows)),
                      str(sum(int(r[4]) for r in rows))))
         blocks.append(NoticeBlock("table", header=("信用风险分类", "抽查比例", "检查对象数", "因年度上限排除", "抽查数量"),
-                             rows=tuple(rows)))
+                                  rows=tuple(rows)))
     return blocks
+
+
+def notice_title(spec: PlanSpec) -> str:
+    """The plan notice's title, as a government notice is titled."""
+    return (f"{spec.authority}关于公布{spec.quarter[:4]}年第{_QUARTER_ZH[spec.quarter[-1]]}季度"
+            "“双随机、一公开”抽查计划的公告")
+
+
+def _source_lines(spec: PlanSpec) -> tuple[str, ...]:
+    """Each named source with its values as published, when the plan recorded them."""
+    values = spec.seed.published_values or ()
+    return tuple(f"（{j}）{name}" + (f"：{values[j - 1]}" if j <= len(values) else "")
+                 for j, name in enumerate(spec.seed.sources, start=1))
 
 
 def _notice_blocks(plan: Plan, spec: PlanSpec, names: _Names) -> list[NoticeBlock]:
     first, last = quarter_bounds(plan.quarter)
     tasks_by_id = {t.task_id: t for t in spec.tasks}
+    pub = spec.publication
+    issuer = pub.issuer or spec.authority
+    if spec.seed.published_values is not None:
+        from ..draw.seed import key_string
+
+        if key_string(spec.seed.published_values) != plan.seed.get("key_string"):
+            raise SpecError("spec.json's seed.published_values do not give the plan's key string; "
+                            "restore the plan folder as written")
+    facts = [f"计划编号：{plan.plan_id}",
+             f"抽查期间：{zh_date(first)}至{zh_date(last)}（工作日）",
+             f"抽查任务：{len(plan.tasks)} 项"]
+    if plan.unstaffed:
+        facts.append(f"未能配齐执法检查人员：{len(plan.unstaffed)} 个检查（部门），执法检查人员不足，原因见 plan.json 的 unstaffed")
+    if pub.date is not None:
+        facts.append(f"发布日期：{zh_date(pub.date)}")
     blocks = [
-        NoticeBlock("h1", f"{spec.authority} {plan.quarter[:4]}年第{plan.quarter[-1]}季度“双随机、一公开”抽查计划公告"),
-        NoticeBlock("ul", items=(
-            f"发布机关：{spec.authority}",
-            f"计划编号：{plan.plan_id}",
-            f"抽查期间：{zh_date(first)}至{zh_date(last)}（工作日）",
-            f"抽查任务：{len(plan.tasks)} 项",
-            *([f"未能配齐执法检查人员：{len(plan.unstaffed)} 个检查（部门），执法检查人员不足，原因见 plan.json 的 unstaffed"]
-              if plan.unstaffed else []),
-        )),
+        NoticeBlock("h1", notice_title(spec)),
         NoticeBlock("p", "依据国办发〔2015〕58号、国发〔2019〕5号，从检查对象名录库中随机抽取检查对象，"
                     "从执法检查人员名录库中随机选派执法检查人员。为保证检查不打招呼，"
                     "被抽中的检查对象名单不在本公告中公布，检查结果按“谁检查、谁录入、谁公开”"
-                    "自产生之日起20个工作日内通过国家企业信用信息公示系统公示。"),
+                    "自产生之日起20个工作日内通过国家企业信用信息公示系统公示。现将本季度抽查计划公告如下。"),
+        NoticeBlock("ul", items=tuple(facts)),
         NoticeBlock("h2", "一、抽查任务"),
     ]
     for i, pt in enumerate(plan.tasks, start=1):
@@ -344,32 +513,49 @@ def _notice_blocks(plan: Plan, spec: PlanSpec, names: _Names) -> list[NoticeBloc
     commitment = plan.seed.get("salt_commitment")
     blocks += [
         NoticeBlock("h2", "二、随机种子"),
-        NoticeBlock("p", "公开随机源（抽取前已公布名称，按以下顺序使用）："),
-        NoticeBlock("ul", items=tuple(f"（{j}）{s}" for j, s in enumerate(spec.seed.sources, start=1))),
-        NoticeBlock("p", "由上述随机源的开奖、收盘数值得到的密钥串（RFC 3797）："),
+        NoticeBlock("p", "公开随机源（抽取前已公布名称，按以下顺序使用）及其公布的开奖、收盘数值："),
+        NoticeBlock("ul", items=_source_lines(spec)),
+        NoticeBlock("p", "由上述数值得到的密钥串（RFC 3797：每个随机源的数值由小到大排列，各值后加“.”，"
+                    "各随机源后加“/”）："),
         NoticeBlock("code", str(plan.seed.get("key_string") or "")),
     ]
     if commitment:
         blocks += [NoticeBlock("p", "盐值承诺（盐值在公开随机源产生前已固定，全部检查完成后公布于 public/reveal.json）："),
                    NoticeBlock("code", str(commitment))]
         seed_rule = "种子 = SHA-256(“randsup/1” ‖ 密钥串 ‖ 盐值)；任何人可在盐值公布后核对 SHA-256(盐值) 与盐值承诺一致。"
-        command = "复算命令（盐值公布后）：randsup verify <计划目录> --data <名录库目录>"
+        command = "randsup verify <计划目录> --data <名录库目录>"
+        when = "在盐值公布后"
     else:
         blocks.append(NoticeBlock("p", "本计划为公开抽查（announced），未使用盐值，种子完全由公开随机源决定。"))
         seed_rule = "种子 = SHA-256(“randsup/1” ‖ 密钥串)。"
-        command = "复算命令：randsup verify <计划目录> --data <名录库目录>"
+        command = "randsup verify <计划目录> --data <名录库目录>"
+        when = ""
     blocks += [
         NoticeBlock("h2", "三、如何核验"),
+        NoticeBlock("p", "本公告附有抽取记录，记录复算所需的全部参数（密钥串、盐值承诺、名录库文件的 SHA-256、"
+                    "算法及版本、各任务的起点和各类对象数与抽取数；各任务的随机号种子在盐值公布后公开）："),
+        NoticeBlock("a", "抽取记录 draw-record.json", href="draw-record.json"),
+        NoticeBlock("h3", "任何人均可核验（无需名录库）"),
         NoticeBlock("ul", items=(
+            "密钥串是否由上述随机源公布的数值按 RFC 3797 规则得出。",
             seed_rule,
-            "每个检查对象的随机号为 Rivest consistent-sampler 的 first_fraction（SHA-256），"
-            "可用独立发布的 consistent-sampler 软件包复算；各信用风险分类内抽取随机号最小的对象。",
-            "public/draw-record.json 记录复算所需的全部参数：密钥串、盐值承诺、名录库文件的 SHA-256、算法及版本、"
-            "各任务的随机号种子（盐值公布前不公开）、起点和各类对象数与抽取数。",
-            command,
+            "各任务、各信用风险分类的对象数、抽查比例与抽查数量是否符合本公告和抽取记录。",
         )),
+        NoticeBlock("h3", "需要检查对象名录库方可核验"),
+        NoticeBlock("ul", items=(
+            "每个检查对象的随机号为 Rivest consistent-sampler 的 first_fraction（SHA-256），各信用风险分类内"
+            "抽取随机号最小的对象。复算抽中的对象需要与抽取记录中 SHA-256 一致的检查对象名录库（非公开），"
+            f"由持有名录库的单位或受托的核查人员{when}执行下列命令：",
+        )),
+        NoticeBlock("code", command),
     ]
-    return blocks + _ledger_blocks(plan)
+    blocks += _ledger_blocks(plan)
+    if pub.contact:
+        n = "一二三四五六七"[sum(b.kind == "h2" for b in blocks)]
+        blocks += [NoticeBlock("h2", f"{n}、联系方式"),
+                   NoticeBlock("p", f"对本公告或抽查工作有疑问、意见，或发现抽查工作中的违规行为，可通过以下方式反映：{pub.contact}")]
+    blocks.append(NoticeBlock("sign", items=(issuer, zh_date(pub.date) if pub.date is not None else "")))
+    return blocks
 
 
 def _ledger_blocks(plan: Plan) -> list[NoticeBlock]:
@@ -398,6 +584,10 @@ def render_notice_markdown(blocks: Sequence[NoticeBlock]) -> str:
             out.append("#" * int(b.kind[1]) + " " + _md(b.text))
         elif b.kind == "p":
             out.append(_md(b.text))
+        elif b.kind == "a":
+            out.append(f"[{_md(b.text)}]({b.href})")
+        elif b.kind == "sign":
+            out.append("\n".join(_md(x) + "  " for x in b.items if x).rstrip())
         elif b.kind == "ul":
             out.append("\n".join("- " + _md(x) for x in b.items))
         elif b.kind == "code":
@@ -410,6 +600,36 @@ def render_notice_markdown(blocks: Sequence[NoticeBlock]) -> str:
     return "\n\n".join(out) + "\n"
 
 
+# Screen: readable on a phone (viewport, wrapping, tables scroll sideways). Print: A4, centred
+# title, no scroll boxes, the 落款 on the right as on a paper notice.
+_NOTICE_CSS = """\
+body{font-family:"Noto Serif CJK SC","Source Han Serif SC","SimSun","Songti SC",serif;line-height:1.75;
+color:#111;max-width:48em;margin:0 auto;padding:1.5em 1em 3em}
+h1{font-size:1.5em;text-align:center;line-height:1.5;margin:0.5em 0 1em}
+h2{font-size:1.2em;margin:1.6em 0 0.6em}
+h3{font-size:1.05em;margin:1.2em 0 0.4em}
+p,li{text-align:justify}
+body>p{text-indent:2em}
+body>p.link{text-indent:0}
+ul{padding-left:1.5em}
+.table{overflow-x:auto;margin:0.6em 0}
+table{border-collapse:collapse;min-width:60%}
+td,th{border:1px solid #888;padding:3px 10px;text-align:center}
+th{background:#f2f2f2}
+pre{background:#f6f6f6;padding:0.6em;white-space:pre-wrap;word-break:break-all}
+a{color:#0645ad}
+.sign{text-align:right;margin-top:3em}
+.sign p{text-align:right;margin:0.2em 0}
+@media (max-width:600px){body{font-size:15px;padding:1em 0.8em}h1{font-size:1.3em}td,th{padding:3px 5px}}
+@media print{@page{size:A4;margin:25mm 20mm}
+body{max-width:none;padding:0;font-size:12pt}
+h1{font-size:18pt;text-align:center}
+.table{overflow:visible}
+a{color:#111;text-decoration:none}
+tr,li,pre{page-break-inside:avoid}}
+"""
+
+
 def render_notice_html(blocks: Sequence[NoticeBlock], title: str) -> str:
     e = html.escape
     body: list[str] = []
@@ -418,6 +638,10 @@ def render_notice_html(blocks: Sequence[NoticeBlock], title: str) -> str:
             body.append(f"<{b.kind}>{e(b.text)}</{b.kind}>")
         elif b.kind == "p":
             body.append(f"<p>{e(b.text)}</p>")
+        elif b.kind == "a":
+            body.append(f'<p class="link"><a href="{e(b.href)}">{e(b.text)}</a></p>')
+        elif b.kind == "sign":
+            body.append('<div class="sign">\n' + "\n".join(f"  <p>{e(x)}</p>" for x in b.items if x) + "\n</div>")
         elif b.kind == "ul":
             body.append("<ul>\n" + "\n".join(f"  <li>{e(x)}</li>" for x in b.items) + "\n</ul>")
         elif b.kind == "code":
@@ -425,11 +649,10 @@ def render_notice_html(blocks: Sequence[NoticeBlock], title: str) -> str:
         elif b.kind == "table":
             head = "".join(f"<th>{e(h)}</th>" for h in b.header)
             rows = "\n".join("  <tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in b.rows)
-            body.append(f"<table>\n  <tr>{head}</tr>\n{rows}\n</table>")
+            body.append(f'<div class="table"><table>\n  <tr>{head}</tr>\n{rows}\n</table></div>')
     return ("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{e(title)}</title>\n"
-            "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
-            "table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 8px}</style>\n"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{e(title)}</title>\n<style>\n{_NOTICE_CSS}</style>\n"
             "</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
 
 
@@ -457,8 +680,12 @@ def render_plan(plan: Plan, *, spec: PlanSpec, directory: Directory | None = Non
             raise SpecError(f"{hp}: the holidays file named by the spec cannot be read ({exc.strerror}); "
                             "fix 'holidays' in the spec") from None
     rows = _worklist_rows(plan, names)
-    files[VISITS_CSV] = csv_text([en for en, _ in WORKLIST_COLUMNS], rows).encode("utf-8")
-    files[VISITS_XLSX] = _worklist_xlsx(plan, rows)
+    header = worklist_columns(directory, spec.worklist_headers)
+    zh_header = worklist_columns(directory, "zh")
+    # UTF-8 with a BOM: Excel on Chinese Windows reads a CSV without one as GBK and garbles it.
+    files[VISITS_CSV] = csv_text(header, rows).encode("utf-8-sig")
+    files[VISITS_XLSX] = _worklist_xlsx(plan, header, zh_header, rows, names)
+    files.update(_results_templates(plan, spec, names))
     blocks = _notice_blocks(plan, spec, names)
     files[NOTICE_MD] = render_notice_markdown(blocks).encode("utf-8")
     files[NOTICE_HTML] = render_notice_html(blocks, blocks[0].text).encode("utf-8")

@@ -46,9 +46,10 @@ __all__ = ["SITE_ASSETS", "build_site", "source_values", "write_site"]
 
 # Files copied from randsup/publish/site_assets into SITE/assets.
 SITE_ASSETS: tuple[str, ...] = ("randsup-core.js", "site.js", "site.css")
-_MARKET_ENTITY = "市场主体"
-REVEAL_FILE = "public/reveal.json"  # written by `randsup reveal` once every visit is past  # the object kind whose ids are 统一社会信用代码 (GB 32100 check)
-_NOTICE_TAGS = re.compile(r"</?(h1|h2|h3|p|ul|li|pre|code|table|tr|th|td)>")
+_MARKET_ENTITY = "市场主体"  # the object kind whose ids are 统一社会信用代码 (GB 32100 check)
+REVEAL_FILE = "public/reveal.json"  # written by `randsup reveal` once every visit is past
+_NOTICE_TAGS = re.compile(r'</?(h1|h2|h3|p|ul|li|pre|code|table|tr|th|td|div|a)>|<div class="(table|sign)">'
+                          r'|<p class="link">|<a href="draw-record\.json">')
 
 _COORDINATION = {"together": "联合（共用随机号）", "apart": "错开（随机号圆周上错开）",
                  "independent": "独立（本任务专用随机号）"}
@@ -237,7 +238,10 @@ def _notice_body(notice_html: str) -> str:
     body = re.sub(r"<h1>.*?</h1>\n?", "", body, count=1, flags=re.S)
     body = re.sub(r"<(/?)h3>", r"<\1h4>", body)
     body = re.sub(r"<(/?)h2>", r"<\1h3>", body)
-    body = body.replace("<table>", '<div class="scroll"><table>').replace("</table>", "</table></div>")
+    # The notice's table wrapper becomes the site's; the draw record is not part of the site, so
+    # its link stays as text.
+    body = body.replace('<div class="table">', '<div class="scroll">')
+    body = re.sub(r'<p class="link"><a href="draw-record\.json">(.*?)</a></p>', r"<p>\1</p>", body)
     return body
 
 
