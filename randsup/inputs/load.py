@@ -982,7 +982,7 @@ class _EntityBuilder:
             entity_type=self._categorical("entity_type", rows, registry.entity_type),
             industry=self._categorical("industry", rows, registry.industry_code),
             area=self._categorical("area", rows),
-            risk_class=self._mapped("risk_class", rows, _risk_class_code, np.uint8, 0),
+            risk_class=self._mapped("risk_class", rows, risk, np.uint8, 0),
             tags=self._mapped("tags", rows, mask, np.uint64, 0),
             tag_names=tag_names,
             last_inspected=self._mapped("last_inspected", rows, last, "datetime64[D]", np.datetime64("NaT")),
