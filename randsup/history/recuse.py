@@ -23,6 +23,7 @@ from ..publish.files import (
     CHANGES_FILE,
     MANIFEST_FILE,
     PLAN_FILE,
+    read_json,
     read_plan,
     read_published_spec,
 )
@@ -262,7 +263,7 @@ def recuse(plan_dir: str | Path, visit_id: str, inspector_id: str, reason: str, 
                                          reason=reason, actor=actor, earlier=earlier)
 
         rendered = render_plan(new_plan, spec=spec, directory=directory)
-        listed = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8")).get("files", {})
+        listed = read_json(out / MANIFEST_FILE).get("files", {})
         # Files the renderer does not make (ledger-history.csv, …) are kept; changes.json grows by one.
         extras = {name: (out / name).read_bytes() for name in sorted(listed)
                   if name not in rendered and name != CHANGES_FILE}
