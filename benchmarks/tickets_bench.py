@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         cpu_par, cpu_same, cpu_bare = (max(c, 1e-9) for c in (cpu_par, cpu_same, cpu_bare))
         threads = thread_rate(ids[: min(n, 1_000_000)], _available_cores())
         ours, ref_same, ref_bare = n / t_par, n / t_same, n / t_bare
+        # A tiny smoke run can use less CPU than the clock resolves; never divide by zero.
+        cpu_par, cpu_same, cpu_bare = (max(c, 1e-6) for c in (cpu_par, cpu_same, cpu_bare))
         print(f"\n{n:,} ids (wall clock; per CPU-second in brackets, which other load on the machine does not skew)")
         print(f"  randsup ticket keys, 1 process      : {n / t_serial / 1e6:6.2f} M tickets/s")
         print(f"  randsup ticket keys, all cores      : {ours / 1e6:6.2f} M tickets/s ({t_par:.2f} s) "

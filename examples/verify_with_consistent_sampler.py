@@ -11,6 +11,10 @@ workbook; docs/normalisation.md says how cells are read) and, for a plan drawn a
 ledger's history of its year (a second quarter and later), the ``ledger-history.csv`` kept in
 the plan folder (or given with --history). Their SHA-256 digests must match the record.
 
+A task draws only objects of its 检查对象类别 (``object_kind``: 市场主体, 工地, 建筑物, 路段, 产品, 设备,
+其他; docs/object-kinds.md); an ungraded object is in the task's ``default_risk_class``; with
+``cap_by_responsible_entity`` the annual cap also counts an object's inspections against its 责任主体.
+
 What is checked, per task and credit-risk class (信用风险分类 A–D):
 
 * before the reveal: the population and the number excluded at the annual cap;
@@ -56,13 +60,15 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TABLE_NAMES = {"entities": ("entities", "检查对象名录库"), "history": ("history", "抽查记录")}
 COLUMNS = {
     "entities": {
-        "entity_id": ("统一社会信用代码", "社会信用代码", "信用代码"),
+        "entity_id": ("统一社会信用代码", "社会信用代码", "信用代码", "检查对象编码", "对象编码"),
         "name": ("名称", "企业名称", "主体名称"),
         "entity_type": ("主体类型", "主体类别", "企业类型"),
         "industry": ("行业代码", "行业"),
         "area": ("所属街镇", "街镇"),
         "risk_class": ("信用风险分类", "风险分类", "信用风险等级"),
         "tags": ("标签",),
+        "object_kind": ("检查对象类别", "对象类别"),
+        "responsible_entity_id": ("责任主体统一社会信用代码", "责任主体代码", "责任主体"),
     },
     "history": {
         "entity_id": ("统一社会信用代码", "社会信用代码", "信用代码"),
@@ -149,7 +155,38 @@ def risk_class(cell: str) -> str:
     if m:
         return (m[1] or m[2]).upper()
     words = v.removeprefix("信用风险").removesuffix("风险").removesuffix("类")
+    if not words:
+        return ""  # ungraded: an object that is not a 市场主体 (its task's default_risk_class)
     return next((c for w, c in (("较高", "C"), ("一般", "B"), ("低", "A"), ("高", "D")) if w in words), v.upper())
+
+
+# 检查对象类别 cell spellings (docs/object-kinds.md); an empty cell is a market entity.
+KINDS = {"": "市场主体", "市场主体": "市场主体", "主体": "市场主体", "企业": "市场主体", "market_entity": "市场主体",
+         "entity": "市场主体", "工地": "工地", "施工工地": "工地", "建设工程": "工地", "在建工程": "工地",
+         "工程项目": "工地", "建设项目": "工地", "site": "工地", "construction_site": "工地", "建筑物": "建筑物",
+         "建筑": "建筑物", "房屋": "建筑物", "building": "建筑物", "路段": "路段", "道路": "路段", "公路": "路段",
+         "road": "路段", "road_section": "路段", "产品": "产品", "商品": "产品", "批次": "产品", "产品批次": "产品",
+         "product": "产品", "设备": "设备", "特种设备": "设备", "equipment": "设备", "其他": "其他", "其它": "其他",
+         "other": "其他"}
+
+
+def object_kind(cell: str) -> str:
+    return KINDS[unicodedata.normalize("NFKC", text(cell)).lower().replace(" ", "_")]
+
+
+def capped(entities: list[dict[str, Any]], per_entity: dict[str, int], cap: int, by_responsible: bool) -> set[str]:
+    """Ids excluded by the annual cap: an object's own inspections, and with
+    cap_by_responsible_entity its 责任主体's: the enterprise's own inspections plus those of every
+    object naming it (docs/object-kinds.md)."""
+    out = {r["entity_id"] for r in entities if per_entity.get(r["entity_id"], 0) >= cap}
+    if not by_responsible:
+        return out
+    burden: dict[str, int] = {}
+    for r in entities:
+        if r["responsible"]:
+            burden[r["responsible"]] = burden.get(r["responsible"], 0) + per_entity.get(r["entity_id"], 0)
+    full = {o for o, n in burden.items() if n + per_entity.get(o, 0) >= cap}
+    return out | {r["entity_id"] for r in entities if r["entity_id"] in full or r["responsible"] in full}
 
 
 def parse_date(cell: str) -> dt.date:
@@ -441,13 +478,17 @@ def check_plan(record: dict[str, Any], reveal: dict[str, Any] | None, entities: 
     elif seed_hex is not None and hashlib.sha256(
             b"randsup/1" + record["seed"]["key_string"].encode("ascii")).hexdigest() != seed_hex:
         problems.append("draw-record.json: the seed is not SHA-256('randsup/1' || key string)")
+    at_cap_ids = capped(entities, per_entity, cap, record.get("cap_by_responsible_entity", False))
     revealed = {t["task_id"]: t for t in (reveal or {}).get("tasks", [])}
     tickets = Tickets()
     done: list[dict[str, Any]] = []
     for task in sorted(record["tasks"], key=lambda t: t["order"]):
         tid = task["task_id"]
-        matched = [r for r in entities if in_population(r, task["population"])]
-        eligible = [r for r in matched if per_entity.get(r["entity_id"], 0) < cap]
+        # Objects of the task's kind; an ungraded one is in the task's default class.
+        kind, default = task.get("object_kind", "市场主体"), task.get("default_risk_class")
+        matched = [{**r, "risk_class": r["risk_class"] or default} for r in entities
+                   if r["object_kind"] == kind and in_population(r, task["population"])]
+        eligible = [r for r in matched if r["entity_id"] not in at_cap_ids]
         by_class = [sorted(r["entity_id"] for r in eligible if r["risk_class"] == c) for c in CLASSES]
         pops = [len(ids) for ids in by_class]
         at_cap = [sum(r["risk_class"] == c for r in matched) - pops[h] for h, c in enumerate(CLASSES)]
@@ -550,9 +591,12 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print("\n".join(["MISMATCH:", *problems]))
         return 1
-    entities = [{"entity_id": uscc(r["entity_id"]), "entity_type": entity_type(r["entity_type"]),
+    entities = [{"entity_id": uscc(r["entity_id"]) if object_kind(r.get("object_kind", "")) == "市场主体"
+                 else r["entity_id"].strip(), "entity_type": entity_type(r["entity_type"]),
                  "industry": industry(r["industry"]), "area": text(r["area"]), "risk_class": risk_class(r["risk_class"]),
-                 "tags": tag_list(r.get("tags", ""))} for r in table_rows(ent_records, "entities")]
+                 "tags": tag_list(r.get("tags", "")), "object_kind": object_kind(r.get("object_kind", "")),
+                 "responsible": uscc(text(r.get("responsible_entity_id", "")))}
+                for r in table_rows(ent_records, "entities")]
     for r in table_rows(hist_records, "history") if hist_records is not None else []:
         history.add((uscc(text(r["entity_id"])), parse_date(r["date"])))
     problems = check_plan(record, reveal, entities, history, args.task)

@@ -25,6 +25,7 @@ __all__ = [
     "Conflict",
     "Department",
     "Directory",
+    "ENTITY_KIND",
     "DrawResult",
     "ENTITY_TYPES",
     "EntityTable",
@@ -35,12 +36,14 @@ __all__ = [
     "LedgerHead",
     "MAX_VISITS_PER_DAY",
     "MAX_VISITS_PER_QUARTER",
+    "OBJECT_KINDS",
     "Plan",
     "UnstaffedTeam",
     "PlanTask",
     "RESULT_CATEGORIES",
     "RESULT_SUB_TYPES",
     "RISK_CLASSES",
+    "RISK_UNGRADED",
     "StratumDraw",
     "Supersedes",
     "SupervisionItem",
@@ -54,6 +57,10 @@ __all__ = [
 
 RiskClass = Literal["A", "B", "C", "D"]
 RISK_CLASSES: tuple[str, ...] = ("A", "B", "C", "D")
+RISK_UNGRADED = 255  # EntityTable.risk_class of an object its department does not grade
+ENTITY_KIND = "市场主体"  # the default 检查对象类别
+# 检查对象类别: what a directory row is (docs/object-kinds.md; randsup.inputs.kinds reads the cells).
+OBJECT_KINDS: tuple[str, ...] = (ENTITY_KIND, "工地", "建筑物", "路段", "产品", "设备", "其他")
 # Tags with a meaning to the draw (architecture §6).
 TAG_DESK_CHECK = "不予现场检查"  # drawn, but checked in writing (书面检查) instead of on site
 TAG_ABNORMAL = "经营异常名录"  # listed as operating abnormally
@@ -207,18 +214,21 @@ class Categorical:
 
 @dataclass(frozen=True)
 class EntityTable:
-    """检查对象名录库 in columnar form; row i is one market entity (市场主体).
+    """检查对象名录库 in columnar form; row i is one inspection object: a market entity
+    (市场主体) or, per ``object_kind`` (检查对象类别), a site, building, road section, … .
 
     ``tags`` is a bitmask: bit j set means the entity carries ``tag_names[j]``.
-    ``last_inspected`` is datetime64[D], NaT where never inspected.
+    ``last_inspected`` is datetime64[D], NaT where never inspected. ``object_kind`` and
+    ``responsible_entity_id`` (责任主体, "" where none) default to every row a 市场主体 with
+    none, so tables built before object kinds stay valid (docs/object-kinds.md).
     """
 
-    entity_id: np.ndarray  # str ('<U18'), unique, valid 统一社会信用代码
+    entity_id: np.ndarray  # str, unique across kinds (the ticket id); a USCC for 市场主体 rows
     name: np.ndarray  # str
-    entity_type: Categorical
+    entity_type: Categorical  # "" for objects that are not market entities
     industry: Categorical  # GB/T 4754 code, e.g. "F5221"
     area: Categorical  # 街镇
-    risk_class: np.ndarray  # uint8: 0=A, 1=B, 2=C, 3=D
+    risk_class: np.ndarray  # uint8: 0=A, 1=B, 2=C, 3=D, RISK_UNGRADED where the object is not graded
     tags: np.ndarray  # uint64 bitmask over tag_names
     tag_names: tuple[str, ...]
     last_inspected: np.ndarray  # datetime64[D]
@@ -227,9 +237,21 @@ class EntityTable:
     address: np.ndarray | None = None  # str
     contact: np.ndarray | None = None  # str
     phone: np.ndarray | None = None  # str
+    object_kind: Categorical = None  # type: ignore[assignment]  # one of OBJECT_KINDS
+    responsible_entity_id: Categorical = None  # type: ignore[assignment]  # USCC or ""
+
+    def __post_init__(self) -> None:
+        n = len(self)
+        for name, value in (("object_kind", ENTITY_KIND), ("responsible_entity_id", "")):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, Categorical(np.zeros(n, dtype=np.int32), (value,)))
 
     def __len__(self) -> int:
         return int(self.entity_id.shape[0])
+
+    def kind_mask(self, kind: str) -> np.ndarray:
+        """Rows whose 检查对象类别 is ``kind``."""
+        return self.object_kind.mask((kind,))
 
     def has_tag(self, tag: str) -> np.ndarray:
         if tag not in self.tag_names:
@@ -353,6 +375,7 @@ class Visit(_Out):
     visit_id: str
     entity_id: str
     entity_name: str
+    object_kind: str = ENTITY_KIND  # 检查对象类别 of the visited object
     date: dt.date | None = None
     lead_department: str
     departments: tuple[str, ...]
@@ -370,6 +393,7 @@ class PlanTask(_Out):
     departments: tuple[str, ...]
     task_seed: str
     strata: dict[str, StratumDraw]
+    object_kind: str = ENTITY_KIND  # 检查对象类别 the task draws from
     # Copied from the task's TaskDraw so that public/draw-record.json can name where on the
     # ticket circle each task started; defaults fit a `together` task.
     coordination: Literal["together", "apart", "independent"] = "together"

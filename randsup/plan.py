@@ -188,7 +188,7 @@ def make_plan(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
         tasks.append(PlanTask(task_id=td.task_id, name=by_id[td.task_id].name,
                               lead_department=scope.lead_department, departments=scope.departments,
                               task_seed=td.ticket_seed, strata=td.strata, coordination=td.coordination,
-                              start=td.start))
+                              start=td.start, object_kind=scope.object_kind))
         # 递补 order: class by class (A–D), ticket order within a class; replacements stay in class.
         alternates[td.task_id] = tuple(e for k in RISK_CLASSES for e in td.alternates.get(k, ()))
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import SpecError
 from .io import control_character
-from .model import RISK_CLASSES, Directory, LedgerAnchor
+from .model import OBJECT_KINDS, RISK_CLASSES, Directory, LedgerAnchor
 
 __all__ = ["PlanSpec", "PopulationFilter", "PublicationSpec", "SeedSpec", "TaskSpec", "check_spec_against",
            "load_spec", "require_secrecy", "with_office_options"]
@@ -86,6 +86,17 @@ class TaskSpec(_Spec):
     count: int | None = Field(default=None, ge=BOUNDS["count"][0], le=BOUNDS["count"][1])
     min_per_class: int = Field(default=0, ge=BOUNDS["min_per_class"][0], le=BOUNDS["min_per_class"][1])
     coordination: Literal["together", "apart", "independent"] = "together"
+    # 检查对象类别 drawn from; when absent it follows from the check items' 检查对象 (docs/object-kinds.md)
+    object_kind: str | None = None
+    # Risk class of this task's objects that their department does not grade (else the plan's)
+    default_risk_class: Literal["A", "B", "C", "D"] | None = None
+
+    @field_validator("object_kind")
+    @classmethod
+    def _known_kind(cls, v: str | None) -> str | None:
+        if v is not None and v not in OBJECT_KINDS:
+            raise ValueError(f"object_kind must be one of {', '.join(OBJECT_KINDS)}, not {v!r}")
+        return v
 
     @field_validator("task_id", "name")
     @classmethod
@@ -137,6 +148,11 @@ class PlanSpec(_Spec):
     max_inspections_per_entity_per_year: int = Field(
         default=2, ge=BOUNDS["max_inspections_per_entity_per_year"][0],
         le=BOUNDS["max_inspections_per_entity_per_year"][1])
+    # Also exclude objects whose 责任主体 has reached the cap, counting visits to its objects
+    # against it (国办发〔2024〕54号 caps inspections per enterprise; docs/object-kinds.md).
+    cap_by_responsible_entity: bool = False
+    # Risk class for objects that are not graded (non-entity kinds may leave 信用风险分类 empty).
+    default_risk_class: Literal["A", "B", "C", "D"] | None = None
     holidays: str | None = None  # override calendar file, relative to the spec file
     # 公开抽查名单: the drawn list may be known at once (e.g. 企业公示信息 checks); no salt needed.
     # Per spec, not per task: an announced task sharing tickets with an unannounced one would reveal it.

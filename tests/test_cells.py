@@ -106,12 +106,18 @@ def _registry_style(data: Path) -> None:
     col = {h: j for j, h in enumerate(header)}
     zh = {"entity_id": "统一社会信用代码", "name": "企业名称", "entity_type": "企业类型", "industry": "行业代码",
           "area": "所属街镇", "risk_class": "信用风险分类", "tags": "标签", "last_inspected": "上次抽查日期",
-          "address": "住所", "contact": "联系人", "phone": "联系电话"}
+          "address": "住所", "contact": "联系人", "phone": "联系电话",
+          "object_kind": "检查对象类别", "responsible_entity_id": "责任主体统一社会信用代码"}
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow([zh[h] for h in header])
+    market = {r[col["entity_id"]] for r in body if r[col.get("object_kind", 0)] in ("", "市场主体")
+              or "object_kind" not in col}
     for r in body:
         r = list(r)
+        if r[col["entity_id"]] not in market:  # objects of other kinds keep their own ids and cells
+            w.writerow(r)
+            continue
         r[col["entity_id"]] = r[col["entity_id"]].lower()
         r[col["entity_type"]] = _TYPE_AS_EXPORTED[r[col["entity_type"]]]
         r[col["industry"]] = r[col["industry"]][1:]

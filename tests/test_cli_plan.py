@@ -193,7 +193,7 @@ def test_demo_work_lists_open_in_excel_as_the_office_expects(demo: tuple[Path, P
     raw = (out / "visits.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["检查编号", "检查日期", "统一社会信用代码", "检查对象名称"]
+    assert rows[0][:4] == ["检查编号", "检查日期", "统一社会信用代码/对象编码", "检查对象名称"]
     assert "住所（经营场所）" in rows[0] and "抽查任务名称" in rows[0]
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     lead = {v["visit_id"]: v["lead_department"] for v in plan["visits"]}

@@ -31,7 +31,8 @@ EXAMPLE = ROOT / "examples" / "verify_with_consistent_sampler.py"
 SALT = "salt-b"  # fixed, so that the small district is staffable on every run
 SOURCES = {1: ["02 05 12 20 25 31 08", "3245.67"], 2: ["03 07 11 19 24 30 02", "3301.25"]}
 ENTITY_HEADERS = ["统一社会信用代码", "名称", "主体类型", "行业代码", "所属街镇", "信用风险分类", "标签", "上次抽查日期",
-                  "住所", "联系人", "联系电话"]  # the demo has the optional contact columns
+                  "住所", "联系人", "联系电话",  # the demo has the optional contact columns
+                  "检查对象类别", "责任主体统一社会信用代码"]  # and also holds sites, roads, … (object kinds)
 HISTORY_HEADERS = ["统一社会信用代码", "人员编码", "部门编码", "检查日期"]
 AT_CAP = 40  # entities given two inspections in January 2027 (the annual cap is 2)
 
@@ -108,8 +109,8 @@ def test_first_quarter_every_task_is_reproduced(quarters: Path) -> None:
     r = example(quarters / "Q1", "--data", quarters / "D")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "consistent_sampler reproduces every task of plan songjiang-2027Q1" in r.stdout
-    assert r.stdout.count("drawn lists, alternates and cut-offs match reveal.json") == 18
     record = json.loads((quarters / "Q1" / "public" / "draw-record.json").read_text("utf-8"))
+    assert r.stdout.count("drawn lists, alternates and cut-offs match reveal.json") == len(record["tasks"]) == 23
     assert sum(s["excluded_at_cap"] for t in record["tasks"] for s in t["strata"].values()) > 0
 
 

@@ -124,9 +124,11 @@ def test_wanning_draw_floor_at_least_one_and_no_global_random(small: fz.BenchSet
     for task in small.spec.tasks:
         rows = a[task.task_id]
         assert len(set(rows)) == len(rows)
+        # Ungraded objects (road sections, products, …) count in the spec's default class.
+        risk = fz.task_risk_classes(ent, small.spec, task, np.ones(len(ent), dtype=bool))
         for h, cls in enumerate(fz.RISK_CLASSES):
             pop = strata[task.task_id][cls].population
-            got = int(np.count_nonzero(ent.risk_class[rows] == h))
+            got = int(np.count_nonzero(risk[rows] == h))
             if task.ratio is not None:  # ⌊N × ratio⌋, at least 1, per class
                 ratio = task.ratio_for(cls)
                 assert got == (0 if ratio == 0 or pop == 0 else min(pop, max(1, int(pop * ratio)))), task.task_id

@@ -342,8 +342,9 @@ def test_worklist_sorted_by_date_then_lead_department(tmp_path: Path) -> None:
     same_day = v2.model_copy(update={"visit_id": "V0000", "date": dt.date(2027, 1, 4)})
     plan = plan.model_copy(update={"visits": (v1, v2, later, same_day)})
     rows = _csv_cells(render_plan(plan, spec=small_spec(tmp_path), directory=small_directory())["visits.csv"])
+    lead = rows[0].index("牵头部门")
     # 2027-01-04 first, D01 before D02 (department codes), then 01-05 and 01-06.
-    assert [(r[1], r[4], r[0]) for r in rows[1:3]] == [("2027-01-04", "区市场监管局", "V0000"),
+    assert [(r[1], r[lead], r[0]) for r in rows[1:3]] == [("2027-01-04", "区市场监管局", "V0000"),
                                                        ("2027-01-04", "区卫生健康委", "V0003")]
     assert [r[0] for r in rows[3:]] == ["V0001", "V0002"]
 
@@ -432,8 +433,10 @@ def test_spec_copy_reloads_to_the_same_spec(tmp_path: Path) -> None:
 
 def test_without_directory_ids_stand_in_for_names(tmp_path: Path) -> None:
     files = render_plan(small_plan(), spec=small_spec(tmp_path, holidays=False))
-    row = _csv_cells(files["visits.csv"])[1]
-    assert row[4] == "D01" and row[7].startswith("P001;P002") and row[10] == "食品销售者<检查>;食品卫生联合检查"
+    header, row = _csv_cells(files["visits.csv"])[:2]
+    assert row[header.index("牵头部门")] == "D01" and row[header.index("检查人员")].startswith("P001;P002")
+    assert row[header.index("抽查任务名称")] == "食品销售者<检查>;食品卫生联合检查"
+    assert row[header.index("检查对象类别")] == "市场主体"
     assert not any(n.startswith("calendar/") for n in files)
 
 

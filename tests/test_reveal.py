@@ -204,14 +204,17 @@ def test_reveal_lists_every_drawn_entity_with_cutoffs(demo: Path, revealed: Path
     plan = json.loads((revealed / "plan.json").read_text("utf-8"))
     rec = json.loads((revealed / "public" / "reveal.json").read_text("utf-8"))
     directory = load_directory(demo / "D")
-    cls = {str(e): RISK_CLASSES[int(k)] for e, k in zip(directory.entities.entity_id, directory.entities.risk_class,
-                                                          strict=True)}
+    # Ungraded objects (sites, roads, … without a 信用风险分类) are in their task's default class.
+    graded = {str(e): RISK_CLASSES[int(k)] if int(k) < len(RISK_CLASSES) else None
+              for e, k in zip(directory.entities.entity_id, directory.entities.risk_class, strict=True)}
+    record = json.loads((revealed / "public" / "draw-record.json").read_text("utf-8"))
+    default = {t["task_id"]: t["default_risk_class"] for t in record["tasks"]}
     for t in rec["tasks"]:
         visited = {v["entity_id"] for v in plan["visits"] if t["task_id"] in v["tasks"]}
         drawn = [e for c in t["classes"].values() for e in c["drawn"]]
         assert set(drawn) == visited and len(drawn) == len(visited)
         for k, c in t["classes"].items():
-            assert all(cls[e] == k for e in c["drawn"] + c["alternates"])
+            assert all((graded[e] or default[t["task_id"]]) == k for e in c["drawn"] + c["alternates"])
             if not c["drawn"]:
                 continue
             dist = [Decimal(ticket_distance(ticket(t["ticket_seed"], e), c["start"])) for e in c["drawn"]]

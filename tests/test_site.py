@@ -76,9 +76,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     _randsup("results", "publish", "--plan", plan_dir, "--out", results, "--ledger", ledger)
     _randsup("site", plan_dir, "--results", results, "--out", after)
     with (data / "entities.csv").open(encoding="utf-8-sig") as f:
-        entity_ids = [row["entity_id"] for row in csv.DictReader(f)]
+        rows = list(csv.DictReader(f))
+    # Market entities (统一社会信用代码); the demo directory also holds sites, roads, … (object kinds).
+    entity_ids = [row["entity_id"] for row in rows if row.get("object_kind", "市场主体") == "市场主体"]
+    objects = {row["entity_id"]: row["object_kind"] for row in rows if row.get("object_kind", "市场主体") != "市场主体"}
     return {"root": root, "data": data, "plan_dir": plan_dir, "plan": plan, "results": results,
-            "before": before, "after": after, "entity_ids": entity_ids, "ledger": ledger}
+            "before": before, "after": after, "entity_ids": entity_ids, "objects": objects, "ledger": ledger}
 
 
 def _url(site: Path, page: str, **params: str) -> str:
@@ -251,12 +254,13 @@ def test_page_tickets_equal_consistent_sampler_for_ids_on_the_url(demo: dict[str
 @needs_chromium
 def test_form_checks_one_lower_case_code_drawn_status_and_cutoffs(demo: dict[str, Any]) -> None:
     plan = demo["plan"]
-    visit = max(plan["visits"], key=lambda v: len(v["tasks"]))  # an entity drawn by several tasks
+    visit = max((v for v in plan["visits"] if v["entity_id"] not in demo["objects"]),
+                key=lambda v: len(v["tasks"]))  # an entity drawn by several tasks
     eid = visit["entity_id"]
     dom = dump_dom(_url(demo["after"], "check.html", id=eid.lower()))
     assert 'data-ready="1"' in dom
     rows = {r["data-task"]: r for r in _attrs(dom, "tr", "data-task")}
-    assert set(rows) == {t["task_id"] for t in plan["tasks"]}
+    assert set(rows) == {t["task_id"] for t in plan["tasks"] if t["object_kind"] == "市场主体"}
     tasks = {t["task_id"]: t for t in plan["tasks"]}
     for task_id, r in rows.items():
         assert r["data-drawn"] == ("1" if task_id in visit["tasks"] else "0")
@@ -299,6 +303,17 @@ def test_the_reveal_drawn_list_shows_alternates_used_and_entities_replaced(demo:
     path.write_text(json.dumps({**reveal, "salt": "guess"}), encoding="utf-8")
     proc = _randsup("site", plan_dir, "--out", tmp_path / "s2", check=False)
     assert proc.returncode == 2 and "commitment" in proc.stderr and not (tmp_path / "s2").exists()
+
+
+@needs_chromium
+def test_an_object_id_is_checked_against_the_tasks_of_its_kind_only(demo: dict[str, Any]) -> None:
+    """A construction site's id (施工许可证编号, no GB 32100 check) shows only the 工地 tasks."""
+    plan = demo["plan"]
+    site_id = next(e for e, k in sorted(demo["objects"].items()) if k == "工地")
+    dom = dump_dom(_url(demo["after"], "check.html", id=site_id, kind="工地"))
+    assert 'data-ready="1"' in dom and re.search(r'id="id-error"[^>]*></p>', dom)
+    rows = {r["data-task"] for r in _attrs(dom, "tr", "data-task")}
+    assert rows == {t["task_id"] for t in plan["tasks"] if t["object_kind"] == "工地"} != set()
 
 
 @needs_chromium

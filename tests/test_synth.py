@@ -104,7 +104,8 @@ def test_exact_songjiang_counts(demo: tuple[Path, randsup.Directory]) -> None:
     assert len(rows["supervision_items.csv"]) == 705
     assert len(rows["check_items.csv"]) == 1369
     assert 130 <= len(rows["joint_items.csv"]) <= 150
-    assert len(rows["entities.csv"]) == SMALL["entities"] and len(rows["inspectors.csv"]) == SMALL["inspectors"]
+    market = [r for r in rows["entities.csv"] if r["object_kind"] == "市场主体"]
+    assert len(market) == SMALL["entities"] and len(rows["inspectors.csv"]) == SMALL["inspectors"]
     for name in DATA_FILES:
         ids = [r[next(iter(r))] for r in rows[name]]
         if name in ("departments.csv", "supervision_items.csv", "check_items.csv", "joint_items.csv",
@@ -162,7 +163,7 @@ def test_item_names_come_from_the_real_lists(demo: tuple[Path, randsup.Directory
 
 def test_every_entity_id_passes_an_independent_gb32100_check(demo: tuple[Path, randsup.Directory]) -> None:
     out, _ = demo
-    rows = read_csv(out / "entities.csv")
+    rows = [r for r in read_csv(out / "entities.csv") if r["object_kind"] == "市场主体"]
     assert all(gb32100_valid(r["entity_id"]) for r in rows)
     assert all(r["entity_id"][2:8] == "310117" for r in rows)  # 上海市松江区
     heads = {r["entity_type"]: set() for r in rows}
@@ -182,8 +183,45 @@ def test_generated_codes_are_valid_and_unique_for_any_seed(seed: int, n: int) ->
     assert all(gb32100_valid(c) and c[:2] == h for c, h in zip(codes, heads.tolist(), strict=True))
 
 
-def test_entity_shares_match_the_design(demo: tuple[Path, randsup.Directory]) -> None:
+def test_objects_of_every_kind_with_valid_ids_and_real_responsible_enterprises(
+        demo: tuple[Path, randsup.Directory]) -> None:
+    from randsup.inputs.kinds import object_id_problem
+
     rows = read_csv(demo[0] / "entities.csv")
+    by_id = {r["entity_id"]: r for r in rows}
+    kinds = Counter(r["object_kind"] for r in rows)
+    assert set(kinds) == {"市场主体", "工地", "路段", "建筑物", "设备", "产品", "其他"}
+    for r in rows:
+        if r["object_kind"] == "市场主体":
+            assert r["responsible_entity_id"] == ""
+            continue
+        assert object_id_problem(r["object_kind"], r["entity_id"]) is None, r
+        owner = r["responsible_entity_id"]
+        if r["object_kind"] == "路段":
+            assert owner == ""  # maintained by a government body, not a market entity
+        elif r["object_kind"] in ("工地", "设备", "产品"):
+            assert by_id[owner]["entity_type"] == "企业", r
+    sites = [r for r in rows if r["object_kind"] == "工地"]
+    # Contractors are construction companies (GB/T 4754 section E) wherever the demo has one.
+    assert all(by_id[r["responsible_entity_id"]]["industry"][0] == "E" for r in sites)
+    # Only sites and equipment are graded; the rest take the spec's default_risk_class.
+    assert all((r["risk_class"] == "") == (r["object_kind"] not in ("工地", "设备")) for r in rows
+               if r["object_kind"] != "市场主体")
+
+
+def test_demo_spec_has_a_task_for_every_kind(demo: tuple[Path, randsup.Directory]) -> None:
+    from randsup.draw.visits import task_object_kind
+
+    out, d = demo
+    spec = load_spec(out / "plan-2027Q1.toml")
+    assert spec.cap_by_responsible_entity and spec.default_risk_class == "B"
+    kinds = Counter(task_object_kind(d, t) for t in spec.tasks)
+    assert set(kinds) == {"市场主体", "工地", "路段", "建筑物", "设备", "产品", "其他"}
+    assert [t.object_kind for t in spec.tasks if t.object_kind] == ["其他"]  # the spec names it; it wins
+
+
+def test_entity_shares_match_the_design(demo: tuple[Path, randsup.Directory]) -> None:
+    rows = [r for r in read_csv(demo[0] / "entities.csv") if r["object_kind"] == "市场主体"]
     n = len(rows)
 
     def share_ok(count: int, p: float) -> bool:
@@ -257,7 +295,7 @@ def test_plan_spec_loads_and_names_only_existing_items(demo: tuple[Path, randsup
     check_spec_against(spec, d)
     assert (spec.plan_id, spec.quarter, spec.team_size, spec.max_inspections_per_entity_per_year) == \
         ("songjiang-2027Q1", "2027Q1", 2, 2)
-    assert 12 <= len(spec.tasks) <= 20 and len(spec.seed.sources) == 2
+    assert 12 <= len(spec.tasks) <= 25 and len(spec.seed.sources) == 2
     for t in spec.tasks:
         assert all(c in d.check_item_by_id for c in t.check_items)
         assert t.joint_item is None or t.joint_item in d.joint_item_by_id
@@ -320,7 +358,8 @@ def test_any_seed_gives_a_coherent_small_district(seed: int) -> None:
     d = generate_directory(entities=400, inspectors=minimum_inspectors(), seed=seed)
     assert (len(d.departments), len(d.supervision_items), len(d.check_items)) == (29, 705, 1369)
     assert all(c.item_id in d.item_by_id for c in d.check_items)
-    assert all(gb32100_valid(x) for x in d.entities.entity_id.tolist())
+    market = d.entities.kind_mask("市场主体")
+    assert int(market.sum()) == 400 and all(gb32100_valid(x) for x in d.entities.entity_id[market].tolist())
     needed = {(c.department_id, c.field) for c in d.check_items}
     able = Counter((i.department_id, f) for i in d.inspectors
                    if not i.is_expert and i.certificate_valid_until >= dt.date(2027, 3, 31) for f in i.fields)
@@ -365,8 +404,10 @@ def test_write_demo_data_refuses_an_existing_folder(tmp_path: Path) -> None:
 def test_default_size_is_valid(tmp_path: Path) -> None:
     """The default 300,000 / 1,800 district (its speed is measured in benchmarks/, not asserted here)."""
     d = write_demo_data(tmp_path / "full")
-    assert len(d.entities) == 300_000 and len(d.inspectors) == 1_800
-    ids = d.entities.entity_id.tolist()
+    market = d.entities.kind_mask("市场主体")
+    assert int(market.sum()) == 300_000 and len(d.inspectors) == 1_800
+    assert len(set(d.entities.entity_id.tolist())) == len(d.entities)
+    ids = d.entities.entity_id[market].tolist()
     assert len(set(ids)) == len(ids) and gb32100_valid_all(ids)
     assert gb32100_valid_all(ids[:1] + ["91310117MA1G00000X"]) is False  # the fast check can fail
     expiring = [i for i in d.inspectors if i.certificate_valid_until < dt.date(2027, 3, 31)]

@@ -32,9 +32,9 @@ from ..assign import eligibility as teams_mod
 from ..assign.dates import assign_dates
 from ..assign.teams import assign_teams
 from ..assign.workdays import WorkingCalendar, quarter_bounds
-from ..draw.sample import draw_entities, inspections_in_year, population_mask
+from ..draw.sample import at_cap_masks, draw_entities, population_mask, task_risk_classes
 from ..draw.seed import PublicSeed
-from ..draw.visits import build_visits, task_scope
+from ..draw.visits import build_visits, task_object_kind, task_scope
 from ..errors import InfeasibleError, OutputError, RandsupError
 from ..io import atomic_directory, write_atomic
 from ..model import RISK_CLASSES, Assignment, Directory, DrawResult, HistoryVisit, Inspector, Visit
@@ -289,16 +289,19 @@ def wanning_draw(directory: Directory, spec: PlanSpec, rng: random.Random) -> di
     order the round-robin teams follow.
     """
     ent = directory.entities
-    at_cap = inspections_in_year(directory, spec.year) >= spec.max_inspections_per_entity_per_year
+    own_cap, via_responsible = at_cap_masks(directory, spec)
     by_id = np.argsort(ent.entity_id, kind="stable")
     out: dict[str, list[int]] = {}
     for task in spec.tasks:
-        pop = population_mask(ent, task.population, task_id=task.task_id) & ~at_cap
+        matched = population_mask(ent, task.population, task_id=task.task_id,
+                                  kind=task_object_kind(directory, task))
+        risk = task_risk_classes(ent, spec, task, matched)
+        pop = matched & ~(own_cap | via_responsible)
         listed = by_id[pop[by_id]]
         picked: list[int] = []
         if task.ratio is not None:
             for h, cls in enumerate(RISK_CLASSES):
-                rows = listed[ent.risk_class[listed] == h].tolist()
+                rows = listed[risk[listed] == h].tolist()
                 ratio = task.ratio_for(cls)
                 k = 0 if ratio == 0 or not rows else min(len(rows), max(1, int(len(rows) * ratio)))
                 picked += rng.sample(rows, k)
@@ -846,9 +849,11 @@ def _inclusion(key: str, quarters: Sequence[_Quarter], reference: dict[str, tupl
         counts = np.zeros(n, dtype=np.int64)
         for q in quarters:
             counts += np.bincount(q.drawn[key].selected[task.task_id], minlength=n)
+        # The task's classes: an ungraded object takes the spec's default class (task_risk_classes).
+        risk = task_risk_classes(directory.entities, spec, task, counts > 0)
         for h, cls in enumerate(RISK_CLASSES):
             population, expected, _ = reference[task.task_id][h]
-            mask = (directory.entities.risk_class == h) & (counts > 0)
+            mask = (risk == h) & (counts > 0)
             out.append(inclusion_statistics(task.task_id, cls, counts[mask], population, R,
                                             float(Fraction(expected))))
     return tuple(out)

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..inputs.columnar import require_pyarrow
 from ..inputs.uscc import ALPHABET
-from ..model import RISK_CLASSES, Categorical, EntityTable
+from ..model import ENTITY_KIND, RISK_CLASSES, Categorical, EntityTable
 from .synth import fill_uscc_checks, minimum_inspectors, write_demo_data
 
 __all__ = ["PROVINCE_COLUMNS", "province_batches", "province_entity_table", "write_province_entities",
@@ -54,13 +54,15 @@ def province_batches(n: int, template: EntityTable, *, seed: int = 0,
     if not 0 < n <= _MAX_ROWS:
         raise ValueError(f"n must be in 1..{_MAX_ROWS}")
     rng = np.random.default_rng([seed, 16])
-    m = len(template)
-    types = template.entity_type.values()
-    industries = template.industry.values()
-    areas = template.area.values()
-    risks = np.asarray(RISK_CLASSES)[template.risk_class]
-    tags = np.asarray([";".join(template.tags_of(i)) for i in range(m)], dtype=str)
-    last = np.where(np.isnat(template.last_inspected), "", template.last_inspected.astype(str))
+    # The template's market entities only (the demo also holds sites, roads, … of other kinds).
+    market = np.flatnonzero(template.kind_mask(ENTITY_KIND))
+    m = market.size
+    types = template.entity_type.values()[market]
+    industries = template.industry.values()[market]
+    areas = template.area.values()[market]
+    risks = np.asarray(RISK_CLASSES)[template.risk_class[market]]
+    tags = np.asarray([";".join(template.tags_of(int(i))) for i in market], dtype=str)
+    last = np.where(np.isnat(template.last_inspected), "", template.last_inspected.astype(str))[market]
     for first in range(0, n, batch):
         k = min(batch, n - first)
         pick = rng.integers(0, m, size=k)

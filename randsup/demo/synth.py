@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -20,11 +20,14 @@ import chinese_calendar
 import numpy as np
 
 from ..errors import InputError, OutputError, Problem
+from ..inputs.kinds import kind_of_object_text
 from ..inputs.save import write_directory_files
 from ..inputs.uscc import ALPHABET
 from ..io import atomic_directory, write_atomic
 from ..model import (
     CHECK_METHODS,
+    ENTITY_KIND,
+    RISK_UNGRADED,
     TAG_ABNORMAL,
     TAG_DESK_CHECK,
     Categorical,
@@ -321,8 +324,16 @@ def _joint_list(rng: np.random.Generator, lists: _Lists) -> tuple[JointItem, ...
             continue
         names.add(name)
         ids = _pick_checks(rng, lists, lead, t, int(rng.integers(1, 3)))
+        kind = kind_of_object_text(th.object_type)  # one visit is to one object: partners check the same kind
+        joined = []
         for p in partners:
-            ids += _pick_checks(rng, lists, p, int(rng.integers(len(lists.themes[p]))), 1)
+            same = [u for u, pt in enumerate(lists.themes[p]) if kind_of_object_text(pt.object_type) == kind]
+            if same:
+                ids += _pick_checks(rng, lists, p, same[int(rng.integers(len(same)))], 1)
+                joined.append(p)
+        if not joined:
+            continue
+        partners = joined
         joint.append(JointItem(joint_item_id=f"J{len(joint) + 1:03d}", name=name, lead_department_id=lead,
                                partner_department_ids=tuple(partners), check_item_ids=tuple(ids),
                                object_type=th.object_type))
@@ -444,6 +455,133 @@ def _with_contacts(rng: np.random.Generator, table: EntityTable) -> EntityTable:
                         np.where(rng.random(n) < 0.5, np.asarray(_GIVEN)[rng.integers(len(_GIVEN), size=n)], ""))
     phone = np.char.add("021-5", np.char.zfill(rng.integers(0, 10_000_000, size=n).astype(str), 7))
     return dataclasses.replace(table, address=address, contact=np.char.add(surnames, given), phone=phone)
+
+
+# ---------------------------------------------------------------------------------------
+# Objects that are not market entities (docs/object-kinds.md): per kind, how many per 300,000
+# entities, the industries of the enterprises responsible for them ("" = none), and whether
+# their department grades them by risk (else the spec's default_risk_class applies).
+
+_OBJECTS: tuple[tuple[str, int, tuple[str, ...] | None, bool], ...] = (
+    ("工地", 900, ("E47", "E49", "E50"), True),  # 施工许可证编号; the 施工总承包单位
+    ("路段", 240, None, False),  # 公路路线编号 + 桩号; maintained by the 公路管理所, not a market entity
+    ("建筑物", 1200, ("K70",), False),  # 不动产单元号; the owner or property manager where it is a company
+    ("设备", 2400, ("C", "G59", "H61", "K702", "F521"), True),  # 特种设备注册代码; the 使用单位
+    ("产品", 1500, ("C",), False),  # 商品条码/批号; the producer
+    ("其他", 400, ("L7259", "K702"), False),  # 户外广告设施; the 设置者
+)
+_ROUTES = ("G60", "G15", "G1501", "S32", "S36", "G318", "S124", "X2101", "X2203", "Y0412")
+_EQUIPMENT = (("3110", "曳引驱动乘客电梯"), ("3120", "曳引驱动载货电梯"), ("3310", "自动扶梯"),
+              ("2110", "固定式压力容器"), ("4110", "桥式起重机"), ("1110", "承压蒸汽锅炉"))
+_PRODUCTS = ("电线电缆", "儿童服装", "电动自行车", "燃气灶具", "塑料食品容器", "汽车用制动液", "家用插座")
+
+
+def _gtin13(body12: str) -> str:
+    total = sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(body12))
+    return body12 + str((10 - total % 10) % 10)
+
+
+def _unique_codes(make: Callable[[int], str], n: int) -> list[str]:
+    out: dict[str, None] = {}
+    i = 0
+    while len(out) < n:
+        out.setdefault(make(i), None)
+        i += 1
+    return list(out)
+
+
+def _objects(rng: np.random.Generator, entities: EntityTable) -> EntityTable:
+    """Construction sites, road sections, buildings, special equipment, products and outdoor
+    advertising facilities, with responsible enterprises drawn from ``entities``."""
+    n = len(entities)
+    companies = np.flatnonzero(entities.entity_type.mask(("企业",)))
+    area_names = np.asarray([a[0] for a in AREAS])
+    ids: list[str] = []
+    names: list[str] = []
+    kinds: list[str] = []
+    responsible: list[str] = []
+    risk_parts: list[np.ndarray] = []
+    areas: list[np.ndarray] = []
+    for kind, per, industries, graded in _OBJECTS:
+        m = max(10, round(per * n / 300_000))
+        area = area_names[_pick(rng, [a[1] for a in AREAS], m)]
+        day0 = dt.date(2024, 1, 2)
+        if kind == "工地":
+            days = rng.integers(0, 1090, size=m).tolist()
+            codes = [f"{DIVISION}{(day0 + dt.timedelta(days=d)):%Y%m%d}{i + 1:04d}" for i, d in enumerate(days)]
+            labels = [f"松江区{a}{_ZIHAO[int(rng.integers(len(_ZIHAO)))]}{('苑', '园', '广场', '中心')[i % 4]}"
+                      f"{('住宅', '商业', '厂房', '市政道路')[i % 4]}项目施工工地" for i, a in enumerate(area.tolist())]
+        elif kind == "路段":
+            codes = [f"{_ROUTES[i % len(_ROUTES)]}K{2 * (i // len(_ROUTES)):03d}-K{2 * (i // len(_ROUTES)) + 2:03d}"
+                     for i in range(m)]
+            labels = [f"{c.split('K')[0]} 松江段 {c[len(c.split('K')[0]):]}" for c in codes]
+        elif kind == "建筑物":
+            codes = [f"{DIVISION}{int(rng.integers(1, 40)):03d}{int(rng.integers(1, 30)):03d}GB{i + 1:05d}F"
+                     f"{int(rng.integers(1, 40)):04d}0000" for i in range(m)]
+            labels = [f"松江区{a}{_ZIHAO[int(rng.integers(len(_ZIHAO)))]}大厦{i % 9 + 1}号楼"
+                      for i, a in enumerate(area.tolist())]
+        elif kind == "设备":
+            def equipment(i: int) -> str:
+                ym = int(rng.integers(16 * 12))
+                return f"{_EQUIPMENT[int(rng.integers(len(_EQUIPMENT)))][0]}{DIVISION}{2010 + ym // 12}" \
+                       f"{ym % 12 + 1:02d}{i % 10_000:04d}"
+
+            codes = _unique_codes(equipment, m)
+            kind_name = dict(_EQUIPMENT)
+            labels = [f"{kind_name[c[:4]]} {c[-4:]}号" for c in codes]
+        elif kind == "产品":
+            codes = _unique_codes(lambda i: _gtin13(f"69{int(rng.integers(10**10)):010d}") +
+                                  f"/{26 + i % 2}{int(rng.integers(1, 13)):02d}{'ABC'[i % 3]}{i % 1000:03d}", m)
+            labels = [f"{_PRODUCTS[i % len(_PRODUCTS)]} 批号{c.split('/')[1]}" for i, c in enumerate(codes)]
+        else:
+            codes = [f"GG{DIVISION}{i + 1:06d}" for i in range(m)]
+            labels = [f"松江区{a}户外广告设施{i + 1}号" for i, a in enumerate(area.tolist())]
+        if industries is None or companies.size == 0:
+            owners = [""] * m
+        else:
+            pool = companies[entities.industry.mask(prefixes=industries)[companies]]
+            pool = pool if pool.size else companies
+            has = rng.random(m) < (0.6 if kind == "建筑物" else 1.0)
+            picked = pool[rng.integers(pool.size, size=m)]
+            owners = [str(entities.entity_id[p]) if h else "" for p, h in zip(picked, has, strict=True)]
+        risk = _pick(rng, [0.15, 0.6, 0.2, 0.05], m).astype(np.uint8) if graded else \
+            np.full(m, RISK_UNGRADED, dtype=np.uint8)
+        ids += codes
+        names += labels
+        kinds += [kind] * m
+        responsible += owners
+        risk_parts.append(risk)
+        areas.append(area)
+    k = len(ids)
+    return EntityTable(
+        entity_id=np.asarray(ids, dtype=str), name=np.asarray(names, dtype=str),
+        entity_type=Categorical.from_values([""] * k), industry=Categorical.from_values([""] * k),
+        area=Categorical.from_values(np.concatenate(areas)), risk_class=np.concatenate(risk_parts),
+        tags=np.zeros(k, dtype=np.uint64), tag_names=(), last_inspected=np.full(k, np.datetime64("NaT", "D")),
+        object_kind=Categorical.from_values(kinds), responsible_entity_id=Categorical.from_values(responsible))
+
+
+def _with_objects(entities: EntityTable, objects: EntityTable) -> EntityTable:
+    """One directory of both tables, rows in id order."""
+    ids = np.concatenate([entities.entity_id, objects.entity_id])
+    order = np.argsort(ids, kind="stable")
+
+    def cat(a: Categorical, b: Categorical) -> Categorical:
+        return Categorical.from_values(np.concatenate([a.values(), b.values()])[order])
+
+    def col(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.concatenate([a, b])[order]
+
+    return EntityTable(
+        entity_id=ids[order], name=col(entities.name, objects.name),
+        entity_type=cat(entities.entity_type, objects.entity_type), industry=cat(entities.industry, objects.industry),
+        area=cat(entities.area, objects.area), risk_class=col(entities.risk_class, objects.risk_class),
+        tags=col(entities.tags, objects.tags), tag_names=entities.tag_names,
+        last_inspected=col(entities.last_inspected, objects.last_inspected),
+        object_kind=cat(entities.object_kind, objects.object_kind),
+        responsible_entity_id=cat(entities.responsible_entity_id, objects.responsible_entity_id),
+        **{c: col(getattr(entities, c), np.full(len(objects), "", dtype=str))
+           for c in ("address", "contact", "phone") if getattr(entities, c) is not None})
 
 
 # ---------------------------------------------------------------------------------------
@@ -593,12 +731,14 @@ def _generate(entities: int, inspectors: int, seed: int) -> tuple[Directory, _Li
     if seed < 0:
         raise InputError(Problem("--seed", None, None, str(seed), "the seed must be a whole number ≥ 0"),
                          header="bad option")
-    # spawn(5) keeps the first four children of spawn(4): adding the contacts changed nothing else.
-    parts = np.random.SeedSequence(seed).spawn(5)
-    items_rng, entity_rng, inspector_rng, side_rng, contact_rng = (
+    # spawn(6) keeps the first five children of spawn(5) and spawn(4): each addition (the
+    # contacts, then the objects) changed nothing drawn before it.
+    parts = np.random.SeedSequence(seed).spawn(6)
+    items_rng, entity_rng, inspector_rng, side_rng, contact_rng, object_rng = (
         np.random.Generator(np.random.PCG64(s)) for s in parts)
     lists = _item_lists(items_rng)
     table = _with_contacts(contact_rng, _entities(entity_rng, entities))
+    table = _with_objects(table, _objects(object_rng, table))
     people = _inspectors(inspector_rng, lists, inspectors)
     conflicts, absences, history, last = _side_tables(side_rng, table, people)
     table = dataclasses.replace(table, last_inspected=last)
@@ -642,7 +782,7 @@ _TASKS: tuple[tuple[str, str, tuple[str, str] | str, dict[str, list[str]] | None
     ("T03", "年度报告公示信息抽查（不定向）", ("SJ01", "年度报告公示信息的检查"), None, _R_LOW, "together"),
     ("T04", "特种设备使用单位监督检查", ("SJ01", "特种设备使用单位"),
      {"industry_prefix": ["C", "G59", "H61", "K702"]}, 120, "together"),
-    ("T05", "生产领域产品质量监督检查", ("SJ01", "生产领域产品质量"), {"industry_prefix": ["C"]}, _R_PROD, "together"),
+    ("T05", "生产领域产品质量监督检查", ("SJ01", "生产领域产品质量"), None, _R_PROD, "together"),  # 产品
     ("T06", "城区商户价格行为检查", ("SJ01", "价格"), {"industry_prefix": ["F52", "H62"], "area": _URBAN}, 150,
      "together"),
     ("T07", "宾馆、旅店联合检查", "宾馆、旅店取得许可证情况的检查", {"industry_prefix": ["H61"]},
@@ -665,7 +805,16 @@ _TASKS: tuple[tuple[str, str, tuple[str, str] | str, dict[str, list[str]] | None
     ("T17", "道路运输企业安全检查", ("SJ07", "道路运输行业安全监管"), {"industry_prefix": ["G543"]}, _R_MID,
      "together"),
     ("T18", "物业服务企业联合检查", "物业服务企业联合检查", {"industry_prefix": ["K702"]}, 40, "together"),
+    # Objects that are not market entities (docs/object-kinds.md); T05 above draws products.
+    ("T19", "在建工程施工工地安全检查", ("SJ06", "在建工程施工现场安全检查"), None, _R_HIGH, "together"),
+    ("T20", "公路路段路政巡查", ("SJ07", "普通国省道路段巡查检查"), None, 30, "together"),
+    ("T21", "高层民用建筑消防安全检查", ("SJ13", "高层民用建筑消防安全检查"), None, 40, "together"),
+    ("T22", "在用特种设备安全状况检查", ("SJ01", "在用特种设备安全状况检查"), None, 60, "together"),
+    ("T23", "户外广告设施安全检查", ("SJ18", "户外广告设施安全检查"), None, 20, "together"),
 )
+# The 检查对象 text of T23's check items ("户外广告设施") names no kind the table knows, so the spec
+# names it: the spec's object_kind wins over the check list's text.
+_TASK_KINDS = {"T23": "其他"}
 SEED_SOURCES = ("中国福利彩票双色球 第2026150期 开奖号码", "上证综合指数 2026-12-31 收盘点位")
 AUTHORITY = "松江区市场监管领域部门联合“双随机、一公开”监管联席会议办公室"
 
@@ -679,16 +828,16 @@ def _q_list(values: Sequence[str]) -> str:
     return "[" + ", ".join(_q(v) for v in values) + "]"
 
 
-def _fit_population(entities: EntityTable, population: dict[str, list[str]] | None
+def _fit_population(entities: EntityTable, population: dict[str, list[str]] | None, kind: str = ENTITY_KIND
                     ) -> tuple[bool, dict[str, list[str]] | None]:
-    """The filter without values no entity has, and whether any entity is left.
+    """The filter without values no entity has, and whether any object of ``kind`` is left.
 
     A filter value that matches nothing is a spec error (a likely typo), and a very small demo
     may lack a rare industry or area, so such values are dropped rather than written.
     """
+    keep = entities.kind_mask(kind)
     if population is None:
-        return len(entities) > 0, None
-    keep = np.ones(len(entities), dtype=bool)
+        return bool(keep.any()), None
     fitted: dict[str, list[str]] = {}
     for key, values in population.items():
         column: Categorical = getattr(entities, "industry" if key == "industry_prefix" else key)
@@ -720,6 +869,10 @@ def _plan_spec_toml(lists: _Lists, entities: EntityTable, salt_commitment: str |
         f"authority = {_q(AUTHORITY)}",
         "team_size = 2",
         "max_inspections_per_entity_per_year = 2",
+        "# A site's, building's, … inspections count against its 责任主体 (contractor, owner, producer).",
+        "cap_by_responsible_entity = true",
+        "# Risk class of objects their department does not grade (road sections, buildings, products, …).",
+        f"default_risk_class = {_q('B')}",
         f"holidays = {_q('holidays-2027.toml')}  # PROVISIONAL: chinesecalendar has no 2027 data yet",
         *(["announced = true  # the drawn list may be public at once: no salt needed"] if announced else []),
         "",
@@ -736,18 +889,23 @@ def _plan_spec_toml(lists: _Lists, entities: EntityTable, salt_commitment: str |
         (f"salt_commitment = {_q(salt_commitment)}" if salt_commitment is not None else
          "# Make a salt with `randsup salt new SALT_FILE` and paste the salt_commitment line it prints here."),
     ]
+    check_by_id = {c.check_item_id: c for c in lists.check_items}
+    joint_by_id = {j.joint_item_id: j for j in lists.joint_items}
     for task_id, name, source, population, size, coordination in _TASKS:
-        found, population = _fit_population(entities, population)
-        if not found:
-            lines += ["", f"# {task_id} {name}: left out, no entity of this small demo matches its population"]
-            continue
-        lines += ["", "[[tasks]]", f"task_id = {_q(task_id)}", f"name = {_q(name)}"]
         if isinstance(source, str):
-            lines.append(f"joint_item = {_q(lists.template_joint_ids[source])}")
+            joint_id = lists.template_joint_ids[source]
+            source_line = f"joint_item = {_q(joint_id)}"
+            checks = list(joint_by_id[joint_id].check_item_ids)
         else:
             dept_id, keyword = source
             checks = lists.theme_checks[(dept_id, _find_theme(lists, dept_id, keyword))][:2]
-            lines.append(f"check_items = {_q_list(checks)}")
+            source_line = f"check_items = {_q_list(checks)}"
+        kind = _TASK_KINDS.get(task_id) or kind_of_object_text(check_by_id[checks[0]].object_type)
+        found, population = _fit_population(entities, population, kind)
+        if not found:
+            lines += ["", f"# {task_id} {name}: left out, no entity of this small demo matches its population"]
+            continue
+        lines += ["", "[[tasks]]", f"task_id = {_q(task_id)}", f"name = {_q(name)}", source_line]
         if population is not None:
             lines.append("population = { " + ", ".join(f"{k} = {_q_list(v)}" for k, v in population.items()) + " }")
         if isinstance(size, int):
@@ -755,6 +913,8 @@ def _plan_spec_toml(lists: _Lists, entities: EntityTable, salt_commitment: str |
         else:
             lines.append("ratio = { " + ", ".join(f"{k} = {v}" for k, v in size.items()) + " }")
         lines.append(f"coordination = {_q(coordination)}")
+        if task_id in _TASK_KINDS:
+            lines.append(f"object_kind = {_q(_TASK_KINDS[task_id])}")
     return "\n".join(lines) + "\n"
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import SpecError
 from ..model import (
     RISK_CLASSES,
+    RISK_UNGRADED,
     TAG_DESK_CHECK,
     Categorical,
     Directory,
@@ -30,20 +31,27 @@ from ..model import (
 from ..spec import PlanSpec, PopulationFilter, TaskSpec
 from .seed import PublicSeed
 from .tickets import KEY_SCALE, TicketTable, start_decimal, ticket, ticket_distance
+from .visits import task_object_kind
 
 __all__ = [
     "EXCLUSION_ANNUAL_CAP",
+    "EXCLUSION_RESPONSIBLE_CAP",
     "allocate",
     "alternates_count",
     "DrawEngine",
     "PythonEngine",
+    "at_cap_masks",
     "draw_entities",
     "inspections_by_entity",
     "inspections_in_year",
     "population_mask",
+    "task_risk_classes",
 ]
 
 EXCLUSION_ANNUAL_CAP = "annual_cap"  # TaskDraw.exclusions key: at the per-entity annual cap
+# TaskDraw.exclusions key: the part of annual_cap excluded only because the object's 责任主体 is at
+# its cap (spec cap_by_responsible_entity; docs/object-kinds.md)
+EXCLUSION_RESPONSIBLE_CAP = "responsible_entity_cap"
 START_BY_CLASS = "by-class"  # TaskDraw.start of an apart task whose classes start apart
 _DESIGN_ARC_SD = 4  # design arcs reach this many standard deviations past the mean
 
@@ -67,14 +75,23 @@ def _known_values_mask(column: Categorical, values: Sequence[str], where: str) -
     return column.mask(values)
 
 
-def population_mask(entities: EntityTable, flt: PopulationFilter | None, *, task_id: str = "?") -> np.ndarray:
+def population_mask(entities: EntityTable, flt: PopulationFilter | None, *, task_id: str = "?",
+                    kind: str | None = None) -> np.ndarray:
     """Rows matching a task's population filter (定向); every row when there is none (不定向).
+    With ``kind``, only objects of that 检查对象类别.
 
     Raises:
-        SpecError: a filter value matches no entity (likely a typo), or a required tag is unknown.
+        SpecError: a filter value matches no entity (likely a typo), or a required tag is unknown;
+            the directory has no object of ``kind``.
     """
     n = len(entities)
     mask = np.ones(n, dtype=bool)
+    if kind is not None:
+        mask = entities.kind_mask(kind)
+        if not mask.any():
+            raise SpecError(f"task {task_id} draws among objects of kind {kind} (检查对象类别), but the directory "
+                            f"has none; it has {_listing(entities.object_kind.categories)}. Add the objects to "
+                            "entities.csv with object_kind, or name the task's object_kind in the spec")
     if flt is None:
         return mask
     where = f"task {task_id}: population"
@@ -97,9 +114,61 @@ def population_mask(entities: EntityTable, flt: PopulationFilter | None, *, task
     for tag in flt.exclude_tags or ():
         mask &= ~entities.has_tag(tag)  # an unknown tag excludes nothing, which is right
     if not mask.any():
-        raise SpecError(f"{where}: the filter {flt.model_dump(exclude_none=True)} leaves no entity; "
+        of_kind = f" of kind {kind}" if kind is not None else ""
+        raise SpecError(f"{where}: the filter {flt.model_dump(exclude_none=True)} leaves no entity{of_kind}; "
                         "widen it or remove the task")
     return mask
+
+
+def at_cap_masks(directory: Directory, spec: PlanSpec, *, history: Iterable[HistoryVisit] | None = None,
+                 year_counts: Mapping[str, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows excluded by the annual cap (国办发〔2024〕54号), as two masks: at the cap by their own
+    inspections, and (spec ``cap_by_responsible_entity``) by their 责任主体's, where an
+    enterprise's count is its own inspections plus those of every object it is responsible for.
+    """
+    ent = directory.entities
+    cap = spec.max_inspections_per_entity_per_year
+    counts = inspections_in_year(directory, spec.year, history=history, year_counts=year_counts)
+    own = counts >= cap
+    via = np.zeros(len(ent), dtype=bool)
+    resp = ent.responsible_entity_id
+    if not spec.cap_by_responsible_entity or resp.categories in ((), ("",)):
+        return own, via
+    # Burden per 责任主体 code (a category of the column): its objects' inspections ...
+    burden = np.bincount(resp.codes, weights=counts, minlength=len(resp.categories)).astype(np.int64)
+    index = ent.index
+    owner_row = np.full(len(resp.categories), -1, dtype=np.int64)
+    for c, code in enumerate(resp.categories):
+        if code and (i := index.get(code)) is not None:
+            owner_row[c] = i
+    # ... plus its own, where the enterprise is in this directory.
+    has_row = owner_row >= 0
+    burden[has_row] += counts[owner_row[has_row]]
+    named = np.asarray([bool(c) for c in resp.categories], dtype=bool)
+    full = named & (burden >= cap)
+    via = full[resp.codes] & ~own
+    # An enterprise whose objects bring it to the cap is itself at the cap.
+    via[owner_row[full & has_row]] |= ~own[owner_row[full & has_row]]
+    return own, via
+
+
+def task_risk_classes(entities: EntityTable, spec: PlanSpec, task: TaskSpec, rows: np.ndarray) -> np.ndarray:
+    """信用风险分类 (0–3) of the objects in the mask ``rows``, an ungraded object taking the task's
+    ``default_risk_class`` or else the plan's; rows outside the mask keep their stored value.
+
+    Raises:
+        SpecError: an ungraded object is in the task's population and no default is named.
+    """
+    risk = entities.risk_class
+    ungraded = rows & (risk == RISK_UNGRADED)
+    if not ungraded.any():
+        return risk
+    default = task.default_risk_class or spec.default_risk_class
+    if default is None:
+        raise SpecError(f"task {task.task_id}: {int(np.count_nonzero(ungraded))} objects of its population have "
+                        "no 信用风险分类; name default_risk_class (A–D) in the spec, for the plan or this task, "
+                        "or grade them in entities.csv")
+    return np.where(ungraded, np.uint8(RISK_CLASSES.index(default)), risk)
 
 
 def inspections_by_entity(directory: Directory, year: int, *, history: Iterable[HistoryVisit] | None = None,
@@ -414,12 +483,17 @@ def draw_entities(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
     shared_seed = seed.entity_ticket_seed
     if engine is None:
         engine = PythonEngine(directory.entities, shared_seed, tickets=tickets, workers=workers)
+    # The cap by rows of directory.entities (an engine whose table lives in a database has none
+    # there: its cap is by the entities' own inspections only) ...
+    own_rows, via_rows = at_cap_masks(directory, spec, history=history, year_counts=year_counts)
     counts = inspections_by_entity(directory, spec.year, history=history, year_counts=year_counts)
     cap = spec.max_inspections_per_entity_per_year
-    ent, weights, at_cap = engine.rows([e for e, c in counts.items() if c >= cap])
+    via_ids = set(directory.entities.entity_id[via_rows].tolist())
+    ent, weights, at_cap = engine.rows(sorted({*(e for e, c in counts.items() if c >= cap), *via_ids}))
+    # ... and, on the engine's rows, the part at the cap only through the 责任主体.
+    via_responsible = at_cap & np.isin(ent.entity_id, sorted(via_ids)) if via_ids else np.zeros(len(ent), bool)
     w = np.ones(len(ent), dtype=np.int64) if weights is None else np.asarray(weights, dtype=np.int64)
     desk = ent.has_tag(TAG_DESK_CHECK)
-    class_masks = [ent.risk_class == h for h in range(len(RISK_CLASSES))]
 
     done: list[_Drawn] = []
     draws: list[TaskDraw] = []
@@ -428,8 +502,11 @@ def draw_entities(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
         if task.joint_item is not None and task.joint_item not in directory.joint_item_by_id:
             raise SpecError(f"task {task.task_id}: joint item {task.joint_item!r} is not in joint_items; "
                             "fix the task or add the joint item to joint_items.csv")
-        matched = population_mask(ent, task.population, task_id=task.task_id)
+        kind = task_object_kind(directory, task)
+        matched = population_mask(ent, task.population, task_id=task.task_id, kind=kind)
         eligible = matched & ~at_cap
+        risk = task_risk_classes(ent, spec, task, matched)
+        class_masks = [risk == h for h in range(len(RISK_CLASSES))]
         state = _Drawn(task.task_id, task.coordination, eligible)
         ticket_seed = seed.sub_seed(f"task/{task.task_id}") if task.coordination == "independent" else shared_seed
 
@@ -475,13 +552,15 @@ def draw_entities(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
         starts = {state.start[h] for h in range(len(RISK_CLASSES)) if pops[h]}
         task_start = start_decimal(starts.pop()) if len(starts) == 1 else ("0" if not starts else START_BY_CLASS)
         n_cap = int(sum(excluded))
+        n_via = int(w[matched & via_responsible].sum())
         draws.append(TaskDraw(
             task_id=task.task_id, coordination=task.coordination, ticket_seed=ticket_seed,
             start=task_start, strata=strata,
             selected=tuple(sel.tolist()),
             desk_check=tuple(sel[sel_desk].tolist()),
             alternates=alternates,
-            exclusions={EXCLUSION_ANNUAL_CAP: n_cap} if n_cap else {}))
+            exclusions=({EXCLUSION_ANNUAL_CAP: n_cap} if n_cap else {}) |
+                       ({EXCLUSION_RESPONSIBLE_CAP: n_via} if n_via else {})))
         done.append(state)
         selected_ids.append(sel)
 

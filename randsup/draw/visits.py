@@ -9,10 +9,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..errors import SpecError
+from ..inputs.kinds import kind_of_object_text
 from ..model import CheckItem, Directory, DrawResult, Visit
 from ..spec import PlanSpec, TaskSpec
 
-__all__ = ["TaskScope", "VisitStats", "build_visits", "task_scope"]
+__all__ = ["TaskScope", "VisitStats", "build_visits", "task_object_kind", "task_scope"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,40 @@ class TaskScope:
     departments: tuple[str, ...]
     check_items: tuple[str, ...]
     joint_item: str | None
+    object_kind: str = "市场主体"  # 检查对象类别 the task draws from
+
+
+def _object_kind(task: TaskSpec, items: list[CheckItem]) -> str:
+    """The task's 检查对象类别: the spec's ``object_kind``, else the one its check items' 检查对象 name.
+
+    Raises:
+        SpecError: the check items (of a joint item or of the task) inspect objects of different kinds.
+    """
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for ci in items:
+        by_kind[kind_of_object_text(ci.object_type)].append(f"{ci.check_item_id} ({ci.object_type or '(empty)'})")
+    if len(by_kind) > 1:
+        what = f"joint item {task.joint_item}" if task.joint_item is not None else "its check items"
+        detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(by_kind.items()))
+        raise SpecError(f"task {task.task_id}: {what} inspect objects of different kinds ({detail}). One visit is "
+                        "to one object: split the task, or correct the 检查对象 of the check items in "
+                        "check_items.csv (docs/object-kinds.md has the table of 检查对象 texts and kinds)")
+    return task.object_kind or next(iter(by_kind), "市场主体")
+
+
+def task_object_kind(directory: Directory, task: TaskSpec) -> str:
+    """The 检查对象类别 a task draws from (see :func:`_object_kind`); check items or a joint item
+    the directory lacks are left to :func:`task_scope` and ``check_spec_against`` to report.
+
+    Raises:
+        SpecError: the task's check items inspect objects of different kinds.
+    """
+    names = list(task.check_items)
+    joint = directory.joint_item_by_id.get(task.joint_item) if task.joint_item is not None else None
+    if joint is not None:
+        names += [c for c in joint.check_item_ids if c not in names]
+    items = [ci for c in names if (ci := directory.check_item_by_id.get(c)) is not None]
+    return _object_kind(task, items)
 
 
 @dataclass(frozen=True)
@@ -78,7 +113,7 @@ def task_scope(directory: Directory, task: TaskSpec) -> TaskScope:
         raise SpecError(f"task {task.task_id}: names no check item; add check_items or a joint_item")
     return TaskScope(task_id=task.task_id, lead_department=lead, departments=tuple(sorted(departments)),
                      check_items=tuple(sorted({ci.check_item_id for ci in items})),
-                     joint_item=task.joint_item)
+                     joint_item=task.joint_item, object_kind=_object_kind(task, items))
 
 
 def build_visits(directory: Directory, spec: PlanSpec, draw: DrawResult) -> tuple[list[Visit], VisitStats]:
@@ -108,6 +143,7 @@ def build_visits(directory: Directory, spec: PlanSpec, draw: DrawResult) -> tupl
 
     index = directory.entities.index
     names = directory.entities.name
+    kinds = directory.entities.object_kind
     unknown = sorted(e for e in by_entity if e not in index)
     if unknown:
         raise SpecError(f"the draw names {len(unknown)} entities not in the entity directory "
@@ -125,6 +161,7 @@ def build_visits(directory: Directory, spec: PlanSpec, draw: DrawResult) -> tupl
             visit_id=f"V{n:05d}",
             entity_id=entity_id,
             entity_name=str(names[index[entity_id]]),
+            object_kind=kinds.categories[kinds.codes[index[entity_id]]],
             lead_department=lead,
             departments=tuple(sorted({d for s in sc for d in s.departments})),
             tasks=tuple(task_ids),

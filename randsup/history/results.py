@@ -484,7 +484,7 @@ def render_results_notice(plan: Plan, results: Sequence[InspectionResult], *,
             outcome = "；".join(f"{department_names.get(r.department_id, r.department_id)}：{_outcome(r)}"
                                for r in group)
         dates = sorted({zh_date(r.inspected_on) for r in group})
-        rows.append((str(i), first.entity_name, first.entity_id,
+        rows.append((str(i), first.entity_name, v.object_kind if v else "", first.entity_id,
                      "、".join(department_names.get(r.department_id, r.department_id) for r in group),
                      "；".join(tasks), "、".join(dates), outcome))
     commitment = plan.seed.get("salt_commitment")
@@ -508,7 +508,8 @@ def render_results_notice(plan: Plan, results: Sequence[InspectionResult], *,
                     f"现将 {len(by_visit)} 户检查对象的 {len(results)} 项检查结果公告如下"
                     + (f"（其中更正 {corrections} 项）" if corrections else "") + "。检查结果按“谁检查、谁录入、谁公开”，"
                     f"自检查之日起{PUBLICATION_WORKING_DAYS}个工作日内公示。"),
-        NoticeBlock("table", header=("序号", "检查对象名称", "统一社会信用代码", "检查部门", "抽查任务", "检查日期", "检查结果"),
+        NoticeBlock("table", header=("序号", "检查对象名称", "检查对象类别", "统一社会信用代码/对象编码", "检查部门", "抽查任务",
+                                     "检查日期", "检查结果"),
                     rows=tuple(rows)),
         NoticeBlock("h2", "抽取核验"),
         NoticeBlock("ul", items=tuple(checks)),

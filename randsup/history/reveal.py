@@ -28,7 +28,7 @@ from ..draw.sample import draw_entities
 from ..draw.seed import PublicSeed, verify_salt
 from ..errors import InputError, LedgerError, OutputError, Problem, SeedError, VerificationError
 from ..io import canonical_json
-from ..model import RISK_CLASSES, Directory, Plan
+from ..model import RISK_CLASSES, RISK_UNGRADED, Directory, Plan
 from ..publish.files import (
     DRAW_RECORD,
     DRAWN_LIST,
@@ -93,7 +93,14 @@ def reveal_files(plan: Plan, spec: PlanSpec, directory: Directory, salt: str, *,
     ent = directory.entities
     index = ent.index
     ids = {e for td in draw.tasks for e in (*td.selected, *(a for k in RISK_CLASSES for a in td.alternates.get(k, ())))}
-    class_of = {e: RISK_CLASSES[int(ent.risk_class[index[e]])] for e in sorted(ids)}
+    # An ungraded object (not a 市场主体) is in its task's default class (docs/object-kinds.md).
+    class_of: dict[str, str] = {}
+    task_spec = {t.task_id: t for t in spec.tasks}
+    for td in draw.tasks:
+        default = task_spec[td.task_id].default_risk_class or spec.default_risk_class
+        for e in (*td.selected, *(a for k in RISK_CLASSES for a in td.alternates.get(k, ()))):
+            r = int(ent.risk_class[index[e]])
+            class_of.setdefault(e, RISK_CLASSES[r] if r != RISK_UNGRADED else str(default))
     names = {e: str(ent.name[index[e]]) for e in sorted(ids)}
     last = last_visit_date(plan)
     record = reveal_record(plan, draw.tasks, seed, salt, class_of=class_of,

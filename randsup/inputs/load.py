@@ -29,10 +29,12 @@ from ..errors import InputError, Problem
 from ..io import unneutralise_cell
 from ..model import (
     CHECK_METHODS,
+    ENTITY_KIND,
     ENTITY_TYPES,
     MAX_VISITS_PER_DAY,
     MAX_VISITS_PER_QUARTER,
     RISK_CLASSES,
+    RISK_UNGRADED,
     Categorical,
     CheckItem,
     Conflict,
@@ -49,6 +51,7 @@ from . import cells as registry
 from .cells import CellError
 from .columnar import PARQUET_SUFFIX, parquet_records
 from .csvfile import SAVE_AS, not_a_table, open_csv, scrub_chunk
+from .kinds import ID_RULES, normalise_kind, object_id_problem
 from .uscc import uscc_problem, uscc_problems
 
 if TYPE_CHECKING:
@@ -221,7 +224,7 @@ def _in_order(v: dict[str, object]) -> list[tuple[str, str | None, str]]:
 
 _INSPECTOR_ID = ("人员编码", "执法人员编码", "检查人员编码")
 _DEPARTMENT_ID = ("部门编码", "部门代码")
-_ENTITY_ID = ("统一社会信用代码", "社会信用代码", "信用代码")
+_ENTITY_ID = ("统一社会信用代码", "社会信用代码", "信用代码", "检查对象编码", "对象编码")
 
 _TABLES: tuple[_TableSpec, ...] = (
     _TableSpec("departments", ("部门", "部门名录"), (
@@ -268,6 +271,8 @@ _TABLES: tuple[_TableSpec, ...] = (
              required=False),
         _Col("contact", ("联系人", "联络人"), required=False),
         _Col("phone", ("联系电话", "联系方式", "电话"), required=False),
+        _Col("object_kind", ("检查对象类别", "对象类别"), required=False),
+        _Col("responsible_entity_id", ("责任主体统一社会信用代码", "责任主体代码", "责任主体"), required=False),
     ), key="entity_id"),
     _TableSpec("inspectors", ("执法检查人员名录库",), (
         _Col("inspector_id", _INSPECTOR_ID, _required),
@@ -857,6 +862,14 @@ def entity_column(header: str) -> str | None:
     return _column_of(header, "entities")
 
 
+def _is_entity_kind(cell: str) -> bool:
+    """Whether a 检查对象类别 cell names a 市场主体 (an unknown spelling is reported in finish())."""
+    try:
+        return normalise_kind(cell) == ENTITY_KIND
+    except ValueError:
+        return True
+
+
 class _EntityBuilder:
     def __init__(self, label: str, problems: _Problems, pool: ThreadPoolExecutor) -> None:
         self.label = label
@@ -868,11 +881,17 @@ class _EntityBuilder:
         self.names: list[np.ndarray] = []
         self.contacts: dict[str, list[np.ndarray]] = {"address": [], "contact": [], "phone": []}
         self.factors = {c: _Factor() for c in
-                        ("entity_type", "industry", "area", "risk_class", "tags", "last_inspected")}
+                        ("entity_type", "industry", "area", "risk_class", "tags", "last_inspected",
+                         "object_kind", "responsible_entity_id")}
 
     def add(self, rows: np.ndarray, cols: dict[str, Sequence[str]]) -> None:
         n = len(rows)
-        ids = list(map(registry.uscc, cols["entity_id"]))  # registry exports may write them in lower case
+        # A 市场主体's code as registry exports write it (lower case, blanks) is folded; the ids of
+        # other kinds are only trimmed, their own rules are checked in finish().
+        kind_cells = cols.get("object_kind")
+        ids = list(map(registry.uscc, cols["entity_id"])) if kind_cells is None else [
+            registry.uscc(v) if _is_entity_kind(k) else v.strip()
+            for v, k in zip(cols["entity_id"], kind_cells, strict=True)]
         id_arr = np.asarray(ids, dtype=str)
         # numpy releases the GIL here, so the check digits run on the second core while this
         # thread parses the next chunk.
@@ -942,24 +961,81 @@ class _EntityBuilder:
         self._report(column, rows, codes, raw, bad)
         return table[codes] if codes.size else np.zeros(0, dtype=dtype)  # type: ignore[call-overload]
 
+    def _kinds(self, rows: np.ndarray) -> Categorical:
+        """检查对象类别 per row, normalised ("" → 市场主体); unknown spellings are reported."""
+        f = self.factors["object_kind"]
+        raw = list(f.lut)
+        canon: list[str] = []
+        bad: dict[int, str] = {}
+        for i, v in enumerate(raw):
+            try:
+                canon.append(normalise_kind(_text(v)))
+            except ValueError as exc:
+                canon.append(ENTITY_KIND)
+                bad[i] = str(exc)
+        codes = f.all_codes()
+        self._report("object_kind", rows, codes, raw, bad)
+        cats = sorted(set(canon)) or [ENTITY_KIND]
+        perm = np.asarray([cats.index(c) for c in canon], dtype=np.int32)
+        return Categorical(perm[codes] if codes.size else codes, tuple(cats))
+
+    def _rows_problem(self, column: str, rows: np.ndarray, mask: np.ndarray, values: np.ndarray | None,
+                      why: str) -> None:
+        hit = np.flatnonzero(mask)
+        for k in hit[:_PER_COLUMN].tolist():
+            self.problems.add(self.label, int(rows[k]), column, None if values is None else str(values[k]) or None,
+                              why)
+        self.problems.count_more(self.label, column, max(hit.size - _PER_COLUMN, 0))
+
     def finish(self) -> tuple[EntityTable, np.ndarray]:
         """The table and its entity ids sorted (for lookups)."""
-        for rows_k, ids_k, bad in zip(self.rows, self.ids, self.bad_ids, strict=True):
-            for k in bad.result().tolist():
-                code = str(ids_k[k])
-                why = uscc_problem(code) if code else "empty: every entity needs its 统一社会信用代码"
-                self.problems.add(self.label, int(rows_k[k]), "entity_id", code or None,
-                                  f"{why}; copy the code from the business licence or 国家企业信用信息公示系统")
         rows = np.concatenate(self.rows) if self.rows else np.zeros(0, np.int64)
         ids = np.concatenate(self.ids) if self.ids else np.zeros(0, "U18")
         names = np.concatenate(self.names) if self.names else np.zeros(0, str)
-        sorted_ids = self._report_duplicates(ids, rows)
+        kinds = self._kinds(rows)
+        entity_rows = kinds.mask((ENTITY_KIND,))
+        offset = 0
+        for ids_k, bad in zip(self.ids, self.bad_ids, strict=True):
+            for k in bad.result().tolist():
+                if not entity_rows[offset + k]:
+                    continue  # an object of another kind: its own rule is checked below
+                code = str(ids_k[k])
+                why = uscc_problem(code) if code else "empty: every entity needs its 统一社会信用代码"
+                self.problems.add(self.label, int(rows[offset + k]), "entity_id", code or None,
+                                  f"{why}; a {ENTITY_KIND}'s id is its 统一社会信用代码: copy the code from the "
+                                  "business licence or 国家企业信用信息公示系统 (another kind of object needs "
+                                  "its object_kind)")
+            offset += len(ids_k)
+        kind_of = kinds.values()
+        for k in np.flatnonzero(~entity_rows).tolist():
+            kind, code = str(kind_of[k]), str(ids[k])
+            why = object_id_problem(kind, code)
+            if why:
+                self.problems.add(self.label, int(rows[k]), "entity_id", code or None,
+                                  f"{why}; the id of a {kind} (检查对象类别) must be {ID_RULES[kind]}")
+        sorted_ids = self._report_duplicates(ids, rows, kind_of)
+
+        def entity_type(v: str) -> str:
+            # Empty is allowed for objects that are not market entities; checked below.
+            return registry.entity_type(v) if v else ""
 
         def risk(v: str) -> int:
+            if not unicodedata.normalize("NFKC", v).strip().removesuffix("类"):
+                return RISK_UNGRADED  # allowed for objects that are not market entities; checked below
             return RISK_CLASSES.index(registry.risk_class(v))
 
         def last(v: str) -> np.datetime64:
             return np.datetime64(_parse_date(v), "D") if v.strip() else np.datetime64("NaT", "D")
+
+        def responsible(v: str) -> str:
+            if not v:
+                return ""
+            code = registry.uscc(v)
+            why = uscc_problem(code)
+            if why is not None:
+                raise CellError(f"{why}; the 责任主体 (contractor, owner, producer) is named by its "
+                                "统一社会信用代码, or leave the cell empty")
+            return code
 
         tag_sets = {raw: _list(raw) for raw in self.factors["tags"].lut}
         tag_names = tuple(sorted({t for ts in tag_sets.values() for t in ts}))
@@ -976,21 +1052,42 @@ class _EntityBuilder:
                 m |= bit.get(t, np.uint64(0))
             return m
 
+        types = self._categorical("entity_type", rows, entity_type)
+        risk_class = self._mapped("risk_class", rows, risk, np.uint8, 0)
+        self._rows_problem("entity_type", rows, entity_rows & types.mask(("",)), None,
+                           f"empty: every {ENTITY_KIND} needs its 主体类型 ({', '.join(ENTITY_TYPES)})")
+        self._rows_problem("risk_class", rows, entity_rows & (risk_class == RISK_UNGRADED), None,
+                           f"empty: every {ENTITY_KIND} needs its 信用风险分类 A, B, C or D (only objects of "
+                           "other kinds may be ungraded)")
+        resp = self._categorical("responsible_entity_id", rows, responsible)
+        named = ~resp.mask(("",))
+        resp_values = resp.values()
+        self._rows_problem("responsible_entity_id", rows, entity_rows & named, resp_values,
+                           f"a {ENTITY_KIND} is its own 责任主体; leave responsible_entity_id empty on its row")
+        if named.any() and not entity_rows.all():
+            # A 责任主体 need not be in this directory (a contractor registered elsewhere), but
+            # where its code is here, that row must be a market entity.
+            self._rows_problem("responsible_entity_id", rows, named & np.isin(resp_values, ids[~entity_rows]),
+                               resp_values, "names a row of this directory that is not a 市场主体; the 责任主体 "
+                               "must be a market entity (its 统一社会信用代码)")
+
         table = EntityTable(
-            entity_id=ids.astype("U18", copy=False),
+            entity_id=ids.astype(str, copy=False),
             name=names,
-            entity_type=self._categorical("entity_type", rows, registry.entity_type),
+            entity_type=types,
             industry=self._categorical("industry", rows, registry.industry_code),
             area=self._categorical("area", rows),
-            risk_class=self._mapped("risk_class", rows, risk, np.uint8, 0),
+            risk_class=risk_class,
             tags=self._mapped("tags", rows, mask, np.uint64, 0),
             tag_names=tag_names,
             last_inspected=self._mapped("last_inspected", rows, last, "datetime64[D]", np.datetime64("NaT")),
             **{c: np.concatenate(parts) for c, parts in self.contacts.items() if parts},
+            object_kind=kinds,
+            responsible_entity_id=resp,
         )
         return table, sorted_ids
 
-    def _report_duplicates(self, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def _report_duplicates(self, ids: np.ndarray, rows: np.ndarray, kinds: np.ndarray) -> np.ndarray:
         s = np.sort(ids)
         if s.size < 2 or not (s[1:] == s[:-1]).any():
             return s
@@ -1003,10 +1100,16 @@ class _EntityBuilder:
             if not v:
                 continue  # empty ids are already reported
             # The first k of a run has the run's first row at k - 1 (stable sort keeps file order).
-            r0 = first.setdefault(v, int(rows[order[k - 1]]))
-            self.problems.add(self.label, int(rows[order[k]]), "entity_id", v,
-                              f"duplicate entity_id: row {r0} has it too; list each entity once "
-                              "(delete or merge the duplicate rows)")
+            k0 = first.setdefault(v, int(order[k - 1]))
+            kind0, kind = str(kinds[k0]), str(kinds[order[k]])
+            if kind0 == kind:
+                why = (f"duplicate entity_id: row {int(rows[k0])} has it too; list each entity once "
+                       "(delete or merge the duplicate rows)")
+            else:
+                why = (f"duplicate entity_id: this {kind} has the code of the {kind0} in row {int(rows[k0])}; "
+                       "an id is unique across all 检查对象类别 (it is the ticket id): give one of the two "
+                       "objects another code")
+            self.problems.add(self.label, int(rows[order[k]]), "entity_id", v, why)
         return s
 
 

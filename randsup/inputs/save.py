@@ -16,7 +16,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 
 from ..errors import OutputError
 from ..io import atomic_directory, csv_text, neutralise_cell, write_atomic
-from ..model import RISK_CLASSES, Directory, EntityTable
+from ..model import ENTITY_KIND, RISK_CLASSES, Directory, EntityTable
 
 __all__ = ["ENTITY_CONTACT_COLUMNS", "TABLE_COLUMNS", "directory_csv_files", "directory_tables", "save_directory",
            "save_directory_xlsx", "write_directory_files"]
@@ -38,6 +38,14 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "unavailability.csv": ("inspector_id", "start", "end", "reason"),
     "history.csv": ("entity_id", "inspector_id", "department_id", "date"),
 }
+# Written after the entity columns only when some row is not a 市场主体 or names a 责任主体, so a
+# directory of market entities alone keeps the file (and its digest) it had before object kinds.
+OBJECT_COLUMNS: tuple[str, ...] = ("object_kind", "responsible_entity_id")
+
+
+def _has_objects(e: EntityTable) -> bool:
+    return e.object_kind.categories != (ENTITY_KIND,) or e.responsible_entity_id.categories not in (("",), ())
+
 
 # Optional entity columns (internal work lists only), written after the others when present.
 ENTITY_CONTACT_COLUMNS: tuple[str, ...] = ("address", "contact", "phone")
@@ -60,22 +68,27 @@ def _date(d: dt.date) -> str:
 def _entity_rows(e: EntityTable) -> Rows:
     """Entity rows built column by column, so 10^6 rows stay a few seconds."""
     n = len(e)
-    letters = np.asarray(RISK_CLASSES, dtype=str)
-    risk = letters[e.risk_class.astype(np.intp)] if n else np.zeros(0, dtype=str)
+    letters = np.asarray((*RISK_CLASSES, ""), dtype=str)  # RISK_UNGRADED → empty cell
+    risk = letters[np.minimum(e.risk_class.astype(np.intp), len(RISK_CLASSES))] if n else np.zeros(0, dtype=str)
     # One text per distinct tag mask rather than per row: entities carry few combinations.
     masks, inverse = np.unique(e.tags, return_inverse=True)
     mask_text = [_joined(t for j, t in enumerate(e.tag_names) if int(m) >> j & 1) for m in masks.tolist()]
     tags = np.asarray(mask_text or [""], dtype=object)[inverse.reshape(-1)] if n else np.zeros(0, dtype=object)
     last = np.datetime_as_string(e.last_inspected.astype("datetime64[D]"), unit="D")
     last = np.where(np.isnat(e.last_inspected), "", last)
-    columns = (e.entity_id, e.name, e.entity_type.values(), e.industry.values(), e.area.values(), risk, tags, last,
-               *(getattr(e, c) for c in ENTITY_CONTACT_COLUMNS if getattr(e, c) is not None))
+    columns: tuple[np.ndarray, ...] = (e.entity_id, e.name, e.entity_type.values(), e.industry.values(),
+                                        e.area.values(), risk, tags, last,
+                                        *(getattr(e, c) for c in ENTITY_CONTACT_COLUMNS if getattr(e, c) is not None))
+    if _has_objects(e):
+        columns += (e.object_kind.values(), e.responsible_entity_id.values())
     return list(zip(*(np.asarray(c).tolist() for c in columns), strict=True))
 
 
 def _entity_header(e: EntityTable) -> tuple[str, ...]:
-    """entities.csv's header: the contact columns only when the table has them."""
-    return TABLE_COLUMNS["entities.csv"] + tuple(c for c in ENTITY_CONTACT_COLUMNS if getattr(e, c) is not None)
+    """entities.csv's header: the contact columns only when the table has them, then the object
+    columns only when some row is not a 市场主体 or names a 责任主体."""
+    return (TABLE_COLUMNS["entities.csv"] + tuple(c for c in ENTITY_CONTACT_COLUMNS if getattr(e, c) is not None)
+            + (OBJECT_COLUMNS if _has_objects(e) else ()))
 
 
 def directory_tables(directory: Directory) -> dict[str, tuple[tuple[str, ...], Rows]]:

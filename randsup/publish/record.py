@@ -63,9 +63,12 @@ RULES: dict[str, str] = {
     "uniform": "int(sub_seed, 16) / 2**256, an exact fraction in [0, 1)",
     "tickets": "consistent-sampler first_fraction(entity_id, ticket_seed) (Rivest consistent_sampler 1.0.10): "
                "'0.' + the 64-digit zero-padded decimal of SHA-256(hex SHA-256(ticket_seed) || entity_id), reversed",
-    "population": "entities matching the task's population filter, minus those at the annual cap: distinct "
-                  "(entity, date) visits of the plan year in history.csv and ledger-history.csv >= "
-                  "max_inspections_per_entity_per_year",
+    "population": "objects of the task's object_kind (entities.csv column object_kind, empty = 市场主体) "
+                  "matching its population filter, minus those at the annual cap: distinct (object, date) visits "
+                  "of the plan year in history.csv and ledger-history.csv >= max_inspections_per_entity_per_year; "
+                  "with cap_by_responsible_entity also the objects whose responsible_entity_id, and the "
+                  "enterprises whose own id, has own visits plus visits to the objects naming it >= that cap",
+    "risk_class": "an object with an empty risk_class is in the task's default_risk_class",
     "selection": "per task and credit-risk class (信用风险分类 A-D): the sample entities with the smallest "
                  "distance (ticket - start) mod 1; equal 19-digit keys are ordered by full ticket, then id",
     "ticket_seed": "together and apart tasks share the sub-seed of 'entities'; an independent task uses the "
@@ -114,6 +117,8 @@ def draw_record(plan: Plan, spec: PlanSpec, *, check_items: Mapping[str, Sequenc
                 "ratio": None if ts.ratio is None else {k: str(v) for k, v in sorted(ts.ratio.items())},
                 "count": ts.count,
                 "min_per_class": ts.min_per_class,
+                # The class an ungraded object (信用风险分类 empty) is drawn in (docs/object-kinds.md).
+                "default_risk_class": ts.default_risk_class or spec.default_risk_class,
             }
         tasks.append({
             "order": order,
@@ -122,6 +127,7 @@ def draw_record(plan: Plan, spec: PlanSpec, *, check_items: Mapping[str, Sequenc
             "lead_department": pt.lead_department,
             "departments": list(pt.departments),
             "coordination": pt.coordination,
+            "object_kind": pt.object_kind,  # 检查对象类别 the task draws from (docs/object-kinds.md)
             "ticket_seed_domain": (DOMAINS["independent_task_tickets"].format(task_id=pt.task_id)
                                    if pt.coordination == "independent" else DOMAINS["entity_tickets"]),
             "rounding_domain": DOMAINS["size_rounding"].format(task_id=pt.task_id),
@@ -162,6 +168,7 @@ def draw_record(plan: Plan, spec: PlanSpec, *, check_items: Mapping[str, Sequenc
         # The ledger head the plan was drawn against: anchors the ledger (docs/history.md, Anchors).
         "ledger": None if plan.ledger is None else plan.ledger.model_dump(mode="json"),
         "max_inspections_per_entity_per_year": spec.max_inspections_per_entity_per_year,
+        "cap_by_responsible_entity": spec.cap_by_responsible_entity,
         "software": dict(sorted(plan.software.items())),
         "tasks": tasks,
     }

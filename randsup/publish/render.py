@@ -80,8 +80,9 @@ MANIFEST_FORMAT = "randsup-manifest/1"
 WORKLIST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("visit_id", "检查编号"),
     ("date", "检查日期"),
-    ("entity_id", "统一社会信用代码"),
+    ("entity_id", "统一社会信用代码/对象编码"),
     ("entity_name", "检查对象名称"),
+    ("object_kind", "检查对象类别"),
     ("lead_department", "牵头部门"),
     ("departments", "参与部门"),
     ("check_items", "检查事项"),
@@ -230,6 +231,7 @@ def _worklist_rows(plan: Plan, names: _Names) -> list[list[str]]:
             v.entity_id,
             v.entity_name,
             *contact,
+            v.object_kind,
             names.department(v.lead_department),
             ";".join(names.department(d) for d in v.departments),
             ";".join(names.check_item(c) for c in v.check_items),
@@ -446,6 +448,7 @@ def _task_blocks(i: int, pt: PlanTask, ts: TaskSpec | None, names: _Names) -> li
         if ts.joint_item is not None:
             j = names.directory.joint_item_by_id.get(ts.joint_item) if names.directory else None
             facts.append(f"部门联合抽查事项：{j.name if j else ts.joint_item}")
+        facts.append(f"检查对象类别：{pt.object_kind}")
         facts.append("抽查范围：" + _scope(ts.population))
         facts.append("协同方式：" + _COORDINATION_ZH[ts.coordination])
         if ts.count is not None:

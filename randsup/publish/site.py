@@ -416,7 +416,8 @@ def _check_page(inp: _Inputs) -> str:
                             "excluded_at_cap": s.excluded_at_cap, "cutoff_drawn": s.cutoff_drawn,
                             "cutoff_not_drawn": s.cutoff_not_drawn} for k, s in sorted(t.strata.items())},
         })
-    kinds = sorted({t["object_kind"] for t in tasks})
+    # 市场主体 first: it is the form's default kind (an 18-character code is checked as a USCC).
+    kinds = sorted({t["object_kind"] for t in tasks}, key=lambda k: (k != _MARKET_ENTITY, k))
     kind_field = ""
     if len(kinds) > 1:
         opts = "".join(f'<option value="{_e(k)}">{_e(k)}</option>' for k in kinds)
