@@ -49,15 +49,24 @@ class World:
     csv: Path
 
 
+ENTITY_TASKS = ("T01", "T03", "T04", "T06", "T11", "TI")
+OBJECT_TASKS = ("T05", "T19", "T20", "T21", "T22", "T23")  # 产品, 工地, 路段, 建筑物, 设备, 其他
+
+
 def _spec(demo: PlanSpec) -> PlanSpec:
-    """Five tasks of the demo spec plus an independent one: every coordination and both size modes."""
+    """Five tasks of the demo spec plus an independent one: every coordination and both size modes;
+    and one task per kind of object that is not a market entity (检查对象类别), one of them
+    ``apart`` and one ``independent``. The demo spec caps by 责任主体 and names a default class."""
     by_id = {t.task_id: t for t in demo.tasks}
     independent = TaskSpec.model_validate({
         "task_id": "TI", "name": "独立抽查", "check_items": list(by_id["T03"].check_items),
         "population": {"exclude_tags": ["不予现场检查"]}, "ratio": {"A": 0.004, "B": 0.004, "C": 0.01, "D": 0.03},
         "coordination": "independent"})
-    tasks = (by_id["T01"], by_id["T03"], by_id["T04"], by_id["T06"], by_id["T11"], independent)
-    return demo.model_copy(update={"tasks": tasks})
+    by_id["TI"] = independent
+    by_id["T20"] = by_id["T20"].model_copy(update={"coordination": "independent"})
+    by_id["T21"] = by_id["T21"].model_copy(update={"coordination": "apart"})
+    assert demo.cap_by_responsible_entity and demo.default_risk_class is not None
+    return demo.model_copy(update={"tasks": tuple(by_id[t] for t in (*ENTITY_TASKS, *OBJECT_TASKS))})
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +80,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     spec = _spec(load_spec(folder / "plan-2027Q1.toml"))
     seed = PublicSeed.for_spec(spec.seed, SOURCES, None)
     year_counts = {str(e): 2 for e in entities.entity_id[::97].tolist()}  # about 1% at the annual cap
+    # A third of the objects inspected once: a 责任主体 with two of them, or one and a visit of its
+    # own, is at the cap (spec cap_by_responsible_entity), and so are its other objects.
+    objects = ~entities.kind_mask("市场主体")
+    year_counts |= {str(e): 1 for e in entities.entity_id[objects][::3].tolist()}
+    responsible = sorted({r for r in entities.responsible_entity_id.values()[objects].tolist() if r})
+    year_counts |= {r: 1 for r in responsible[::4]}
     return World(folder, directory, spec, seed, year_counts, parquet, csv)
 
 
@@ -106,9 +121,19 @@ def test_sql_key_equals_the_python_ticket_key(ids: list[str], seed: str, digits:
 
 def test_the_spec_covers_every_coordination_and_the_cap(world: World, python_draw) -> None:  # noqa: ANN001
     assert {t.coordination for t in python_draw.tasks} == {"together", "apart", "independent"}
-    assert all(t.exclusions.get("annual_cap", 0) > 0 for t in python_draw.tasks)
-    assert sum(len(t.selected) for t in python_draw.tasks) > 500
+    by_id = {t.task_id: t for t in python_draw.tasks}
+    assert all(by_id[t].exclusions.get("annual_cap", 0) > 0 for t in ENTITY_TASKS)
+    assert sum(len(by_id[t].selected) for t in ENTITY_TASKS) > 500
     assert all(t.alternates for t in python_draw.tasks)
+    # Each object task draws only its kind, some objects are ungraded, some excluded by a 责任主体.
+    ent = world.directory.entities
+    kind_of = dict(zip(ent.entity_id.tolist(), ent.object_kind.values().tolist(), strict=True))
+    kinds = {t: {kind_of[e] for e in (*by_id[t].selected, *(a for c in by_id[t].alternates.values() for a in c))}
+             for t in OBJECT_TASKS}
+    assert all(len(k) <= 1 and "市场主体" not in k for k in kinds.values())
+    assert len(set().union(*kinds.values())) >= len(OBJECT_TASKS) - 1
+    assert (ent.risk_class == 255).any()
+    assert sum(t.exclusions.get("responsible_entity_cap", 0) for t in python_draw.tasks) > 0
 
 
 @pytest.mark.parametrize("kind", ["parquet", "csv", "table"])
@@ -176,11 +201,11 @@ def test_content_digest_is_the_same_for_every_form_of_the_same_rows(world: World
     digests = set()
     for source in (world.parquet, world.csv):
         e = _duckdb(world, source)
-        e.rows([])
+        e.rows([], [])
         digests.add(e.content_digest())
     assert len(digests) == 1
     e = _duckdb(world, world.csv)
-    e.rows(["changes the at-cap flag, not the rows"])
+    e.rows(["changes the at-cap flag, not the rows"], [])
     assert e.content_digest() in digests
 
 
@@ -257,6 +282,8 @@ def test_randsup_draw_from_a_duckdb_table_records_a_content_digest(world: World,
     db = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(db))
     con.execute(f"CREATE TABLE ent AS SELECT * FROM read_parquet('{world.parquet}') LIMIT 3000")
+    # and the objects of other kinds (the spec has a task for each), which come last
+    con.execute(f"INSERT INTO ent SELECT * FROM read_parquet('{world.parquet}') WHERE object_kind <> '市场主体'")
     con.close()
     out = tmp_path / "out"
     src = [a for s in SOURCES for a in ("--source", s)]
@@ -304,6 +331,6 @@ def test_spark_draws_what_python_and_duckdb_draw(world: World, python_draw, spar
     got = draw_entities(world.directory, world.spec, world.seed, year_counts=world.year_counts, engine=engine)
     assert got == python_draw
     d = _duckdb(world, world.parquet)
-    d.rows(list(world.year_counts))
+    d.rows(list(world.year_counts), [])
     assert engine.content_digest() == d.content_digest()
     engine.close()

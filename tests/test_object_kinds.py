@@ -371,6 +371,41 @@ def test_visits_to_objects_bring_their_enterprise_to_the_cap(base: Path, tmp_pat
     assert not via.any()
 
 
+def test_the_history_is_read_once_so_an_iterator_counts_fully(base: Path, tmp_path: Path) -> None:
+    """draw_entities reads ``history`` once: a one-shot iterator excludes the contractor at its own
+    cap and, through it, its site, exactly as a list does (the cap used to read it twice)."""
+    import datetime as dt
+
+    from randsup.model import HistoryVisit
+
+    d = folder(base, tmp_path, OBJECT_ROWS)
+    sup = next(csv.DictReader((d / "supervision_items.csv").open(encoding="utf-8")))
+    with (d / "check_items.csv").open("a", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerow(["SJ06X1", sup["item_id"], sup["department_id"], "施工现场安全检查", "建设工程管理",
+                                "在建工程施工工地", "现场检查", "《建设工程安全生产管理条例》第四十条"])
+    directory = load_directory(d)
+    entity_item = next(c.check_item_id for c in directory.check_items
+                       if kind_of_object_text(c.object_type) == "市场主体")
+    inspector = directory.inspectors[0]
+    history = [HistoryVisit(entity_id=CONTRACTOR, inspector_id=inspector.inspector_id,
+                            department_id=inspector.department_id, date=dt.date(2027, 1, day)) for day in (5, 12)]
+    spec_path = _cap_spec(tmp_path / "a.toml", True)
+    spec_path.write_text(spec_path.read_text("utf-8") + f"""[[tasks]]
+task_id = "E"
+name = "entities"
+check_items = ["{entity_item}"]
+count = 100
+""", "utf-8")
+    spec = load_spec(spec_path)
+    seed = PublicSeed.for_spec(spec.seed, ["1", "2"])
+    from_list = draw_entities(directory, spec, seed, history=history)
+    from_iterator = draw_entities(directory, spec, seed, history=iter(history))
+    assert from_iterator == from_list
+    sites, entities = from_iterator.tasks
+    assert sites.selected == () and sites.exclusions == {EXCLUSION_ANNUAL_CAP: 1, EXCLUSION_RESPONSIBLE_CAP: 1}
+    assert set(entities.selected) == {OWNER, SHOP} and entities.exclusions == {EXCLUSION_ANNUAL_CAP: 1}
+
+
 def test_ungraded_objects_need_a_default_class(base: Path, tmp_path: Path) -> None:
     d = folder(base, tmp_path, OBJECT_ROWS)
     with (d / "check_items.csv").open("a", encoding="utf-8", newline="") as f:

@@ -4,8 +4,9 @@ The rules of the draw stay in Python (randsup.draw.sample): filters, the annual 
 sizes, start points. The database holds the entities and answers with small results only:
 
 1. **Profiles.** The distinct combinations of the columns the rules read (entity type,
-   industry, area, credit-risk class, tags, at the annual cap or not), with how many entities
-   share each. Python cleans and checks those values with the loader's own rules, numbers the
+   industry, area, credit-risk class, tags, object kind 检查对象类别, at the annual cap by its
+   own count or through its 责任主体 or not), with how many entities share each
+   (docs/object-kinds.md, "Engines"). Python cleans and checks those values with the loader's own rules, numbers the
    profiles (``pid``) and runs the filters on them, weighted by their counts: so populations,
    exclusions and sizes come from the same code as with the Python engine.
 2. **Keys.** Each entity gets its profile and, for the shared seed, its ticket key once
@@ -27,36 +28,46 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import InputError, Problem
+from ..inputs.cells import CellError
+from ..inputs.kinds import normalise_kind
 from ..inputs.load import (
     clean_cell,
     entity_column,
     entity_type_problem,
     industry_problem,
+    responsible_entity_code,
     risk_class_index,
+    risk_ungraded,
     split_list,
 )
 from ..io import csv_text
-from ..model import RISK_CLASSES, Categorical, EntityTable
+from ..model import ENTITY_KIND, RISK_CLASSES, RISK_UNGRADED, Categorical, EntityTable
 from .sql import DUCKDB, SPARK, Dialect, count_in_arc_sql, draw_sql, keyed_sql
 from .tickets import KEY_DIGITS, TicketTable
 
-__all__ = ["CONTENT_DIGEST_KIND", "ENTITY_COLUMNS", "DuckDBEngine", "SparkEngine", "SqlEngine",
+__all__ = ["CONTENT_DIGEST_KIND", "ENTITY_COLUMNS", "KIND_COLUMNS", "DuckDBEngine", "SparkEngine", "SqlEngine",
            "local_spark_session", "require_duckdb"]
 
 # The columns the draw reads, by their canonical names (load.py's header aliases are accepted).
 ENTITY_COLUMNS: tuple[str, ...] = ("entity_id", "entity_type", "industry", "area", "risk_class", "tags")
+# Optional columns of a directory with objects of other kinds (docs/object-kinds.md): an absent
+# object_kind is 市场主体 on every row, an absent responsible_entity_id names no 责任主体.
+KIND_COLUMNS: tuple[str, ...] = ("object_kind", "responsible_entity_id")
+# What a profile is: the columns the filters, classes and kinds read.
+_PROFILE_COLUMNS: tuple[str, ...] = (*ENTITY_COLUMNS[1:], "object_kind")
 CONTENT_DIGEST_KIND = "sha256-canonical-csv/1"
 _DIGEST_BATCH = 100_000
 
-_SRC, _ENT, _KEYS, _PROFILES, _ROWS, _CAP = (
-    "randsup_src", "randsup_ent", "randsup_keys", "randsup_profiles", "randsup_rows", "randsup_at_cap")
+_SRC, _ENT, _KEYS, _PROFILES, _ROWS, _CAP, _RESP, _RESP_MAP, _IDS = (
+    "randsup_src", "randsup_ent", "randsup_keys", "randsup_profiles", "randsup_rows", "randsup_at_cap",
+    "randsup_resp_at_cap", "randsup_resp_codes", "randsup_ids")
 
 
 def _arc_limit(m: int, n: int, key_digits: int) -> int | None:
@@ -87,6 +98,8 @@ class SqlEngine:
         self._profile_rows: list[tuple[str, ...]] | None = None
         self._weights = np.zeros(0, dtype=np.int64)
         self._keys_ready = False
+        self._responsible_mapped: bool | None = None  # some 责任主体 cells are not written as their code
+        self._with_responsible = False  # some row names a 责任主体 (then the content digest has the kind columns)
 
     # -- what a database must provide ---------------------------------------------------
 
@@ -110,12 +123,19 @@ class SqlEngine:
 
     # -- the normalised view ----------------------------------------------------------
 
-    def _normalised_sql(self) -> str:
+    def _found_columns(self) -> dict[str, str]:
+        """Canonical column → the source's column (load.py's header aliases are accepted)."""
         found: dict[str, str] = {}
         for col in self._columns():
             canon = entity_column(col)
-            if canon in ENTITY_COLUMNS and canon not in found:
+            if canon in (*ENTITY_COLUMNS, *KIND_COLUMNS) and canon not in found:
                 found[canon] = col
+        return found
+
+    def _normalised_sql(self) -> str:
+        """The rows as text: entity_id trimmed, the other columns as written ('' where absent) and
+        responsible_entity_id as its code (the loader's rule applied to its distinct values)."""
+        found = self._found_columns()
         missing = [c for c in ENTITY_COLUMNS if c not in found and c != "tags"]
         if missing:
             raise InputError(*(Problem(self.label, None, c, None, f"missing column {c}: add it (the entity table "
@@ -129,8 +149,39 @@ class SqlEngine:
             q = "`" if self.dialect.name == "spark" else '"'
             return f"coalesce(CAST({q}{found[c]}{q} AS {t}), '')"
 
-        return (f"SELECT trim({col('entity_id')}) AS entity_id, "
-                + ", ".join(f"{col(c)} AS {c}" for c in ENTITY_COLUMNS[1:]) + f" FROM {_SRC}")
+        select = (f"SELECT trim({col('entity_id')}) AS entity_id, "
+                  + ", ".join(f"{col(c)} AS {c}" for c in (*ENTITY_COLUMNS[1:], "object_kind")))
+        if "responsible_entity_id" not in found:
+            return f"{select}, '' AS responsible_entity_id FROM {_SRC}"
+        raw = col("responsible_entity_id")
+        if self._responsible_mapped is None:
+            self._responsible_mapped = self._map_responsible(raw)
+        if not self._responsible_mapped:  # every cell already written as its code
+            return f"{select}, trim({raw}) AS responsible_entity_id FROM {_SRC}"
+        return (f"SELECT s.*, coalesce(m.code, s.raw_responsible) AS responsible_entity_id FROM "
+                f"({select}, trim({raw}) AS raw_responsible FROM {_SRC}) s "
+                f"LEFT JOIN {_RESP_MAP} m ON s.raw_responsible = m.raw")
+
+    def _map_responsible(self, raw: str) -> bool:
+        """Check the distinct 责任主体 cells with the loader's rule; put the ones not written as
+        their code into a mapping table. Returns whether there are any."""
+        values = sorted(str(r[0]) for r in self._query(
+            f"SELECT DISTINCT trim({raw}) FROM {_SRC} WHERE trim({raw}) <> ''"))
+        problems, mapped = [], {}
+        for v in values:
+            try:
+                code = responsible_entity_code(clean_cell(v))
+            except CellError as exc:
+                problems.append(Problem(self.label, None, "responsible_entity_id", v, exc.why))
+                continue
+            if code != v:
+                mapped[v] = code
+        if problems:
+            raise InputError(*problems, header="the entity table cannot be drawn from")
+        if mapped:
+            t = self.dialect.text_type
+            self._put(_RESP_MAP, {"raw": (t, list(mapped)), "code": (t, list(mapped.values()))})
+        return bool(mapped)
 
     def _check_ids(self, norm: str) -> None:
         n, distinct, empty = self._query(
@@ -140,42 +191,62 @@ class SqlEngine:
         problems = []
         if empty:
             problems.append(Problem(self.label, None, "entity_id", None,
-                                    f"{empty} entities have an empty entity_id; every entity needs its "
-                                    "统一社会信用代码"))
+                                    f"{empty} rows have an empty entity_id; every object needs its id (a "
+                                    f"{ENTITY_KIND}'s 统一社会信用代码)"))
         if distinct - (1 if empty else 0) < n - empty:  # some non-empty id occurs twice
             dupes = self._query(f"SELECT entity_id, count(*) FROM ({norm}) t WHERE entity_id <> '' "
                                 "GROUP BY entity_id HAVING count(*) > 1 ORDER BY entity_id LIMIT 5")
             shown = ", ".join(f"{e} ({c}×)" for e, c in dupes)
             problems.append(Problem(self.label, None, "entity_id", None,
-                                    f"duplicate entity_id values, e.g. {shown}; list each entity once"))
+                                    f"duplicate entity_id values, e.g. {shown}; list each object once (an id "
+                                    "is unique across all 检查对象类别: it is the ticket id)"))
         if problems:
             raise InputError(*problems, header="the entity table cannot be drawn from")
 
     # -- DrawEngine -------------------------------------------------------------------
 
-    def rows(self, at_cap_ids: Sequence[str]) -> tuple[EntityTable, np.ndarray | None, np.ndarray]:
+    def responsible_of(self, ids: Sequence[str]) -> dict[str, str]:
+        if not ids or "responsible_entity_id" not in self._found_columns():
+            return {}
+        self._put(_IDS, {"entity_id": (self.dialect.text_type, sorted(ids))})
+        return {str(e): str(r) for e, r in self._query(
+            f"SELECT entity_id, responsible_entity_id FROM ({self._normalised_sql()}) n "
+            f"WHERE responsible_entity_id <> '' AND entity_id IN (SELECT entity_id FROM {_IDS})")}
+
+    def rows(self, own_at_cap: Collection[str], responsible_at_cap: Collection[str]
+             ) -> tuple[EntityTable, np.ndarray | None, np.ndarray, np.ndarray]:
         norm = self._normalised_sql()
         self._check_ids(norm)
         t = self.dialect.text_type
-        self._put(_CAP, {"entity_id": (t, sorted(at_cap_ids))})
-        cap = f"CASE WHEN entity_id IN (SELECT entity_id FROM {_CAP}) THEN 1 ELSE 0 END"
-        self._materialise(_ENT + "_raw", f"SELECT n.*, {cap} AS at_cap FROM ({norm}) n")
-        raw = sorted((tuple(str(v) for v in r[:5]), int(r[5]), int(r[6])) for r in self._query(
-            f"SELECT entity_type, industry, area, risk_class, tags, at_cap, count(*) FROM {_ENT}_raw "
-            "GROUP BY entity_type, industry, area, risk_class, tags, at_cap"))
-        table, weights, at_cap = self._profiles(raw)
+        self._put(_CAP, {"entity_id": (t, sorted(own_at_cap))})
+        self._put(_RESP, {"entity_id": (t, sorted(responsible_at_cap))})
+        # randsup.draw.sample.cap_flags as SQL: 1 at the cap by its own count, 2 only by a 责任主体.
+        cap = (f"CASE WHEN entity_id IN (SELECT entity_id FROM {_CAP}) THEN 1 "
+               f"WHEN entity_id IN (SELECT entity_id FROM {_RESP}) "
+               f"OR responsible_entity_id IN (SELECT entity_id FROM {_RESP}) THEN 2 ELSE 0 END")
+        has_resp = "CASE WHEN responsible_entity_id <> '' THEN 1 ELSE 0 END"
+        self._materialise(_ENT + "_raw", f"SELECT n.*, {cap} AS at_cap, {has_resp} AS has_resp FROM ({norm}) n")
+        group = ", ".join((*_PROFILE_COLUMNS, "has_resp", "at_cap"))
+        k = len(_PROFILE_COLUMNS)
+        raw = sorted((tuple(str(v) for v in r[:k]), int(r[k]), int(r[k + 1]), int(r[k + 2])) for r in self._query(
+            f"SELECT {group}, count(*) FROM {_ENT}_raw GROUP BY {group}"))
+        table, weights, at_cap, via = self._profiles(raw)
         self._put(_PROFILES, {
             "pid": ("INTEGER", list(range(len(raw)))),
-            **{c: (t, [r[0][j] for r in raw]) for j, c in enumerate(ENTITY_COLUMNS[1:])},
-            "at_cap": ("INTEGER", [r[1] for r in raw]),
+            **{c: (t, [r[0][j] for r in raw]) for j, c in enumerate(_PROFILE_COLUMNS)},
+            "has_resp": ("INTEGER", [r[1] for r in raw]),
+            "at_cap": ("INTEGER", [r[2] for r in raw]),
             "risk": ("INTEGER", table.risk_class.astype(int).tolist()),
         })
-        on = " AND ".join(f"e.{c} = p.{c}" for c in (*ENTITY_COLUMNS[1:], "at_cap"))
-        self._materialise(_ENT, f"SELECT e.entity_id, p.pid, p.risk FROM {_ENT}_raw e JOIN {_PROFILES} p ON {on}")
-        return table, weights, at_cap
+        on = " AND ".join(f"e.{c} = p.{c}" for c in (*_PROFILE_COLUMNS, "has_resp", "at_cap"))
+        self._with_responsible = bool(any(r[1] for r in raw))
+        resp = ", e.responsible_entity_id" if self._with_responsible else ""
+        self._materialise(_ENT, f"SELECT e.entity_id, p.pid, p.risk{resp} FROM {_ENT}_raw e "
+                          f"JOIN {_PROFILES} p ON {on}")
+        return table, weights, at_cap, via
 
-    def _profiles(self, raw: list[tuple[tuple[str, ...], int, int]]
-                  ) -> tuple[EntityTable, np.ndarray, np.ndarray]:
+    def _profiles(self, raw: list[tuple[tuple[str, ...], int, int, int]]
+                  ) -> tuple[EntityTable, np.ndarray, np.ndarray, np.ndarray]:
         """The profiles as an EntityTable, cleaned and checked with load.py's rules."""
         problems: list[Problem] = []
 
@@ -183,22 +254,48 @@ class SqlEngine:
             clean = [clean_cell(r[0][j]) for r in raw]
             if check is not None:
                 bad: dict[str, int] = {}
-                for (vals, _, n), c in zip(raw, clean, strict=True):
+                for (vals, _, _, n), c in zip(raw, clean, strict=True):
                     if check(c):
                         bad[vals[j]] = bad.get(vals[j], 0) + n
                 problems.extend(Problem(self.label, None, column, v, f"{check(clean_cell(v))} ({n} entities)")
                                 for v, n in sorted(bad.items()))
             return Categorical.from_values(clean)
 
-        entity_type = categorical(0, "entity_type", entity_type_problem)
+        kinds: list[str] = []
+        for vals, _, _, n in raw:
+            try:
+                kinds.append(normalise_kind(clean_cell(vals[5])))
+            except ValueError as exc:
+                problems.append(Problem(self.label, None, "object_kind", vals[5], f"{exc} ({n} rows)"))
+                kinds.append(ENTITY_KIND)
+        market = [k == ENTITY_KIND for k in kinds]
+        for (_, has_resp, _, n), is_entity in zip(raw, market, strict=True):
+            if is_entity and has_resp:
+                problems.append(Problem(self.label, None, "responsible_entity_id", None,
+                                        f"a {ENTITY_KIND} is its own 责任主体; leave responsible_entity_id empty "
+                                        f"on its row ({n} rows)"))
+        # 主体类型 may be empty on objects of other kinds only (as in the loader).
+        entity_type = categorical(0, "entity_type", None)
+        bad_types: dict[str, int] = {}
+        for (vals, _, _, n), is_entity in zip(raw, market, strict=True):
+            v = clean_cell(vals[0])
+            if (v or is_entity) and entity_type_problem(v):
+                bad_types[vals[0]] = bad_types.get(vals[0], 0) + n
+        problems.extend(Problem(self.label, None, "entity_type", v or None,
+                                (f"{entity_type_problem(clean_cell(v))}" if v else
+                                 f"empty: every {ENTITY_KIND} needs its 主体类型") + f" ({n} rows)")
+                        for v, n in sorted(bad_types.items()))
         industry = categorical(1, "industry", industry_problem)
         area = categorical(2, "area", None)
         risk = np.zeros(len(raw), dtype=np.uint8)
-        for i, (vals, _, n) in enumerate(raw):
+        for i, ((vals, _, _, n), is_entity) in enumerate(zip(raw, market, strict=True)):
             code = risk_class_index(vals[3])
+            if code is None and not is_entity and risk_ungraded(vals[3]):
+                code = RISK_UNGRADED  # an object its department does not grade: the spec's default class
             if code is None:
-                problems.append(Problem(self.label, None, "risk_class", vals[3],
-                                        f"信用风险分类 must be A, B, C or D ({n} entities)"))
+                problems.append(Problem(self.label, None, "risk_class", vals[3] or None,
+                                        f"信用风险分类 must be A, B, C or D ({n} rows; only objects that are "
+                                        f"not {ENTITY_KIND} may leave it empty)"))
             risk[i] = code or 0
         tag_sets = [split_list(r[0][4]) for r in raw]
         tag_names = tuple(sorted({x for ts in tag_sets for x in ts}))
@@ -213,13 +310,16 @@ class SqlEngine:
         table = EntityTable(
             entity_id=np.asarray([str(i) for i in range(n)], dtype=str), name=np.full(n, "", dtype=str),
             entity_type=entity_type, industry=industry, area=area, risk_class=risk, tags=tags,
-            tag_names=tag_names, last_inspected=np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"))
-        self._profile_rows = [(RISK_CLASSES[int(risk[i])], ";".join(tag_sets[i]), *(
+            tag_names=tag_names, last_inspected=np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"),
+            object_kind=Categorical.from_values(kinds) if n else None)
+        self._profile_rows = [(RISK_CLASSES[int(risk[i])] if risk[i] != RISK_UNGRADED else "",
+                               ";".join(tag_sets[i]), *(
             entity_type.categories[entity_type.codes[i]], industry.categories[industry.codes[i]],
-            area.categories[area.codes[i]])) for i in range(n)]
-        weights = self._weights = np.asarray([r[2] for r in raw], dtype=np.int64)
-        at_cap = np.asarray([r[1] for r in raw], dtype=bool)
-        return table, weights, at_cap
+            area.categories[area.codes[i]]), kinds[i]) for i in range(n)]
+        weights = self._weights = np.asarray([r[3] for r in raw], dtype=np.int64)
+        at_cap = np.asarray([r[2] > 0 for r in raw], dtype=bool)
+        via = np.asarray([r[2] == 2 for r in raw], dtype=bool)
+        return table, weights, at_cap, via
 
     def _keys(self) -> str:
         if not self._keys_ready:
@@ -235,14 +335,12 @@ class SqlEngine:
         m-th of N uniform keys lies below m/N + 8 sd almost surely); a class that comes back
         short is asked again without the limit, so the result is exact either way.
         """
-        classes = []
-        for rows, m, start in requests:
-            risks = {int(r) for r in self._risk_of(rows)}
-            if len(risks) != 1:
-                raise ValueError("each request draws from the rows of one credit-risk class")
-            classes.append((risks.pop(), start, m, _arc_limit(m, int(self._weights[rows].sum()), self.key_digits)))
-        if len({c[0] for c in classes}) != len(classes):
-            raise ValueError("one request per credit-risk class")
+        if not requests:  # every object of the task's population is excluded
+            return []
+        # Each request is one class of the task; the SQL partitions by the request's number (an
+        # ungraded object's class is the task's default, not a column of the table).
+        classes = [(i, start, m, _arc_limit(m, int(self._weights[rows].sum()), self.key_digits))
+                   for i, (rows, m, start) in enumerate(requests)]
         got = self._candidates(ticket_seed, requests, classes)
         short = [c for c in classes if c[3] is not None and sum(1 for r in got if int(r[2]) == c[0]) < c[2]]
         if short:
@@ -263,14 +361,12 @@ class SqlEngine:
 
     def _candidates(self, ticket_seed: str, requests: Sequence[tuple[np.ndarray, int, int]],
                     classes: list[tuple[int, int, int, int | None]]) -> list[tuple[Any, ...]]:
-        self._put(_ROWS, {"pid": ("INTEGER", np.concatenate([r for r, _, _ in requests]).astype(int).tolist())})
+        self._put(_ROWS, {
+            "pid": ("INTEGER", np.concatenate([r for r, _, _ in requests]).astype(int).tolist()),
+            "risk": ("INTEGER", [c[0] for (r, _, _), c in zip(requests, classes, strict=True) for _ in range(r.size)])})
         shared = ticket_seed == self.shared_seed
         return self._query(draw_sql(self.dialect, self._keys() if shared else _ENT, _ROWS, classes,
                                     seed_string=None if shared else ticket_seed, key_digits=self.key_digits))
-
-    def _risk_of(self, rows: np.ndarray) -> np.ndarray:
-        assert self._profile_rows is not None, "rows() comes first"
-        return np.asarray([RISK_CLASSES.index(self._profile_rows[int(r)][0]) for r in rows], dtype=np.int64)
 
     def count_in_arc(self, rows: np.ndarray, start: int, length: int) -> int:
         self._put(_ROWS, {"pid": ("INTEGER", rows.astype(int).tolist())})
@@ -281,16 +377,22 @@ class SqlEngine:
     def content_digest(self) -> str:
         """SHA-256 of the canonical CSV of the normalised rows in id order (``CONTENT_DIGEST_KIND``).
 
-        Columns: entity_id, entity_type, industry, area, risk_class (A–D), tags (sorted by
-        first appearance as written, joined by ';'); the values are those the draw used.
+        Columns: entity_id, entity_type, industry, area, risk_class (A–D, "" for an ungraded
+        object), tags (sorted by first appearance as written, joined by ';'), and where some row is
+        not a 市场主体 or names a 责任主体 also object_kind and responsible_entity_id (as
+        save_directory writes them); the values are those the draw used.
         """
         assert self._profile_rows is not None, "rows() comes first"
-        h = hashlib.sha256()
-        h.update(csv_text(ENTITY_COLUMNS, []).encode("utf-8"))
         prof = self._profile_rows
-        for batch in self._iter_query(f"SELECT entity_id, pid FROM {_ENT} ORDER BY entity_id", _DIGEST_BATCH):
-            lines = [(str(e), prof[p][2], prof[p][3], prof[p][4], prof[p][0], prof[p][1]) for e, p in batch]
-            h.update(csv_text(ENTITY_COLUMNS, lines).split("\n", 1)[1].encode("utf-8"))
+        kinds = self._with_responsible or any(r[5] != ENTITY_KIND for r in prof)
+        columns = (*ENTITY_COLUMNS, *KIND_COLUMNS) if kinds else ENTITY_COLUMNS
+        resp = ", responsible_entity_id" if self._with_responsible else ", ''"
+        h = hashlib.sha256()
+        h.update(csv_text(columns, []).encode("utf-8"))
+        for batch in self._iter_query(f"SELECT entity_id, pid{resp} FROM {_ENT} ORDER BY entity_id", _DIGEST_BATCH):
+            lines = [(str(e), prof[p][2], prof[p][3], prof[p][4], prof[p][0], prof[p][1],
+                      *((prof[p][5], str(r)) if kinds else ())) for e, p, r in batch]
+            h.update(csv_text(columns, lines).split("\n", 1)[1].encode("utf-8"))
         return h.hexdigest()
 
 

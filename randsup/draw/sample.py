@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -41,6 +41,8 @@ __all__ = [
     "DrawEngine",
     "PythonEngine",
     "at_cap_masks",
+    "cap_exclusions",
+    "cap_flags",
     "draw_entities",
     "inspections_by_entity",
     "inspections_in_year",
@@ -120,36 +122,71 @@ def population_mask(entities: EntityTable, flt: PopulationFilter | None, *, task
     return mask
 
 
+def cap_exclusions(counts: Mapping[str, int], responsible: Mapping[str, str] | None, cap: int
+                   ) -> tuple[frozenset[str], frozenset[str]]:
+    """The annual cap (国办发〔2024〕54号) as ids: (objects at the cap by their own inspections,
+    责任主体 codes at the cap), from ``counts`` (inspections this year per object id) and
+    ``responsible``, the 责任主体 of the counted objects that name one, or None when the spec
+    does not set ``cap_by_responsible_entity``. An enterprise's count is its own inspections plus
+    those of every object naming it. One rule for every engine: each flags its rows with
+    :func:`cap_flags`.
+    """
+    own = frozenset(e for e, c in counts.items() if c >= cap)
+    if responsible is None:
+        return own, frozenset()
+    burden: Counter[str] = Counter()
+    for e, r in sorted(responsible.items()):
+        if r:
+            burden[r] += counts.get(e, 0)
+    return own, own | frozenset(r for r, b in burden.items() if b + counts.get(r, 0) >= cap)
+
+
+def cap_flags(entities: EntityTable, own: Collection[str], full: Collection[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``entities``: (excluded by the cap, excluded only because of a 责任主体), from the
+    ids of :func:`cap_exclusions`. A row is at the cap when its own count is, or when its 责任主体,
+    or the row itself as a 责任主体, is at the cap counting its objects' inspections. The SQL
+    engines state the same rule in SQL (randsup.draw.engines).
+    """
+    n = len(entities)
+    own_mask = np.zeros(n, dtype=bool)
+    via = np.zeros(n, dtype=bool)
+    if not own and not full:
+        return own_mask, via
+    index = entities.index
+    for ids, mask in ((own, own_mask), (full, via)):
+        for e in ids:
+            if (i := index.get(e)) is not None:
+                mask[i] = True
+    if full:
+        via |= entities.responsible_entity_id.mask(full)
+    via &= ~own_mask
+    return own_mask | via, via
+
+
 def at_cap_masks(directory: Directory, spec: PlanSpec, *, history: Iterable[HistoryVisit] | None = None,
                  year_counts: Mapping[str, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Rows excluded by the annual cap (国办发〔2024〕54号), as two masks: at the cap by their own
-    inspections, and (spec ``cap_by_responsible_entity``) by their 责任主体's, where an
-    enterprise's count is its own inspections plus those of every object it is responsible for.
-    """
+    """Rows of ``directory.entities`` excluded by the annual cap, as two masks: at the cap by their
+    own inspections, and (spec ``cap_by_responsible_entity``) only by their 责任主体's."""
     ent = directory.entities
-    cap = spec.max_inspections_per_entity_per_year
-    counts = inspections_in_year(directory, spec.year, history=history, year_counts=year_counts)
-    own = counts >= cap
-    via = np.zeros(len(ent), dtype=bool)
-    resp = ent.responsible_entity_id
-    if not spec.cap_by_responsible_entity or resp.categories in ((), ("",)):
-        return own, via
-    # Burden per 责任主体 code (a category of the column): its objects' inspections ...
-    burden = np.bincount(resp.codes, weights=counts, minlength=len(resp.categories)).astype(np.int64)
-    index = ent.index
-    owner_row = np.full(len(resp.categories), -1, dtype=np.int64)
-    for c, code in enumerate(resp.categories):
-        if code and (i := index.get(code)) is not None:
-            owner_row[c] = i
-    # ... plus its own, where the enterprise is in this directory.
-    has_row = owner_row >= 0
-    burden[has_row] += counts[owner_row[has_row]]
-    named = np.asarray([bool(c) for c in resp.categories], dtype=bool)
-    full = named & (burden >= cap)
-    via = full[resp.codes] & ~own
-    # An enterprise whose objects bring it to the cap is itself at the cap.
-    via[owner_row[full & has_row]] |= ~own[owner_row[full & has_row]]
-    return own, via
+    counts = inspections_by_entity(directory, spec.year, history=history, year_counts=year_counts)
+    responsible = _responsible_lookup(ent, counts) if spec.cap_by_responsible_entity else None
+    own, full = cap_exclusions(counts, responsible, spec.max_inspections_per_entity_per_year)
+    at_cap, via = cap_flags(ent, own, full)
+    return at_cap & ~via, via
+
+
+def _responsible_lookup(entities: EntityTable, ids: Iterable[str]) -> dict[str, str]:
+    """The 责任主体 of each of ``ids`` in ``entities`` that names one."""
+    resp = entities.responsible_entity_id
+    if resp.categories in ((), ("",)):
+        return {}
+    index = entities.index
+    out = {}
+    for e in sorted(ids):
+        i = index.get(e)
+        if i is not None and (r := resp.categories[resp.codes[i]]):
+            out[e] = r
+    return out
 
 
 def task_risk_classes(entities: EntityTable, spec: PlanSpec, task: TaskSpec, rows: np.ndarray) -> np.ndarray:
@@ -383,8 +420,14 @@ class DrawEngine(Protocol):
 
     name: str
 
-    def rows(self, at_cap_ids: Sequence[str]) -> tuple[EntityTable, np.ndarray | None, np.ndarray]:
-        """(rows the filters run on, entities per row or None for one each, at-cap mask of the rows)."""
+    def responsible_of(self, ids: Sequence[str]) -> dict[str, str]:
+        """The 责任主体 of each of ``ids`` that is in the table and names one."""
+        ...
+
+    def rows(self, own_at_cap: Collection[str], responsible_at_cap: Collection[str]
+             ) -> tuple[EntityTable, np.ndarray | None, np.ndarray, np.ndarray]:
+        """(rows the filters run on, entities per row or None for one each, at-cap mask of the rows,
+        the part of it at the cap only through a 责任主体), the cap as :func:`cap_flags` states it."""
         ...
 
     def order(self, ticket_seed: str, requests: Sequence[tuple[np.ndarray, int, int]]
@@ -418,14 +461,13 @@ class PythonEngine:
             self._table = TicketTable.compute(self.shared_seed, self.entities.entity_id, workers=self.workers)
         return self._table
 
-    def rows(self, at_cap_ids: Sequence[str]) -> tuple[EntityTable, np.ndarray | None, np.ndarray]:
-        at_cap = np.zeros(len(self.entities), dtype=bool)
-        index = self.entities.index if at_cap_ids else {}
-        for e in at_cap_ids:
-            i = index.get(e)
-            if i is not None:
-                at_cap[i] = True
-        return self.entities, None, at_cap
+    def responsible_of(self, ids: Sequence[str]) -> dict[str, str]:
+        return _responsible_lookup(self.entities, ids)
+
+    def rows(self, own_at_cap: Collection[str], responsible_at_cap: Collection[str]
+             ) -> tuple[EntityTable, np.ndarray | None, np.ndarray, np.ndarray]:
+        at_cap, via = cap_flags(self.entities, own_at_cap, responsible_at_cap)
+        return self.entities, None, at_cap, via
 
     def order(self, ticket_seed: str, requests: Sequence[tuple[np.ndarray, int, int]]
               ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -483,15 +525,12 @@ def draw_entities(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
     shared_seed = seed.entity_ticket_seed
     if engine is None:
         engine = PythonEngine(directory.entities, shared_seed, tickets=tickets, workers=workers)
-    # The cap by rows of directory.entities (an engine whose table lives in a database has none
-    # there: its cap is by the entities' own inspections only) ...
-    own_rows, via_rows = at_cap_masks(directory, spec, history=history, year_counts=year_counts)
+    # The annual cap: the history is read once (it may be an iterator), the rule is
+    # cap_exclusions', and the engine flags its rows (cap_flags, or the same rule in SQL).
     counts = inspections_by_entity(directory, spec.year, history=history, year_counts=year_counts)
-    cap = spec.max_inspections_per_entity_per_year
-    via_ids = set(directory.entities.entity_id[via_rows].tolist())
-    ent, weights, at_cap = engine.rows(sorted({*(e for e, c in counts.items() if c >= cap), *via_ids}))
-    # ... and, on the engine's rows, the part at the cap only through the 责任主体.
-    via_responsible = at_cap & np.isin(ent.entity_id, sorted(via_ids)) if via_ids else np.zeros(len(ent), bool)
+    responsible = engine.responsible_of(sorted(counts)) if spec.cap_by_responsible_entity else None
+    own, full = cap_exclusions(counts, responsible, spec.max_inspections_per_entity_per_year)
+    ent, weights, at_cap, via_responsible = engine.rows(own, full)
     w = np.ones(len(ent), dtype=np.int64) if weights is None else np.asarray(weights, dtype=np.int64)
     desk = ent.has_tag(TAG_DESK_CHECK)
 

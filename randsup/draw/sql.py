@@ -114,17 +114,20 @@ def draw_sql(d: Dialect, source: str, rows_table: str, classes: Sequence[tuple[i
     ``source`` has columns entity_id, pid (profile), risk (0–3) and, unless ``seed_string`` is
     given, ticket_key (the shared-seed keys, computed once); with ``seed_string`` the keys are
     computed inline (an independent task's own seed). ``rows_table`` lists the profiles (pid)
-    in the task's population; ``classes`` is (risk, start in key units, m, limit) per class
-    drawn, where ``limit`` (or None) keeps only rows whose distance from the start is below it:
+    in the task's population with the class (risk) each is drawn in for this task (an object
+    that is not graded takes the task's default class); ``classes`` is (risk, start in key units,
+    m, limit) per class drawn, where ``limit`` (or None) keeps only rows whose distance from the start is below it:
     a pre-filter that spares the window a sort of the whole class. A class that returns fewer
     than m rows had too small a limit, and the caller asks again without one.
     Returns entity_id, pid, risk, ticket_key of each candidate: the first m per class plus any row
     tied with the m-th, for :meth:`TicketTable.order` to settle.
     """
     scale = 10**key_digits
-    keyed = (f"({keyed_sql(d, source, seed_string, where=_in_rows(rows_table), key_digits=key_digits)})"
-             if seed_string is not None else
-             f"(SELECT entity_id, pid, risk, ticket_key FROM {source} WHERE {_in_rows(rows_table)})")
+    # The class of a row is the rows table's (an ungraded object's class depends on the task).
+    keys = (f"({keyed_sql(d, source, seed_string, where=_in_rows(rows_table), key_digits=key_digits)})"
+            if seed_string is not None else source)
+    keyed = (f"(SELECT s.entity_id, s.pid, r.risk, s.ticket_key FROM {keys} s "
+             f"JOIN {rows_table} r ON s.pid = r.pid)")
     params = ", ".join(f"({risk}, {m}, {d.integer(scale if limit is None else min(limit, scale))})"
                        for risk, _, m, limit in classes)
     dist_cases = " ".join(f"WHEN {risk} THEN {_dist(d, start, scale)}" for risk, start, _, _ in classes)

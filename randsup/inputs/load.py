@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 __all__ = ["clean_cell", "entity_column", "entity_type_problem", "industry_problem", "load_directory",
-           "risk_class_index", "split_list"]
+           "responsible_entity_code", "risk_class_index", "risk_ungraded", "split_list"]
 
 _CHUNK = 50_000  # rows per columnar chunk of a large table: bounds memory, keeps numpy calls big
 _PER_COLUMN = 100  # problems listed per (file, column) before the rest are only counted
@@ -840,6 +840,27 @@ def risk_class_index(v: str) -> int | None:
     return RISK_CLASSES.index(c) if c in RISK_CLASSES else None
 
 
+def risk_ungraded(v: str) -> bool:
+    """Whether a 信用风险分类 cell is empty ("", "类"): allowed only for objects that are not 市场主体."""
+    return not unicodedata.normalize("NFKC", v).strip().removesuffix("类")
+
+
+def responsible_entity_code(v: str) -> str:
+    """A 责任主体 cell as its 统一社会信用代码 ("" when empty).
+
+    Raises:
+        CellError: the cell is not a valid 统一社会信用代码.
+    """
+    if not v:
+        return ""
+    code = registry.uscc(v)
+    why = uscc_problem(code)
+    if why is not None:
+        raise CellError(f"{why}; the 责任主体 (contractor, owner, producer) is named by its "
+                        "统一社会信用代码, or leave the cell empty")
+    return code
+
+
 def _risk_class_code(v: str) -> int:
     code = risk_class_index(v)
     if code is None:
@@ -1020,22 +1041,12 @@ class _EntityBuilder:
             return registry.entity_type(v) if v else ""
 
         def risk(v: str) -> int:
-            if not unicodedata.normalize("NFKC", v).strip().removesuffix("类"):
+            if risk_ungraded(v):
                 return RISK_UNGRADED  # allowed for objects that are not market entities; checked below
             return RISK_CLASSES.index(registry.risk_class(v))
 
         def last(v: str) -> np.datetime64:
             return np.datetime64(_parse_date(v), "D") if v.strip() else np.datetime64("NaT", "D")
-
-        def responsible(v: str) -> str:
-            if not v:
-                return ""
-            code = registry.uscc(v)
-            why = uscc_problem(code)
-            if why is not None:
-                raise CellError(f"{why}; the 责任主体 (contractor, owner, producer) is named by its "
-                                "统一社会信用代码, or leave the cell empty")
-            return code
 
         tag_sets = {raw: _list(raw) for raw in self.factors["tags"].lut}
         tag_names = tuple(sorted({t for ts in tag_sets.values() for t in ts}))
@@ -1059,7 +1070,7 @@ class _EntityBuilder:
         self._rows_problem("risk_class", rows, entity_rows & (risk_class == RISK_UNGRADED), None,
                            f"empty: every {ENTITY_KIND} needs its 信用风险分类 A, B, C or D (only objects of "
                            "other kinds may be ungraded)")
-        resp = self._categorical("responsible_entity_id", rows, responsible)
+        resp = self._categorical("responsible_entity_id", rows, responsible_entity_code)
         named = ~resp.mask(("",))
         resp_values = resp.values()
         self._rows_problem("responsible_entity_id", rows, entity_rows & named, resp_values,
