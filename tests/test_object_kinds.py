@@ -437,12 +437,18 @@ def test_the_spec_object_kind_wins_and_mixed_kinds_are_refused(demo: Path) -> No
     mixed = site.model_copy(update={"check_items": site.check_items + shop.check_items})
     with pytest.raises(SpecError, match="objects of different kinds"):
         task_object_kind(d, mixed)
+    # The spec's object_kind wins over the items, even where they disagree among themselves.
+    for kind in OBJECT_KINDS:
+        assert task_object_kind(d, mixed.model_copy(update={"object_kind": kind})) == kind
+        assert task_object_kind(d, site.model_copy(update={"object_kind": kind})) == kind
     joint = next(j for j in d.joint_items if task_object_kind(
         d, site.model_copy(update={"check_items": (), "joint_item": j.joint_item_id})) == "市场主体")
     mixed_joint = joint.model_copy(update={"check_item_ids": joint.check_item_ids + site.check_items})
+    by_joint = site.model_copy(update={"check_items": (), "joint_item": joint.joint_item_id, "object_kind": None})
     with pytest.raises(SpecError, match=f"joint item {joint.joint_item_id} inspect objects of different kinds"):
-        task_object_kind(dataclasses.replace(d, joint_items=(mixed_joint,)),
-                         site.model_copy(update={"check_items": (), "joint_item": joint.joint_item_id}))
+        task_object_kind(dataclasses.replace(d, joint_items=(mixed_joint,)), by_joint)
+    assert task_object_kind(dataclasses.replace(d, joint_items=(mixed_joint,)),
+                            by_joint.model_copy(update={"object_kind": "工地"})) == "工地"
 
 
 # ---------------------------------------------------------------------------------------

@@ -29,11 +29,16 @@ class TaskScope:
 
 
 def _object_kind(task: TaskSpec, items: list[CheckItem]) -> str:
-    """The task's 检查对象类别: the spec's ``object_kind``, else the one its check items' 检查对象 name.
+    """The task's 检查对象类别: the spec's ``object_kind``, which wins (whatever the check items'
+    检查对象 say: the text → kind table reads free text, the spec is the department's word); else
+    the one kind its check items' 检查对象 name.
 
     Raises:
-        SpecError: the check items (of a joint item or of the task) inspect objects of different kinds.
+        SpecError: no ``object_kind`` in the spec, and the check items (of a joint item or of the
+            task) inspect objects of different kinds.
     """
+    if task.object_kind is not None:
+        return task.object_kind
     by_kind: dict[str, list[str]] = defaultdict(list)
     for ci in items:
         by_kind[kind_of_object_text(ci.object_type)].append(f"{ci.check_item_id} ({ci.object_type or '(empty)'})")
@@ -42,8 +47,9 @@ def _object_kind(task: TaskSpec, items: list[CheckItem]) -> str:
         detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(by_kind.items()))
         raise SpecError(f"task {task.task_id}: {what} inspect objects of different kinds ({detail}). One visit is "
                         "to one object: split the task, or correct the 检查对象 of the check items in "
-                        "check_items.csv (docs/object-kinds.md has the table of 检查对象 texts and kinds)")
-    return task.object_kind or next(iter(by_kind), "市场主体")
+                        "check_items.csv, or name the task's object_kind in the spec (docs/object-kinds.md has "
+                        "the table of 检查对象 texts and kinds)")
+    return next(iter(by_kind), "市场主体")
 
 
 def task_object_kind(directory: Directory, task: TaskSpec) -> str:
