@@ -5,8 +5,9 @@ Load 一单两库, draw entities (第一随机) from published seeds, assign ins
 """
 
 from .assign.dates import DateSchedule, assign_dates, schedule_dates
+from .assign.ranking import inspector_ranking
 from .assign.rule_check import check_plan_rules
-from .assign.teams import assign_teams, pair_ticket_id
+from .assign.teams import assign_teams
 from .assign.workdays import HolidayOverride, WorkingCalendar, load_holidays, quarter_bounds
 from .demo.synth import generate_directory, write_demo_data
 from .draw.sample import draw_entities, inspections_in_year, population_mask
@@ -173,6 +174,7 @@ __all__ = [
     "due_results",
     "generate_directory",
     "inspections_in_year",
+    "inspector_ranking",
     "key_string",
     "ledger_history",
     "load_directory",
@@ -180,7 +182,6 @@ __all__ = [
     "load_spec",
     "make_plan",
     "new_salt_file",
-    "pair_ticket_id",
     "plan_summary",
     "plan_with_ledger",
     "population_mask",

@@ -1,4 +1,4 @@
-"""回避、重新随机选派: the next eligible inspector by ticket order, nothing else moves, replay agrees."""
+"""回避、重新随机选派: the next eligible inspector in the visit's ranking, nothing else moves, replay agrees."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ import hashlib
 import json
 from pathlib import Path
 
-import consistent_sampler
 import pytest
 from test_ledger import plan_cli, write_spec
-from test_teams import StubSeed, small_instance, spec
+from test_teams import StubSeed, small_instance, spec, stdlib_ranking
 from typer.testing import CliRunner
 
 from randsup.assign.rule_check import check_plan_rules
-from randsup.assign.teams import assign_teams, pair_ticket_id
+from randsup.assign.teams import assign_teams
 from randsup.cli import app
 from randsup.errors import InfeasibleError, InputError
 from randsup.history.ledger import Ledger, default_ledger_path
@@ -39,17 +38,18 @@ def team(plan: Plan, vid: str) -> dict[str, tuple[str, str, bool]]:
     return {a.inspector_id: (a.inspector_id, a.department_id, a.is_expert) for a in v.inspectors}
 
 
-def test_replacement_is_the_lowest_ticket_eligible_and_nothing_else_moves() -> None:
+def test_replacement_is_the_next_ranked_eligible_and_nothing_else_moves() -> None:
     plan, d = teamed_plan()
     v = next(v for v in plan.visits if v.visit_id == "V02")  # D2 only: B1..B5, no conflicts, no history
     leaving = next(a.inspector_id for a in v.inspectors if not a.is_expert)
     staying = {a.inspector_id for a in v.inspectors} - {leaving}
     new, change = apply_recusal(plan, d, spec(), SEED, "V02", leaving, reason="亲属关系", actor="科长")
     s = SEED.sub_seed("inspectors")
-    # Independently, with Rivest's package: the lowest ticket among those not already on the visit.
-    free = sorted((consistent_sampler.first_fraction(pair_ticket_id("V02", "D2", f"B{k}"), s), f"B{k}")
-                  for k in range(1, 6) if f"B{k}" not in staying | {leaving})
-    assert change.inspector_in == free[0][1]
+    # Independently, with the stdlib construction: the first of the visit's ranking not on it already.
+    ranked = [p for p, _ in stdlib_ranking(s, "V02", "D2", [f"B{k}" for k in range(1, 6)])]
+    assert {a.inspector_id for a in v.inspectors if not a.is_expert} == set(ranked[:2])
+    free = [p for p in ranked if p not in staying | {leaving}]
+    assert change.inspector_in == free[0]
     assert change.inspector_out == leaving and change.department_id == "D2" and change.rank >= 1
     assert set(team(new, "V02")) == staying | {change.inspector_in}
     for a, b in zip(plan.visits, new.visits, strict=True):

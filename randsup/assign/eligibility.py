@@ -190,6 +190,7 @@ class Pool:
     optional: bool  # experts: serve as many as possible, never required
     fails: dict[str, np.ndarray]  # rule → bool [demand, inspector], True where the rule excludes
     eligible: np.ndarray = field(init=False)  # bool [demand, inspector]
+    _held: dict[str, np.ndarray] = field(init=False, default_factory=dict, repr=False)  # field → holds()
 
     def __post_init__(self) -> None:
         shape = (len(self.demands), len(self.inspectors))
@@ -198,10 +199,15 @@ class Pool:
             ok &= ~self.fails[rule]
         self.eligible = ok
 
+    def holds(self, field_name: str) -> np.ndarray:
+        """Bool per inspector column: holds this field (computed once per field)."""
+        if field_name not in self._held:
+            self._held[field_name] = np.array([field_name in p.fields for p in self.inspectors], dtype=bool)
+        return self._held[field_name]
+
     def holders(self, row: int, field_name: str) -> np.ndarray:
         """Columns of eligible inspectors of this demand who hold this field."""
-        held = np.array([field_name in p.fields for p in self.inspectors], dtype=bool)
-        return np.flatnonzero(self.eligible[row] & held) if held.size else np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(self.eligible[row] & self.holds(field_name))
 
     def short_rows(self, team_size: int) -> np.ndarray:
         """Demands no legal team can fill even without caps: too few eligible, or a field nobody holds.
@@ -212,9 +218,10 @@ class Pool:
         if self.optional:
             return np.zeros(0, dtype=np.int64)
         short = self.eligible.sum(axis=1) < team_size
-        for i, d in enumerate(self.demands):
-            if not short[i] and len(d.fields) > 1:
-                short[i] = any(self.holders(i, f).size == 0 for f in d.fields)
+        multi = np.array([len(d.fields) > 1 for d in self.demands], dtype=bool)
+        for f in sorted({f for d in self.demands if len(d.fields) > 1 for f in d.fields}):
+            rows = np.flatnonzero(multi & np.array([f in d.fields for d in self.demands], dtype=bool))
+            short[rows] |= ~(self.eligible[rows] & self.holds(f)).any(axis=1)
         return np.flatnonzero(short)
 
 

@@ -15,7 +15,6 @@ import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 from ortools.sat.python import cp_model
 
-from ..draw.tickets import KEY_DIGITS, KEY_SCALE, ticket_keys, tickets
 from ..errors import InfeasibleError, RandsupError, SolverTimeoutError
 from ..model import Assignment, Directory, Inspector, Visit
 from ..spec import PlanSpec
@@ -29,6 +28,7 @@ from .eligibility import (
     demands_by_department,
     eligible_pool,
 )
+from .ranking import COST_SCALE, Rankings, node_id
 
 __all__ = [
     "INSPECTORS_DOMAIN",
@@ -36,18 +36,15 @@ __all__ = [
     "TeamsResult",
     "Unstaffed",
     "assign_teams",
-    "pair_ticket_id",
     "solve_teams",
 ]
 
 INSPECTORS_DOMAIN = "inspectors"  # sub-seed domain of 第二随机
-COST_DIGITS = 12  # 8·10^12 · (nodes + 1) stays below OR-Tools' int64 cost-scaling limit to ~10^6 nodes
-TIE_ROOM = 8  # cost = 12-digit prefix × 8 + rank among equal prefixes at one node
-SLACK = 8  # spare lowest-ticket pairs per node in the shortlist
+SLACK = 8  # ranks beyond a node's places in the first shortlist
+FIELD_SEEN = 3  # … and for a multi-field node, until this many holders of each field are ranked
 BF_PASSES = 500  # Bellman–Ford passes for the shortlist's certificate (about ten suffice in practice)
-SHORTLIST_ROUNDS = 5  # rounds of adding pruned pairs that might improve, before solving all pairs
+SHORTLIST_ROUNDS = 12  # rounds of ranking further where the certificate fails, before ranking everything
 DAY_CODE = 10_000_000  # inspector-day code = inspector column × DAY_CODE + date ordinal
-HASH_BLOCK = 1 << 21  # pairs hashed per ticket_keys call: bounds the memory of the id strings
 SHOW = 20  # visits or caps listed in an explanation before "and N more"
 CPSAT_WORK_LIMIT = 60.0  # CP-SAT deterministic time (≈ seconds); short of OPTIMAL is a SolverTimeoutError
 
@@ -56,11 +53,6 @@ class SubSeeded(Protocol):
     """What teams need of a seed: a hex sub-seed per domain (randsup.seed.PublicSeed has it)."""
 
     def sub_seed(self, domain: str) -> str: ...
-
-
-def pair_ticket_id(visit_id: str, department_id: str, inspector_id: str) -> str:
-    """The id whose consistent-sampler ticket ranks this inspector for this visit and department."""
-    return str((visit_id, department_id, inspector_id))
 
 
 def _rotation_pairs(demands: list[Demand]) -> list[tuple[int, int]]:
@@ -76,106 +68,139 @@ def _rotation_pairs(demands: list[Demand]) -> list[tuple[int, int]]:
 
 
 # ---------------------------------------------------------------------------------------
-# Random costs from tickets.
+# Random costs: per node a lazily drawn ranking of its eligible inspectors (ranking.py).
 
 
 @dataclass(frozen=True)
 class _Arcs:
-    """The eligible (demand row, inspector column) pairs of a pool, row-major, with ticket keys."""
+    """(demand row, inspector column) pairs of a pool, ordered by row then rank, with their costs."""
 
     rows: np.ndarray  # int64
     cols: np.ndarray  # int64
-    keys: np.ndarray  # uint64: the first 19 digits of each pair's ticket
-
-    def take(self, index: np.ndarray) -> _Arcs:
-        return _Arcs(self.rows[index], self.cols[index], self.keys[index])
+    costs: np.ndarray  # int64, in [0, COST_SCALE): strictly increasing with the rank within a row
 
 
-def _pair_ids(pool: Pool, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """UTF-8 pair_ticket_id of each pair, built without a Python call per pair."""
-    # repr(tuple) = "(" + repr(a) + ", " + repr(b) + ", " + repr(c) + ")"; numpy joins bytes fast.
-    head = np.array([f"({d.visit_id!r}, {pool.department!r}, ".encode() for d in pool.demands] or [b""])
-    tail = np.array([f"{p.inspector_id!r})".encode() for p in pool.inspectors] or [b""])
-    return np.char.add(head[rows], tail[cols]) if rows.size else np.zeros(0, dtype="S1")
+def _rankings(seed_string: str, pool: Pool) -> Rankings:
+    """The pool's nodes' rankings, nothing drawn yet (experts have rankings of their own)."""
+    nodes = [node_id(d.visit_id, pool.department, pool.optional) for d in pool.demands]
+    return Rankings(seed_string, nodes, pool.eligible)
 
 
-def _ticketed(seed_string: str, pool: Pool) -> _Arcs:
-    """Every eligible pair of the pool and its ticket key, hashed in blocks to bound memory."""
-    rows, cols = np.nonzero(pool.eligible)  # row-major: visit_id order, then inspector_id order
-    rows, cols = rows.astype(np.int64), cols.astype(np.int64)
-    keys = np.empty(rows.shape[0], dtype=np.uint64)
-    for lo in range(0, rows.shape[0], HASH_BLOCK):
-        hi = lo + HASH_BLOCK
-        keys[lo:hi] = ticket_keys(seed_string, _pair_ids(pool, rows[lo:hi], cols[lo:hi]))
-    return _Arcs(rows, cols, keys)
+def _ranked(rk: Rankings) -> _Arcs:
+    return _Arcs(*rk.arcs())
 
 
-def _costs(seed_string: str, pool: Pool, arcs: _Arcs) -> np.ndarray:
-    """Each pair's cost: its ticket's first 12 digits × 8 + its rank among equal prefixes at its node.
+def _all_pairs(pool: Pool, rk: Rankings) -> tuple[np.ndarray, np.ndarray]:
+    """Every eligible pair (rows, columns), ranked or not, for a cost-free max flow."""
+    rows = np.repeat(np.arange(len(pool.demands), dtype=np.int64), rk.counts)
+    return rows, rk.perm.astype(np.int64)
 
-    The cost depends only on the pair and the lower-ticket pairs of its own (visit, department)
-    node, so it is the same whether computed for a node's shortlist or for all its pairs; within
-    a node costs are distinct and in ticket order (equal 19-digit keys are ordered by the full
-    ticket, then the id, as consistent_sampler orders them).
+
+def _first_ranks(pool: Pool, rk: Rankings) -> None:
+    """The shortlist to start from: per node its places + SLACK ranks, and for a multi-field node
+    more until FIELD_SEEN holders of each field are ranked (or all it has)."""
+    rk.grow(pool.need + SLACK)
+    multi = np.flatnonzero(_multi_rows(pool))
+    if multi.size == 0:
+        return
+    holds = _holds(pool)
+    names = sorted(holds)
+    held = np.array([holds[f] for f in names], dtype=bool).T  # [inspector column, field]
+    needs = np.array([[f in pool.demands[i].fields for f in names] for i in multi.tolist()], dtype=bool)
+    have = (pool.eligible[multi].astype(np.float64) @ held.astype(np.float64)).astype(np.int64)  # holders per field
+    want = np.where(needs, np.minimum(have, FIELD_SEEN), 0)
+    local = np.full(len(pool.demands), -1, dtype=np.int64)
+    local[multi] = np.arange(multi.size)
+    rows, cols, _ = rk.arcs()
+    in_multi = local[rows] >= 0
+    seen = np.zeros_like(want)
+    np.add.at(seen, local[rows[in_multi]], held[cols[in_multi]].astype(want.dtype))
+    while True:
+        short = np.flatnonzero((seen < want).any(axis=1) & ~rk.full[multi])
+        if short.size == 0:
+            return
+        got = rk.advance(multi[short])
+        ok = got >= 0
+        seen[short[ok]] += held[got[ok]]
+
+
+def _grow_to(rk: Rankings, rows: np.ndarray, targets: np.ndarray) -> None:
+    goal = rk.drawn.copy()
+    goal[rows] = np.maximum(goal[rows], targets)
+    rk.grow(goal)
+
+
+def _uncertified(pool: Pool, rk: Rankings, arcs: _Arcs, net: _Network, dist: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes whose unranked pairs might improve the shortlist's flow, and how far to extend each.
+
+    An unranked pair of node i costs at least ``rk.lower_bound()[i]`` (its rank is at least the
+    next one). With node potentials ``dist`` proving the flow optimal on the ranked pairs, the flow
+    is optimal over all pairs when every unranked pair (inspector-day u → node i) has reduced cost
+    bound + p(u) − p(entry) ≥ 0 (linear-programming duality for min-cost flow). p(u) is the
+    inspector-day's potential, or the inspector's for a day not in the network (it would enter
+    with no flow); the entry is the node's demand node, or for a multi-field node the highest slot
+    the inspector could fill. Per date the inspectors are sorted by p(u), so only those below a
+    node's threshold are looked at. Returns (rows, new rank counts): at least double, and at least
+    enough that the next rank's floor covers the worst gap found.
     """
-    n = arcs.rows.shape[0]
-    order = np.lexsort((arcs.keys, arcs.rows))
-    rows, keys = arcs.rows[order], arcs.keys[order]
-    prefix = (keys // np.uint64(10 ** (KEY_DIGITS - COST_DIGITS))).astype(np.int64)
-    same_key = np.flatnonzero((rows[1:] == rows[:-1]) & (keys[1:] == keys[:-1]))
-    for i in same_key.tolist():  # astronomically rare: two tickets agree on 19 digits
-        run = np.flatnonzero((rows == rows[i]) & (keys == keys[i]))
-        group = order[run]
-        ids = [b.decode() for b in _pair_ids(pool, arcs.rows[group], arcs.cols[group]).tolist()]
-        full = tickets(seed_string, ids)
-        order[run] = group[sorted(range(len(ids)), key=lambda j: (full[j], ids[j]))]
-    starts = np.ones(n, dtype=bool)
-    starts[1:] = (rows[1:] != rows[:-1]) | (prefix[1:] != prefix[:-1])
-    k = np.arange(n, dtype=np.int64)
-    rank = k - np.maximum.accumulate(np.where(starts, k, 0)) if n else k
-    if n and int(rank.max()) >= TIE_ROOM:
-        raise RandsupError(f"{TIE_ROOM} tickets of one visit share their first {COST_DIGITS} digits")
-    costs = np.empty(n, dtype=np.int64)
-    costs[order] = prefix * TIE_ROOM + rank
-    return costs
-
-
-def _shortlist(pool: Pool, arcs: _Arcs) -> np.ndarray:
-    """Per node, the pairs whose key lies below a threshold that keeps about SLACK spare pairs.
-
-    Bool over the pool's arcs. A multi-field demand keeps that many lowest-ticket holders of each
-    of its fields. A node the threshold leaves short of its team keeps all its pairs.
-    """
-    n_nodes = len(pool.demands)
-    eligible = np.bincount(arcs.rows, minlength=n_nodes).astype(np.int64)
-    want = pool.need + SLACK
-    want = want + 3 * np.ceil(np.sqrt(want)).astype(np.int64) + 3  # a few standard deviations more
-    scale = np.uint64(KEY_SCALE)
-    per_pair = scale // np.maximum(eligible, 1).astype(np.uint64)
-    theta = np.where(eligible <= want, scale, per_pair * want.astype(np.uint64))
-    keep = arcs.keys < theta[arcs.rows]
+    n, m = len(pool.demands), len(pool.inspectors)
+    bound = rk.lower_bound()
+    open_rows = np.flatnonzero(~rk.full)
+    empty = np.zeros(0, dtype=np.int64)
+    if open_rows.size == 0:
+        return empty, empty
     multi = _multi_rows(pool)
-    if multi.any():
-        starts = np.searchsorted(arcs.rows, np.arange(n_nodes + 1))
-        holds = _holds(pool)
-        for i in np.flatnonzero(multi).tolist():
-            lo, hi, w = int(starts[i]), int(starts[i + 1]), int(want[i])
-            c, k = arcs.cols[lo:hi], arcs.keys[lo:hi]
-            for f in pool.demands[i].fields:
-                idx = np.flatnonzero(holds[f][c])
-                if idx.size > w:
-                    idx = idx[np.argpartition(k[idx], w)[:w]]
-                keep[lo + idx] = True
-    short = np.bincount(arcs.rows[keep], minlength=n_nodes) < pool.need
-    if short.any():
-        keep |= short[arcs.rows]
-    return keep
+    n_fields = np.array([len(d.fields) for d in pool.demands], dtype=np.int64)
+    direct = ~multi | (pool.need > n_fields)  # pairs may enter at the demand node itself
+    entry = np.where(direct, dist[net.demand_node0 + np.arange(n)], -(1 << 62))
+    if net.field_node_row.size:
+        slots = net.field_node0 + np.arange(net.field_node_row.shape[0])
+        np.maximum.at(entry, net.field_node_row, dist[slots])
+    ords = np.array([d.date.toordinal() for d in pool.demands], dtype=np.int64)
+    dates, date_of = np.unique(ords, return_inverse=True)
+    date_of = date_of.reshape(-1)
+    frm = np.tile(dist[net.inspector_node0:net.inspector_node0 + m], (dates.shape[0], 1))
+    if net.day_code.size:
+        frm[np.searchsorted(dates, net.day_code % DAY_CODE), net.day_code // DAY_CODE] = \
+            dist[net.day_node0 + np.arange(net.day_code.shape[0])]
+    order = np.argsort(frm, axis=1, kind="stable")
+    ranked = np.take_along_axis(frm, order, axis=1)
+    theta = entry[open_rows] - bound[open_rows]  # a pair can improve only if p(u) < theta
+    below = np.zeros(open_rows.shape[0], dtype=np.int64)
+    for g in np.unique(date_of[open_rows]).tolist():
+        sel = date_of[open_rows] == g
+        below[sel] = np.searchsorted(ranked[g], theta[sel], side="left")
+    rows, below = open_rows[below > 0], below[below > 0]
+    if rows.size == 0:
+        return empty, empty
+    rep = np.repeat(rows, below)
+    pos = np.arange(rep.shape[0]) - np.repeat(np.cumsum(below) - below, below)
+    cols = order[date_of[rep], pos]
+    drawn = np.sort(arcs.rows * m + arcs.cols)
+    code = rep * m + cols
+    at = np.minimum(np.searchsorted(drawn, code), max(drawn.shape[0] - 1, 0))
+    is_drawn = drawn[at] == code if drawn.size else np.zeros(code.shape[0], dtype=bool)
+    keep = pool.eligible[rep, cols] & ~is_drawn
+    rep, cols = rep[keep], cols[keep]
+    gap = _entry_potential(pool, net, dist, rep, cols) - frm[date_of[rep], cols]
+    bad = gap > bound[rep]
+    if not bad.any():
+        return empty, empty
+    worst = np.zeros(n, dtype=np.int64)
+    np.maximum.at(worst, rep[bad], gap[bad])
+    rows = np.flatnonzero(worst > 0)
+    targets = []
+    for i in rows.tolist():
+        e = int(rk.counts[i])
+        enough = -(-int(worst[i]) * (e + 1) // COST_SCALE) - 1  # least k with ⌊(k+1)·S/(E+1)⌋ ≥ gap
+        targets.append(min(e, max(2 * int(rk.drawn[i]), enough)))
+    return rows, np.array(targets, dtype=np.int64)
 
 
 def _holds(pool: Pool) -> dict[str, np.ndarray]:
     """Per field the demands need, a bool per inspector: holds it."""
-    return {f: np.array([f in p.fields for p in pool.inspectors], dtype=bool)
-            for f in sorted({f for d in pool.demands for f in d.fields})}
+    return {f: pool.holds(f) for f in sorted({f for d in pool.demands for f in d.fields})}
 
 
 def _multi_rows(pool: Pool) -> np.ndarray:
@@ -235,33 +260,6 @@ def _entry_potential(pool: Pool, net: _Network, dist: np.ndarray, rows: np.ndarr
         ok = (n >= 0) & holds[f][cols]
         best = np.where(ok, np.maximum(best, dist[np.maximum(n, 0)]), best)
     return np.where(multi, best, target)
-
-
-def _pruned_improving(pool: Pool, arcs: _Arcs, keep: np.ndarray, net: _Network,
-                      dist: np.ndarray) -> np.ndarray:
-    """Pruned pairs whose reduced cost could be negative under the shortlist's potentials.
-
-    A pruned pair (inspector-day u → node v) costs at least its 12-digit prefix × 8 (its rank
-    among equal prefixes only adds). An inspector-day missing from the shortlist network would
-    enter with zero flow below its cap, where the inspector's own potential is valid for it.
-    If no pruned pair can have a negative reduced cost, the potentials certify the shortlist's
-    optimum as optimal over all pairs (linear-programming duality for min-cost flow).
-    """
-    day = np.array([d.date.toordinal() for d in pool.demands], dtype=np.int64)
-    unit = np.uint64(10 ** (KEY_DIGITS - COST_DIGITS))
-    last = max(net.day_code.shape[0] - 1, 0)
-    found = []
-    pruned = np.flatnonzero(~keep)
-    for lo in range(0, pruned.shape[0], HASH_BLOCK):  # in blocks: bounded temporaries
-        out = pruned[lo:lo + HASH_BLOCK]
-        rows, cols = arcs.rows[out], arcs.cols[out]
-        code = cols * DAY_CODE + day[rows]
-        pos = np.minimum(np.searchsorted(net.day_code, code), last)
-        exists = net.day_code[pos] == code if net.day_code.size else np.zeros(code.shape[0], dtype=bool)
-        p_from = np.where(exists, dist[net.day_node0 + pos], dist[net.inspector_node0 + cols])
-        floor = (arcs.keys[out] // unit).astype(np.int64) * TIE_ROOM
-        found.append(out[floor + p_from - _entry_potential(pool, net, dist, rows, cols) < 0])
-    return np.concatenate(found) if found else pruned
 
 
 # ---------------------------------------------------------------------------------------
@@ -417,8 +415,7 @@ def _add_team_rule(model: cp_model.CpModel, x: list[cp_model.IntVar], rows: np.n
     per_row: dict[int, list[int]] = defaultdict(list)
     for k, r in enumerate(rows.tolist()):
         per_row[r].append(k)
-    holds = {f: np.array([f in p.fields for p in pool.inspectors], dtype=bool)
-             for f in {f for d in pool.demands for f in d.fields}}
+    holds = _holds(pool)
     for r, d in enumerate(pool.demands):
         ks = per_row[r]
         if pool.optional:
@@ -688,7 +685,8 @@ class _Solved:
     arcs: int = 0
     experts: int = 0
     cpsat: list[str] = field(default_factory=list)
-    shortlisted: int = 0  # departments solved on their shortlist alone
+    shortlisted: int = 0  # departments whose teams were proven optimal on their shortlist
+    ranked: int = 0  # (node, inspector) ranks drawn, i.e. pairs hashed
     unstaffed: list[Unstaffed] = field(default_factory=list)
 
 
@@ -702,7 +700,7 @@ class _Outcome:
     flows: np.ndarray | None = None  # every arc's flow, when the flow's answer stands
 
 
-def _solve_arcs(pool: Pool, rules: Rules, seed_string: str, arcs: _Arcs, team_size: int,
+def _solve_arcs(pool: Pool, rules: Rules, arcs: _Arcs, team_size: int,
                 exact: bool = True, method: str = "auto") -> _Outcome:
     """Min-cost flow on these pairs; CP-SAT when the flow breaks rotation between plan visits, or
     when it finds no one-officer-per-field teams but a smaller team covering two fields might exist.
@@ -710,7 +708,7 @@ def _solve_arcs(pool: Pool, rules: Rules, seed_string: str, arcs: _Arcs, team_si
     ``exact=False`` (a shortlist): never CP-SAT, the caller solves all pairs instead.
     ``method="cp-sat"``: CP-SAT for the department in any case (for measurement).
     """
-    costs = _costs(seed_string, pool, arcs)
+    costs = arcs.costs
     net = _network(pool, rules, arcs.rows, arcs.cols, costs)
     pairs = _rotation_pairs(pool.demands)
     if method == "cp-sat" and exact:
@@ -731,26 +729,87 @@ def _solve_arcs(pool: Pool, rules: Rules, seed_string: str, arcs: _Arcs, team_si
     return _Outcome(arcs, net, chosen, status, "min-cost flow", flows)
 
 
-def _solve_shortlisted(pool: Pool, rules: Rules, seed_string: str, arcs: _Arcs, team_size: int) -> _Outcome | None:
-    """Solve on each node's lowest-ticket pairs; keep the answer only if duality proves it optimal.
+def _served(net: _Network, flows: np.ndarray) -> int:
+    """Flow into the sink: the team places (or experts) filled."""
+    return int(flows[net.heads == net.sink].sum())
 
-    Pruned pairs that might improve it are added and the shortlist solved again, a few rounds at
-    most. None when the shortlist is infeasible, leaves the flow structure or is not proven.
+
+def _unranked(rk: Rankings, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (row, column) pair of these rows not ranked yet."""
+    left = rk.counts[rows] - rk.drawn[rows]
+    rep = np.repeat(rows, left)
+    at = np.repeat(rk.start[rows] + rk.drawn[rows], left) + np.arange(rep.shape[0]) - np.repeat(np.cumsum(left) - left, left)
+    return rep, rk.perm[at].astype(np.int64)
+
+
+def _augmentable_rows(pool: Pool, rk: Rankings, net: _Network) -> np.ndarray:
+    """Nodes with an unranked pair that could carry more flow: its inspector-day (or the inspector,
+    for a day not in the network) is reachable from the source in the shortlist's residual graph
+    after a maximum flow, and the node can still reach the sink."""
+    mf = max_flow.SimpleMaxFlow()
+    mf.add_arcs_with_capacity(net.tails, net.heads, net.caps)
+    mf.solve(net.source, net.sink)
+    reach = np.zeros(net.n_nodes, dtype=bool)
+    reach[np.asarray(mf.get_source_side_min_cut(), dtype=np.int64)] = True
+    to_sink = np.zeros(net.n_nodes, dtype=bool)
+    to_sink[np.asarray(mf.get_sink_side_min_cut(), dtype=np.int64)] = True
+    n = len(pool.demands)
+    rows = np.flatnonzero(to_sink[net.demand_node0 + np.arange(n)] & ~rk.full)
+    if rows.size == 0:
+        return rows
+    rep, cols = _unranked(rk, rows)
+    day = np.array([d.date.toordinal() for d in pool.demands], dtype=np.int64)
+    code = cols * DAY_CODE + day[rep]
+    pos = np.minimum(np.searchsorted(net.day_code, code), max(net.day_code.shape[0] - 1, 0))
+    exists = net.day_code[pos] == code if net.day_code.size else np.zeros(code.shape[0], dtype=bool)
+    open_pair = np.where(exists, reach[net.day_node0 + pos], reach[net.inspector_node0 + cols])
+    return np.unique(rep[open_pair])
+
+
+def _solve_shortlisted(pool: Pool, rules: Rules, rk: Rankings, team_size: int) -> _Outcome | None:
+    """Solve on the ranked pairs; keep the answer only if duality proves it optimal over all pairs.
+
+    Starts from ``_first_ranks``. A node whose unranked pairs might improve the flow, or that
+    lies on the sink side of the min cut of an infeasible shortlist, is ranked further and the
+    shortlist solved again, SHORTLIST_ROUNDS at most. None when it is not proven (the caller then
+    ranks everything and solves all pairs): the shortlist breaks rotation, is infeasible with every
+    node of its cut fully ranked, or runs out of rounds. Experts: the shortlist must also serve as
+    many nodes as a maximum flow over all pairs (computed without costs); unserved nodes are ranked
+    further until it does.
     """
-    keep = _shortlist(pool, arcs)
-    if keep.all():
-        return None
+    _first_ranks(pool, rk)
+    most: int | None = None  # experts: the maximum flow over all pairs, once needed
     for _ in range(SHORTLIST_ROUNDS):
-        out = _solve_arcs(pool, rules, seed_string, arcs.take(np.flatnonzero(keep)), team_size, exact=False)
-        if out.flows is None:
+        if rk.full.all():
             return None
+        out = _solve_arcs(pool, rules, _ranked(rk), team_size, exact=False)
+        if out.flows is None:
+            if out.status == "rotation":
+                return None
+            cut = np.asarray(_cut_rows(pool, out.net, _max_flow_cut(out.net)[1]), dtype=np.int64)
+            cut = cut[~rk.full[cut]] if cut.size else cut
+            if cut.size == 0:
+                return None
+            _grow_to(rk, cut, 2 * rk.drawn[cut])
+            continue
+        served = _served(out.net, out.flows)
+        if pool.optional and served < out.net.total_demand:
+            if most is None:
+                rows, cols = _all_pairs(pool, rk)
+                most = _max_flow_cut(_network(pool, rules, rows, cols, np.zeros(rows.shape[0], dtype=np.int64)))[0]
+            if served < most:  # not yet a maximum flow of all pairs: rank further where a path opens
+                grow = _augmentable_rows(pool, rk, out.net)
+                if grow.size == 0:
+                    return None
+                _grow_to(rk, grow, 2 * rk.drawn[grow])
+                continue
         dist = _potentials(out.net, out.flows)
         if dist is None:
             return None
-        better = _pruned_improving(pool, arcs, keep, out.net, dist)
-        if better.size == 0:
+        rows, targets = _uncertified(pool, rk, out.arcs, out.net, dist)
+        if rows.size == 0:
             return out
-        keep[better] = True
+        _grow_to(rk, rows, targets)
     return None
 
 
@@ -773,17 +832,17 @@ def _solve_pool(pool: Pool, rules: Rules, seed_string: str, solved: _Solved, dir
     With ``allow_unstaffed``, demands a maximum flow leaves short are recorded as unstaffed and
     the rest solved again (a few rounds), instead of returning the explanation.
     """
-    arcs = _ticketed(seed_string, pool)
-    solved.arcs += int(arcs.rows.shape[0])
-    # Experts' flow maximises the number served first, which a shortlist cannot certify.
-    out = None if pool.optional or method != "auto" else _solve_shortlisted(pool, rules, seed_string, arcs,
-                                                                            team_size)
+    rk = _rankings(seed_string, pool)
+    solved.arcs += int(rk.counts.sum())
+    out = _solve_shortlisted(pool, rules, rk, team_size) if method == "auto" else None
     if out is not None:
         solver = out.solver + ", shortlist"
-        solved.shortlisted += 1
+        solved.shortlisted += int(not pool.optional)
     else:
-        out = _solve_arcs(pool, rules, seed_string, arcs, team_size, method=method)
+        rk.grow_all()
+        out = _solve_arcs(pool, rules, _ranked(rk), team_size, method=method)
         solver = out.solver
+    solved.ranked += int(rk.drawn.sum())
     if out.chosen is None:
         pairs = _rotation_pairs(pool.demands)
         if not pairs or _max_flow_cut(out.net)[0] < out.net.total_demand:
@@ -801,9 +860,10 @@ def _solve_pool(pool: Pool, rules: Rules, seed_string: str, solved: _Solved, dir
         for i in short:
             d = pool.demands[i]
             solved.unstaffed.append(Unstaffed(d.visit_id, d.department, d.date, d.fields, reason))
-        keep = [i for i in range(len(pool.demands)) if i not in set(short)]
+        dropped = set(short)
+        keep = [i for i in range(len(pool.demands)) if i not in dropped]
         if keep:
-            solved.arcs -= int(arcs.rows.shape[0])
+            solved.arcs -= int(rk.counts.sum())
             return _solve_pool(_subset(pool, keep), rules, seed_string, solved, directory, team_size,
                                allow_unstaffed=True, method=method)
         return None
@@ -934,6 +994,7 @@ def solve_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, s
         "teams_inspectors": sum(len(a) for a in solved.chosen.values()) - solved.experts,
         "teams_experts": solved.experts,
         "teams_shortlisted": solved.shortlisted,  # departments proven optimal on their shortlist
+        "teams_ranked_pairs": solved.ranked,  # pairs whose rank was drawn (hashed); the rest never were
     }
     if allow_unstaffed:
         stats["teams_unstaffed"] = len(solved.unstaffed)

@@ -1,4 +1,4 @@
-"""回避、重新随机选派: an inspector recuses from a visit and the next eligible one by ticket order goes.
+"""回避、重新随机选派: an inspector recuses from a visit and the next eligible one in the visit's ranking goes.
 
 Design notes: docs/history.md (section randsup/history/recuse.py).
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ..assign.eligibility import RULES, build_rules, demands_by_department, eligible_pool, team_problems
-from ..assign.teams import INSPECTORS_DOMAIN, SubSeeded, pair_ticket_id
+from ..assign.ranking import inspector_ranking
+from ..assign.teams import INSPECTORS_DOMAIN, SubSeeded
 from ..draw.seed import PublicSeed
-from ..draw.tickets import ticket
 from ..errors import InfeasibleError, InputError, LedgerError, Problem, VerificationError
 from ..io import canonical_json
 from ..model import Assignment, Directory, Inspector, Plan, Visit
@@ -52,7 +52,7 @@ class Recusal:
     department_id: str
     inspector_out: str
     inspector_in: str | None  # None: an expert left and no other expert was eligible
-    rank: int  # 1-based ticket rank of inspector_in among the department's eligible inspectors
+    rank: int  # 1-based rank of inspector_in in the node's ranking, among those keeping the team legal
     reason: str
     actor: str
     type: str = "recusal"
@@ -93,7 +93,7 @@ def _team_order(visit: Visit, team: list[Assignment]) -> tuple[Assignment, ...]:
 
 def _next_inspector(plan: Plan, directory: Directory, spec: PlanSpec, seed_string: str, visit: Visit,
                     department_id: str, expert: bool, excluded: set[str]) -> tuple[str | None, int, list[str]]:
-    """(inspector id or None, its rank, why-none reasons) for the next eligible inspector by ticket."""
+    """(inspector id or None, its rank, why-none reasons) for the next eligible inspector in the ranking."""
     assert visit.date is not None
     rules = build_rules(directory, spec, {visit.entity_id})
     demand = demands_by_department([visit], directory)[department_id]
@@ -121,8 +121,13 @@ def _next_inspector(plan: Plan, directory: Directory, spec: PlanSpec, seed_strin
         return expert or not team_problems(needed, [*staying, p.fields], spec.team_size)
 
     eligible = [p for j, p in enumerate(staff) if pool.eligible[0, j] and keeps_team_legal(p)]
-    ranked = sorted(eligible, key=lambda p: (ticket(seed_string, pair_ticket_id(visit.visit_id, department_id,
-                                                                                 p.inspector_id)), p.inspector_id))
+    # The node's own ranking (the one the plan's teams came from), restricted to those who keep
+    # the team legal.
+    order = inspector_ranking(seed_string, visit.visit_id, department_id, [p.inspector_id for j, p in
+                                                                           enumerate(staff) if pool.eligible[0, j]],
+                              expert=expert)
+    by_id = {p.inspector_id: p for p in eligible}
+    ranked = [by_id[pid] for pid, _ in order if pid in by_id]
     for rank, p in enumerate(ranked, start=1):
         pid = p.inspector_id
         if pid in excluded or pid in on_visit or pid in same_entity:
@@ -223,7 +228,7 @@ def recuse(plan_dir: str | Path, visit_id: str, inspector_id: str, reason: str, 
     same command after a crash completes the pending change. ``ledger`` defaults to the one beside ``data``.
 
     Returns:
-        The recorded change (who left, who goes, the ticket rank); the new plan is in ``plan_dir``.
+        The recorded change (who left, who goes, the rank); the new plan is in ``plan_dir``.
 
     Raises:
         InputError: a bad visit or inspector, a missing reason, or data that changed since the plan.
