@@ -406,6 +406,81 @@ count = 100
     assert set(entities.selected) == {OWNER, SHOP} and entities.exclusions == {EXCLUSION_ANNUAL_CAP: 1}
 
 
+def test_visits_of_one_contractor_share_a_day(base: Path, tmp_path: Path) -> None:
+    """Two sites of one contractor and the contractor itself, drawn in one plan, get one date
+    (their departments can staff them that day); the rule checker agrees, and catches a plan
+    where one of them is moved to another day by swapping with a visit of another site."""
+    from randsup.assign.rule_check import check_plan_rules, check_same_day
+    from randsup.plan import make_plan
+
+    sites = [[f"3101172026031500{k:02d}", f"工地{k}", "", "", "岳阳街道", "", "", "", "工地",
+              CONTRACTOR if k <= 2 else SHOP if k <= 4 else ""] for k in range(1, 21)]
+    d = folder(base, tmp_path, [*OBJECT_ROWS[:3], *sites])
+    directory = load_directory(d)
+    site_item, entity_item = (next(c.check_item_id for c in directory.check_items
+                                   if kind_of_object_text(c.object_type) == kind) for kind in ("工地", "市场主体"))
+    spec_path = _cap_spec(d / "a.toml", True)
+    spec_path.write_text('announced = true\nholidays = "holidays-2027.toml"\n'
+                         + spec_path.read_text("utf-8").replace("SJ06X1", site_item) + f"""[[tasks]]
+task_id = "E"
+name = "entities"
+check_items = ["{entity_item}"]
+count = 100
+""", "utf-8")
+    spec = load_spec(spec_path)
+    seed = PublicSeed.for_spec(spec.seed, SOURCES)
+    plan = make_plan(directory, spec, seed)
+    visits = list(plan.visits)
+    assert len({v.date for v in visits}) > 5  # the plan spreads over the quarter ...
+    family = [v for v in visits if v.entity_id in (CONTRACTOR, "310117202603150001", "310117202603150002")]
+    assert len(family) == 3 and len({v.date for v in family}) == 1  # ... but the contractor's visits share a day
+    shop = [v for v in visits if v.entity_id in (SHOP, "310117202603150003", "310117202603150004")]
+    assert len(shop) == 3 and len({v.date for v in shop}) == 1
+    assert check_same_day(visits, directory) == [] and check_plan_rules(visits, directory, spec) == []
+    assert make_plan(directory, spec, seed) == plan  # deterministic
+    # A site of the contractor swapped with another site's visit on another day breaks the rule.
+    first = next(v for v in family if v.object_kind == "工地")
+    other = next(v for v in visits if v.object_kind == "工地" and v not in family and v not in shop
+                 and v.date != first.date)
+    swapped = [v.model_copy(update={"date": other.date}) if v is first else
+               v.model_copy(update={"date": first.date}) if v is other else v for v in visits]
+    (problem,) = check_same_day(swapped, directory)
+    assert f"责任主体 {CONTRACTOR}" in problem and first.visit_id in problem
+    # The published plan has the shared day, and verify recomputes it.
+    out = tmp_path / "P"
+    src = [a for x in SOURCES for a in ("--source", x)]
+    r = CliRunner().invoke(app, ["plan", str(d), str(spec_path), *src, "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    published = json.loads((out / "plan.json").read_text("utf-8"))["visits"]
+    assert len({v["date"] for v in published if v["entity_id"] in {f.entity_id for f in family}}) == 1
+    r = CliRunner().invoke(app, ["verify", str(out), "--data", str(d)])
+    assert r.exit_code == 0, r.output
+
+
+@pytest.mark.parametrize("capacity", [1, 2, 3])
+def test_same_day_places_stay_within_daily_capacity(capacity: int) -> None:
+    """Three visits of one 责任主体 (one department), one place a day each: they share a day only
+    as far as the department's daily capacity allows, every day stays within it, and the number
+    of places per group is unchanged."""
+    from randsup.assign.dates import FieldLoad, same_day_places
+
+    n_days = 5
+    groups = [("D1",), ("D2",)]
+    counts = {(0, 0): 1, (0, 2): 1, (0, 4): 1, (1, 1): 2}  # the family's group, and another
+    families = {CONTRACTOR: ["V1", "V2", "V3"]}
+    group_of = {"V1": 0, "V2": 0, "V3": 0, "V4": 1, "V5": 1}
+    daily = {"D1": [capacity] * n_days, "D2": [2] * n_days}
+    fields = FieldLoad([], np.zeros((0, n_days), dtype=np.int64), [{}, {}])
+    pinned, after, moved = same_day_places(families, group_of, counts, groups, daily, fields,
+                                           [frozenset(), frozenset()], np.ones((2, n_days), dtype=np.int64),
+                                           {"D1": 3, "D2": 2}, "seed")
+    per_day = [sum(k for (g, t), k in after.items() if g == 0 and t == day) for day in range(n_days)]
+    assert max(per_day) <= max(capacity, 1) and sum(per_day) == 3 and after[(1, 1)] == 2
+    shared = max(list(pinned.values()).count(t) for t in set(pinned.values())) if pinned else 1
+    assert shared == min(capacity, 3)
+    assert moved == (min(capacity, 3) - 1 if capacity > 1 else 0)
+
+
 def test_ungraded_objects_need_a_default_class(base: Path, tmp_path: Path) -> None:
     d = folder(base, tmp_path, OBJECT_ROWS)
     with (d / "check_items.csv").open("a", encoding="utf-8", newline="") as f:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = ["DateSchedule", "FieldLoad", "assign_dates", "date_ticket", "department_capacity", "even_fill",
-           "field_load", "schedule_dates", "team_capacity"]
+           "field_load", "responsible_families", "same_day_places", "schedule_dates", "team_capacity"]
 
 # A safety net only: the models are solved to OPTIMAL in well under this on demo data; a run
 # that hits it is recorded as not reproducible rather than silently accepted.
@@ -49,6 +49,9 @@ class DateSchedule:
     variables: int  # count variables n[g, t] in the model
     load: dict[str, list[int]] = field(default_factory=dict)  # department → visits per working day
     capacity: dict[str, list[int]] = field(default_factory=dict)  # department → teams per working day
+    # places moved between days so that visits of one 责任主体 share a day (same_day_places); the
+    # spread above is the solver's, before those moves
+    same_day_moves: int = 0
 
 
 # ---------------------------------------------------------------------------------------
@@ -565,6 +568,121 @@ def _solve_cpsat(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], member
     return {k: v for k, v in found.items() if v}, best_spread, status_text, len(counts.n)
 
 
+# ---------------------------------------------------------------------------------------
+# Visits of one 责任主体 on one day (docs/object-kinds.md, "Same day")
+
+
+def responsible_families(visits: Sequence[Visit], directory: Directory) -> dict[str, list[str]]:
+    """责任主体 → the visit ids (sorted) of its objects and of itself, where it has two or more
+    (docs/object-kinds.md, "Same day")."""
+    ent = directory.entities
+    resp = ent.responsible_entity_id
+    if resp.categories in ((), ("",)):
+        return {}
+    index = ent.index
+    families: dict[str, list[str]] = defaultdict(list)
+    for v in visits:
+        i = index.get(v.entity_id)
+        if i is None:
+            continue
+        r = resp.categories[resp.codes[i]]
+        if r:
+            families[r].append(v.visit_id)
+    for v in visits:
+        if v.entity_id in families:
+            families[v.entity_id].append(v.visit_id)
+    return {r: sorted(ids) for r, ids in sorted(families.items()) if len(ids) >= 2}
+
+
+def same_day_places(families: Mapping[str, Sequence[str]], group_of: Mapping[str, int],
+                    counts: Mapping[tuple[int, int], int], groups: Sequence[tuple[str, ...]],
+                    daily: Mapping[str, Sequence[int]], fields: FieldLoad, shut_days: Sequence[frozenset[int]],
+                    weights: np.ndarray, demand: Mapping[str, int], dates_seed: str
+                    ) -> tuple[dict[str, int], dict[tuple[int, int], int], int]:
+    """Days for the visits of each 责任主体 family that can share one: (visit id → day index,
+    the counts n[g, t] after it, how many places moved).
+
+    A family's visit takes a place its group already has that day; failing that, the place moves
+    there from another day of its group (the most loaded, then by the seeded weight) when every
+    department of the group is still below its daily capacity that day, every field within its
+    holders' capacity, and the day is not closed to the group: the date stage's capacity rules,
+    so the teams stage can staff the day as before. Families go largest first, then by a seeded
+    ticket; each takes the day where most of its visits fit (then fewest moves, then a seeded
+    ticket), and the rest try again among themselves while two or more are left.
+    """
+    n_days = weights.shape[1]
+    counts = dict(counts)
+    remaining = dict(counts)  # places not yet taken by a family's visit
+    load = {d: [0] * n_days for d in daily}
+    f_load = np.zeros_like(fields.cap)
+    for (g, t), k in counts.items():
+        for d in groups[g]:
+            load[d][t] += k
+        for r, u in fields.usage[g].items():
+            f_load[r, t] += u * k
+
+    def room(g: int, t: int, extra: Mapping[str, int], f_extra: Mapping[int, int]) -> bool:
+        return (t not in shut_days[g] and all(load[d][t] + extra.get(d, 0) < daily[d][t] for d in groups[g])
+                and all(f_load[r, t] + f_extra.get(r, 0) + u <= fields.cap[r, t] for r, u in fields.usage[g].items()))
+
+    def fit(left: Sequence[str], t: int) -> list[tuple[str, bool]]:
+        used: dict[int, int] = defaultdict(int)
+        extra: dict[str, int] = defaultdict(int)
+        f_extra: dict[int, int] = defaultdict(int)
+        out = []
+        for vid in left:
+            g = group_of[vid]
+            if remaining.get((g, t), 0) > used[g]:
+                used[g] += 1
+                out.append((vid, False))
+            elif room(g, t, extra, f_extra):
+                for d in groups[g]:
+                    extra[d] += 1
+                for r, u in fields.usage[g].items():
+                    f_extra[r] += u
+                out.append((vid, True))
+        return out
+
+    def move(g: int, t: int) -> None:
+        src = min((t2 for t2 in range(n_days) if t2 != t and remaining.get((g, t2), 0) > 0),
+                  key=lambda t2: (-max(load[d][t2] * n_days - demand[d] for d in groups[g]), int(weights[g, t2]), t2))
+        for d in groups[g]:
+            load[d][src] -= 1
+            load[d][t] += 1
+        for r, u in fields.usage[g].items():
+            f_load[r, src] -= u
+            f_load[r, t] += u
+        for key, step in (((g, src), -1), ((g, t), 1)):
+            counts[key] = counts.get(key, 0) + step
+            remaining[key] = remaining.get(key, 0) + step
+
+    pinned: dict[str, int] = {}
+    moved = 0
+    order = sorted(families, key=lambda r: (-len(families[r]), date_ticket(dates_seed, f"responsible/{r}"), r))
+    for r in order:
+        left = sorted(families[r], key=lambda vid: (date_ticket(dates_seed, vid), vid))
+        while len(left) >= 2:
+            best: tuple[tuple[int, int, str], int, list[tuple[str, bool]]] | None = None
+            for t in range(n_days):
+                places = fit(left, t)
+                if len(places) >= 2:
+                    key = (-len(places), sum(m for _, m in places), date_ticket(dates_seed, f"responsible/{r}/{t}"))
+                    if best is None or key < best[0]:
+                        best = (key, t, places)
+            if best is None:
+                break
+            _, t, places = best
+            for vid, moves in places:
+                g = group_of[vid]
+                if moves:
+                    move(g, t)
+                    moved += 1
+                remaining[(g, t)] -= 1
+                pinned[vid] = t
+            left = [vid for vid in left if vid not in pinned]
+    return pinned, {k: v for k, v in counts.items() if v}, moved
+
+
 def schedule_dates(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, calendar: WorkingCalendar,
                    seed: _SubSeeds, *, num_workers: int = 1,
                    method: Literal["auto", "cp-sat"] = "auto",
@@ -655,21 +773,29 @@ def schedule_dates(visits: Sequence[Visit], directory: Directory, spec: PlanSpec
             used = "CP-SAT"
         counts = found
 
-    # Extract: each group's visits, in ticket order, take its places in date order.
-    dated: dict[str, dt.date] = {}
+    # Extract: the visits of one 责任主体 first take places of their groups on a shared day
+    # (same_day_places, which may move a place between days within the capacity rules); then
+    # each group's other visits, in ticket order, take its remaining places in date order.
+    group_of = {v.visit_id: g for g, vs in enumerate(group_visits) for v in vs}
+    pinned, counts, moved = same_day_places(responsible_families(visits, directory), group_of, counts, groups, daily,
+                                            fields, shut_days, weights, demand, dates_seed)
+    dated: dict[str, dt.date] = {vid: days[t] for vid, t in pinned.items()}
+    taken: dict[tuple[int, int], int] = defaultdict(int)
+    for vid, t in pinned.items():
+        taken[(group_of[vid], t)] += 1
     load = {d: [0] * n_days for d in departments}
     for g, vs in enumerate(group_visits):
-        i = 0
+        free = iter([v for v in vs if v.visit_id not in pinned])
         for t in range(n_days):
             k = counts.get((g, t), 0)
-            for v in vs[i:i + k]:
-                dated[v.visit_id] = days[t]
+            for _ in range(k - taken[(g, t)]):
+                dated[next(free).visit_id] = days[t]
             for d in groups[g]:
                 load[d][t] += k
-            i += k
     out = [v.model_copy(update={"date": dated[v.visit_id]}) for v in visits]
     return DateSchedule(visits=out, status=status, method=used, spread=spread, groups=len(groups),
-                        variables=variables, load=load, capacity={d: list(daily[d]) for d in departments})
+                        variables=variables, load=load, capacity={d: list(daily[d]) for d in departments},
+                        same_day_moves=moved)
 
 
 def assign_dates(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, calendar: WorkingCalendar,
