@@ -220,6 +220,33 @@ def test_database_rows_with_bad_values_are_refused_with_the_column(world: World,
     assert "duplicate entity_id" in text and "91310101MA0000001X" in text
 
 
+def test_database_objects_are_read_with_the_loaders_rules(world: World, tmp_path: Path) -> None:
+    """Object kinds as spelled in a registry export, empty classes and types on objects, a 责任主体
+    in lower case: read as the loader reads them; a 市场主体 naming a 责任主体 and a bad code refused."""
+    ent = world.directory.entities
+    firm = str(ent.entity_id[0])
+    path = tmp_path / "objects.csv"
+    head = "统一社会信用代码,主体类型,行业代码,所属街镇,信用风险分类,检查对象类别,责任主体\n"
+    rows = f"{firm},企业,F5221,岳阳街道,B,,\nG60K025-K027,,,车墩镇,,道路,\n310117202603150001,,,岳阳街道,C类,施工工地,{firm.lower()}\n"
+    path.write_text(head + rows, encoding="utf-8")
+    e = _duckdb(world, path)
+    assert e.responsible_of(["310117202603150001", "G60K025-K027", firm]) == {"310117202603150001": firm}
+    table, weights, at_cap, via = e.rows([], [firm])
+    got = {k: (int(r), bool(c), bool(v)) for k, r, c, v in zip(
+        table.object_kind.values().tolist(), table.risk_class.tolist(), at_cap, via, strict=True)}
+    # The firm at its cap counting its site: the firm and the site excluded, the road not.
+    assert got == {"市场主体": (1, True, True), "路段": (255, False, False), "工地": (2, True, True)}
+    assert weights.sum() == 3
+    for bad, column in ((f"{firm},企业,F5221,岳阳街道,B,,{firm}\n", "responsible_entity_id"),
+                        ("310117202603150001,,,岳阳街道,,工地,91310000XXXXXXXXX\n", "responsible_entity_id"),
+                        (f"{firm},,F5221,岳阳街道,B,,\n", "entity_type"),
+                        ("G60K025-K027,,,车墩镇,,马路,\n", "object_kind")):
+        path.write_text(head + bad, encoding="utf-8")
+        with pytest.raises(InputError) as info:
+            _duckdb(world, path).rows([], [])
+        assert column in str(info.value), bad
+
+
 # ---------------------------------------------------------------------------------------
 # Parquet through the loader, the draw-only command
 

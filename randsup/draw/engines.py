@@ -138,9 +138,9 @@ class SqlEngine:
         found = self._found_columns()
         missing = [c for c in ENTITY_COLUMNS if c not in found and c != "tags"]
         if missing:
-            raise InputError(*(Problem(self.label, None, c, None, f"missing column {c}: add it (the entity table "
-                                       "needs entity_id, entity_type, industry, area, risk_class)")
-                               for c in missing), header="the entity table cannot be drawn from")
+            raise InputError([Problem(self.label, None, c, None, f"missing column {c}: add it (the entity table "
+                                      "needs entity_id, entity_type, industry, area, risk_class)")
+                              for c in missing], header="the entity table cannot be drawn from")
         t = self.dialect.text_type
 
         def col(c: str) -> str:
@@ -177,7 +177,7 @@ class SqlEngine:
             if code != v:
                 mapped[v] = code
         if problems:
-            raise InputError(*problems, header="the entity table cannot be drawn from")
+            raise InputError(problems, header="the entity table cannot be drawn from")
         if mapped:
             t = self.dialect.text_type
             self._put(_RESP_MAP, {"raw": (t, list(mapped)), "code": (t, list(mapped.values()))})
@@ -201,7 +201,7 @@ class SqlEngine:
                                     f"duplicate entity_id values, e.g. {shown}; list each object once (an id "
                                     "is unique across all 检查对象类别: it is the ticket id)"))
         if problems:
-            raise InputError(*problems, header="the entity table cannot be drawn from")
+            raise InputError(problems, header="the entity table cannot be drawn from")
 
     # -- DrawEngine -------------------------------------------------------------------
 
@@ -303,7 +303,7 @@ class SqlEngine:
             problems.append(Problem(self.label, None, "tags", None,
                                     f"{len(tag_names)} different tags; randsup keeps at most 64"))
         if problems:
-            raise InputError(*problems, header="the entity table cannot be drawn from")
+            raise InputError(problems, header="the entity table cannot be drawn from")
         bit = {x: 1 << j for j, x in enumerate(tag_names)}
         tags = np.asarray([sum(bit[x] for x in set(ts)) for ts in tag_sets], dtype=np.uint64)
         n = len(raw)
