@@ -71,10 +71,13 @@ class VerifyReport:
     inputs: int  # input files whose digests matched
     salt_checked: bool
     notes: tuple[str, ...] = field(default=())
+    drawn: int | None = None  # a draw directory (randsup draw): drawn (task, entity) pairs; no visits
 
     def summary(self) -> str:
         salt = ", salt matches its commitment" if self.salt_checked else ""
-        return (f"verified: {self.out} (plan {self.plan_id}, {self.tasks} tasks, {self.visits} visits, "
+        what = (f"{self.tasks} tasks, {self.visits} visits" if self.drawn is None
+                else f"draw only, {self.tasks} tasks, {self.drawn} drawn 抽中户次")
+        return (f"verified: {self.out} (plan {self.plan_id}, {what}, "
                 f"{self.files} files) is identical to its recomputation from {self.inputs} input files "
                 f"and the seed{salt}" + "".join(f"\nnote: {n}" for n in self.notes))
 
@@ -476,5 +479,6 @@ def verify_draw(out: str | Path, *, data: str | Path, salt: str | None = None,
     if diffs:
         raise _fail(out_p, data_p, diffs, litter)
     return VerifyReport(out=str(out_p), plan_id=published.plan_id, visits=0, tasks=len(published.draw.tasks),
+                        drawn=sum(len(t.selected) for t in published.draw.tasks),
                         files=len(expected), inputs=len(published.inputs), salt_checked=salt is not None,
                         notes=(*litter, f"a draw-only directory, recomputed with the {published.engine} engine"))

@@ -8,6 +8,7 @@ must be consistent_sampler's. Spark runs where pyspark and Java are present (mar
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 import subprocess
 import sys
@@ -297,7 +298,9 @@ def test_randsup_draw_writes_a_directory_verify_accepts(world: World, tmp_path: 
         assert (outs["python"] / notice).read_bytes() != b"" and (outs["duckdb"] / notice).is_file()
     r = _cli("verify", str(outs["duckdb"]), "--data", str(data))
     assert r.returncode == 0, r.stderr
-    assert "verified" in r.stdout
+    tasks = json.loads(b)["draw"]["tasks"]
+    drawn = sum(len(t["selected"]) for t in tasks)
+    assert drawn > 0 and f"draw only, {len(tasks)} tasks, {drawn} drawn" in r.stdout and "visits" not in r.stdout
     drawn = outs["python"] / "drawn.csv"
     drawn.write_text(drawn.read_text(encoding="utf-8").replace("selected,1,", "selected,0,", 1), encoding="utf-8")
     r = _cli("verify", str(outs["python"]), "--data", str(data))
