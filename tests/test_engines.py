@@ -274,6 +274,107 @@ def test_parquet_entities_load_like_csv(world: World, tmp_path: Path) -> None:
             assert x == y, f.name
 
 
+def _messy_copies(world: World, tmp_path: Path, rows: list[list[str | None]], columns: tuple[str, ...],
+                  types: dict[str, object] | None = None) -> tuple[Path, Path]:
+    """The world's data folder twice: with ``rows`` as entities.csv (None as an empty cell) and as
+    entities.parquet (None as null; ``types`` casts columns, e.g. dates to date32)."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = []
+    for kind in ("csv", "parquet"):
+        folder = tmp_path / kind
+        shutil.copytree(world.folder, folder)
+        (folder / "entities.parquet").unlink()
+        out.append(folder)
+    with (out[0] / "entities.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(columns)
+        w.writerows([["" if c is None else c for c in r] for r in rows])
+    table = pa.table({c: pa.array([r[j] for r in rows], pa.string()) for j, c in enumerate(columns)})
+    for c, t in (types or {}).items():
+        table = table.set_column(columns.index(c), c, table.column(c).cast(t))
+    pq.write_table(table, out[1] / "entities.parquet", row_group_size=7)
+    return out[0], out[1]
+
+
+def _same_tables(a: object, b: object) -> None:
+    for f in dataclasses.fields(a):  # type: ignore[arg-type]
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if hasattr(x, "codes"):  # Categorical
+            assert x.categories == y.categories and np.array_equal(x.codes, y.codes), f.name
+        elif isinstance(x, np.ndarray):
+            assert np.array_equal(x, y, equal_nan=x.dtype.kind == "M"), f.name
+        else:
+            assert x == y, f.name
+
+
+def test_parquet_batches_needing_the_loaders_rules_load_like_csv(world: World, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 7 rows: clean ones take the columnar fast path, the others (lower-case or
+    full-width codes, a line break in a name) the text path; the
+    table equals the CSV's either way, and a Parquet date column reads as its ISO text."""
+    import pyarrow as pa
+
+    from randsup.inputs import columnar
+
+    monkeypatch.setattr(columnar, "PARQUET_BATCH", 7)
+    e = world.directory.entities
+    et, ind, area = e.entity_type.values(), e.industry.values(), e.area.values()
+    columns = ("entity_id", "name", "entity_type", "industry", "area", "risk_class", "tags", "last_inspected")
+    rows: list[list[str | None]] = []
+    for i in range(70):
+        rows.append([str(e.entity_id[i]), f"商户{i}", str(et[i]), str(ind[i]), str(area[i]),
+                     RISK_CLASSES[int(e.risk_class[i])], ";".join(e.tags_of(i)),
+                     "2026-03-0" + str(1 + i % 9) if i % 3 else None])
+    rows[9][0] = rows[9][0].lower()  # batch 1: a lower-case code
+    rows[16][0] = " " + rows[16][0].replace("9", "９")  # batch 2: full-width digit, a blank
+    rows[30][1] = "上海\n某某有限公司"  # batch 4: a line break in a name becomes a space
+    rows[38][5] = "ｂ类"  # batch 5: registry spelling of a class (a distinct value, fast path)
+    rows[45][6] = None  # batch 6: null tags are empty cells (fast path)
+    a_dir, b_dir = _messy_copies(world, tmp_path, rows, columns, {"last_inspected": pa.date32()})
+    text_path = []
+    records = columnar.ArrowBlock.records
+    monkeypatch.setattr(columnar.ArrowBlock, "records", lambda self: text_path.append(1) or records(self))
+    a, b = load_directory(a_dir).entities, load_directory(b_dir).entities
+    assert len(text_path) == 3  # batches 1, 2 and 4 of 10
+    _same_tables(a, b)
+    assert str(b.name[30]) == "上海 某某有限公司" and str(b.entity_id[9]) == str(e.entity_id[9])
+
+
+def test_parquet_bad_cells_are_reported_like_csv(world: World, tmp_path: Path) -> None:
+    e = world.directory.entities
+    et, ind, area = e.entity_type.values(), e.industry.values(), e.area.values()
+    columns = ("entity_id", "name", "entity_type", "industry", "area", "risk_class")
+    rows: list[list[str | None]] = [[str(e.entity_id[i]), f"商户{i}", str(et[i]), str(ind[i]),
+                                     str(area[i]), RISK_CLASSES[int(e.risk_class[i])]] for i in range(40)]
+    rows[3][5] = "E"  # no such class
+    rows[7][0] = None  # no id
+    rows[11][3] = "F52\x07"  # a control character
+    rows[12][0] = rows[13][0]  # a duplicate
+    messages = []
+    for folder in _messy_copies(world, tmp_path, rows, columns):
+        with pytest.raises(InputError) as err:
+            load_directory(folder)
+        messages.append(str(err.value).replace("entities.parquet", "entities.csv"))
+    assert messages[0] == messages[1]
+    for needle in ("row 5", "risk_class", "row 9", "empty", "row 13", "control character", "duplicate"):
+        assert needle in messages[1], needle
+
+
+def test_a_draw_reads_only_the_columns_it_needs(world: World) -> None:
+    from randsup.inputs.load import DRAW_COLUMNS
+
+    full = load_directory(world.folder).entities
+    draw = load_directory(world.folder, entity_columns=DRAW_COLUMNS).entities
+    assert set(full.name.tolist()) != {""} and set(draw.name.tolist()) == {""} and len(draw) == len(full)
+    _same_tables(dataclasses.replace(full, name=draw.name,
+                                     last_inspected=np.full(len(full), np.datetime64("NaT"), "datetime64[D]")),
+                 draw)
+
+
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "randsup", *args], capture_output=True, text=True, check=False)
 

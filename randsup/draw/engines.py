@@ -38,6 +38,7 @@ from ..errors import InputError, Problem
 from ..inputs.cells import CellError
 from ..inputs.kinds import normalise_kind
 from ..inputs.load import (
+    DRAW_COLUMNS,
     clean_cell,
     entity_column,
     entity_type_problem,
@@ -56,10 +57,10 @@ __all__ = ["CONTENT_DIGEST_KIND", "ENTITY_COLUMNS", "KIND_COLUMNS", "DuckDBEngin
            "local_spark_session", "require_duckdb"]
 
 # The columns the draw reads, by their canonical names (load.py's header aliases are accepted).
-ENTITY_COLUMNS: tuple[str, ...] = ("entity_id", "entity_type", "industry", "area", "risk_class", "tags")
 # Optional columns of a directory with objects of other kinds (docs/object-kinds.md): an absent
 # object_kind is 市场主体 on every row, an absent responsible_entity_id names no 责任主体.
 KIND_COLUMNS: tuple[str, ...] = ("object_kind", "responsible_entity_id")
+ENTITY_COLUMNS: tuple[str, ...] = tuple(c for c in DRAW_COLUMNS if c not in KIND_COLUMNS)
 # What a profile is: the columns the filters, classes and kinds read.
 _PROFILE_COLUMNS: tuple[str, ...] = (*ENTITY_COLUMNS[1:], "object_kind")
 CONTENT_DIGEST_KIND = "sha256-canonical-csv/1"

@@ -14,7 +14,7 @@ import unicodedata
 import warnings
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,7 +49,7 @@ from ..model import (
 )
 from . import cells as registry
 from .cells import CellError
-from .columnar import PARQUET_SUFFIX, parquet_records
+from .columnar import PARQUET_SUFFIX, ArrowBlock, Coded, ParquetTable
 from .csvfile import SAVE_AS, not_a_table, open_csv, scrub_chunk
 from .kinds import ID_RULES, normalise_kind, object_id_problem
 from .uscc import uscc_problem, uscc_problems
@@ -58,8 +58,13 @@ if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-__all__ = ["clean_cell", "entity_column", "entity_type_problem", "industry_problem", "load_directory",
-           "responsible_entity_code", "risk_class_index", "risk_ungraded", "split_list"]
+__all__ = ["DRAW_COLUMNS", "clean_cell", "entity_column", "entity_type_problem", "industry_problem",
+           "load_directory", "responsible_entity_code", "risk_class_index", "risk_ungraded", "split_list"]
+
+# The entity columns a draw (第一随机) reads, by their canonical names; the SQL engines read the same.
+# object_kind and responsible_entity_id are optional (docs/object-kinds.md).
+DRAW_COLUMNS: tuple[str, ...] = ("entity_id", "entity_type", "industry", "area", "risk_class", "tags",
+                                 "object_kind", "responsible_entity_id")
 
 _CHUNK = 50_000  # rows per columnar chunk of a large table: bounds memory, keeps numpy calls big
 _PER_COLUMN = 100  # problems listed per (file, column) before the rest are only counted
@@ -385,6 +390,7 @@ class _Problems:
 class _Sheet:
     label: str  # how problems name the file: "entities.csv" or "data.xlsx, sheet entities"
     chunks: Iterator[list[list[str]]]  # raw records in blocks, header first
+    columnar: ParquetTable | None = None  # a Parquet file: header from its schema, columnar blocks
 
 
 def _sha256(path: Path) -> str:
@@ -558,7 +564,7 @@ class _Source:
             return None
         self._digests[path.name] = self._pool.submit(_sha256, path)
         if path.suffix.lower() == PARQUET_SUFFIX:  # columnar export of a big table (columnar.py)
-            return _Sheet(path.name, parquet_records(path, _CHUNK))
+            return _Sheet(path.name, iter(()), ParquetTable(path))
         return _open_csv(path, spec.name, self.problems)
 
     def digests(self) -> dict[str, str]:
@@ -581,16 +587,29 @@ class _Table:
     header_row: int  # spreadsheet row of the header
     width: int
     index: dict[str, int]  # canonical column → position in the record
-    raw: Iterator[list[list[str]]]  # the records after the header, in blocks
+    raw: Iterator[list[list[str]] | ArrowBlock]  # the records after the header, in blocks
     # Rows already reported as unusable as a whole; their cells are still read, so that their ids
     # count as existing and one bad row does not become many "unknown id" problems elsewhere.
     broken: set[int] = field(default_factory=set)
+    read: frozenset[str] | None = None  # the columns read, when not all of index (a Parquet projection)
 
     def chunks(self, problems: _Problems) -> Iterator[tuple[np.ndarray, dict[str, Sequence[str]]]]:
-        """(row numbers, {column: cells}) for successive blocks of non-empty rows."""
+        """(row numbers, {column: cells}) for successive blocks of non-empty rows.
+
+        A Parquet block of the entity table may come in columnar form (columnar.py): ids as a
+        numpy array of canonical codes, low-cardinality columns as :class:`Coded`.
+        """
         row = self.header_row
         w = self.width
         for chunk in self.raw:
+            if isinstance(chunk, ArrowBlock):
+                fast = chunk.fast_columns(self.index, codes=("entity_id",), coded=_FACTOR_COLUMNS) \
+                    if self.spec.name == "entities" else None
+                if fast is not None:
+                    yield np.arange(row + 1, row + 1 + chunk.n, dtype=np.int64), fast  # type: ignore[misc]
+                    row += chunk.n
+                    continue
+                chunk = chunk.records()
             if not chunk:
                 continue
             first = row + 1
@@ -622,7 +641,8 @@ class _Table:
                     if not chunk:
                         continue
                     columns = list(zip(*chunk, strict=True))
-            yield rows, {name: columns[j] for name, j in self.index.items()}
+            yield rows, {name: columns[j] for name, j in self.index.items()
+                         if self.read is None or name in self.read}
 
     @property
     def positions(self) -> dict[int, str]:
@@ -660,9 +680,13 @@ def _map_header(cells: list[str], table: str) -> tuple[dict[str, int], list[str]
     return index, dupes
 
 
-def _open_table(sheet: _Sheet, spec: _TableSpec, problems: _Problems) -> _Table | None:
+def _open_table(sheet: _Sheet, spec: _TableSpec, problems: _Problems,
+                keep: Collection[str] | None = None) -> _Table | None:
+    """The table after its header row; ``keep`` limits the columns a Parquet file is read for."""
     label = sheet.label
     head: list[list[str]] = []
+    if sheet.columnar is not None:  # a Parquet schema: the header is its first row, for sure
+        head.append(sheet.columnar.header)
     for block in sheet.chunks:
         head.extend(block)
         if len(head) >= _HEADER_SEARCH:
@@ -710,6 +734,10 @@ def _open_table(sheet: _Sheet, spec: _TableSpec, problems: _Problems) -> _Table 
                          f"{' or '.join(c.aliases)}")
         return None
     problems.headers[label] = {c: cells[j].strip() for c, j in index.items() if cells[j].strip()}
+    if sheet.columnar is not None:
+        read = frozenset(c for c in index if keep is None or c in keep)
+        return _Table(spec, label, header_row, len(cells), index, sheet.columnar.blocks(index[c] for c in read),
+                      read=read)
     return _Table(spec, label, header_row, len(cells), index, chain([head[k + 1:]], sheet.chunks))
 
 
@@ -796,9 +824,12 @@ class _Factor:
         self.lut = _Codes()
         self.codes: list[np.ndarray] = []
 
-    def add(self, cells: Sequence[str] | None, n: int) -> None:
+    def add(self, cells: Sequence[str] | Coded | None, n: int) -> None:
         if cells is None:  # an optional column the file does not have
             self.codes.append(np.full(n, self.lut[""], dtype=np.int32))
+        elif isinstance(cells, Coded):  # a dictionary-encoded block: each distinct cell looked up once
+            lut = np.fromiter(map(self.lut.__getitem__, cells.values), np.int32, len(cells.values))
+            self.codes.append(lut[cells.codes] if cells.codes.size else np.zeros(0, np.int32))
         else:
             self.codes.append(np.fromiter(map(self.lut.__getitem__, cells), np.int32, n))
 
@@ -891,6 +922,11 @@ def _is_entity_kind(cell: str) -> bool:
         return True
 
 
+# Low-cardinality entity columns, factorised as they are read (Parquet blocks come dictionary-encoded).
+_FACTOR_COLUMNS = ("entity_type", "industry", "area", "risk_class", "tags", "last_inspected",
+                   "object_kind", "responsible_entity_id")
+
+
 class _EntityBuilder:
     def __init__(self, label: str, problems: _Problems, pool: ThreadPoolExecutor) -> None:
         self.label = label
@@ -901,37 +937,40 @@ class _EntityBuilder:
         self.bad_ids: list[Future[np.ndarray]] = []
         self.names: list[np.ndarray] = []
         self.contacts: dict[str, list[np.ndarray]] = {"address": [], "contact": [], "phone": []}
-        self.factors = {c: _Factor() for c in
-                        ("entity_type", "industry", "area", "risk_class", "tags", "last_inspected",
-                         "object_kind", "responsible_entity_id")}
+        self.factors = {c: _Factor() for c in _FACTOR_COLUMNS}
 
     def add(self, rows: np.ndarray, cols: dict[str, Sequence[str]]) -> None:
         n = len(rows)
         # A 市场主体's code as registry exports write it (lower case, blanks) is folded; the ids of
         # other kinds are only trimmed, their own rules are checked in finish().
+        cells = cols["entity_id"]
         kind_cells = cols.get("object_kind")
-        ids = list(map(registry.uscc, cols["entity_id"])) if kind_cells is None else [
-            registry.uscc(v) if _is_entity_kind(k) else v.strip()
-            for v, k in zip(cols["entity_id"], kind_cells, strict=True)]
-        id_arr = np.asarray(ids, dtype=str)
+        if isinstance(cells, np.ndarray):  # canonical already (columnar.py's fast path): both rules keep it
+            id_arr = cells
+        else:
+            ids = list(map(registry.uscc, cells)) if kind_cells is None else [
+                registry.uscc(v) if _is_entity_kind(k) else v.strip()
+                for v, k in zip(cells, kind_cells, strict=True)]
+            id_arr = np.asarray(ids, dtype=str)
         # numpy releases the GIL here, so the check digits run on the second core while this
         # thread parses the next chunk.
         self.bad_ids.append(self.pool.submit(lambda a: np.flatnonzero(uscc_problems(a)), id_arr))
-        names = list(map(str.strip, cols["name"]))
-        for k in [k for k, s in enumerate(names) if not s or s[0] == "'"]:  # one pass finds both
-            names[k] = _text(names[k])
-            if not names[k]:
-                self.problems.add(self.label, int(rows[k]), "name", None, "empty: every entity needs its name")
         self.rows.append(rows)
         self.ids.append(id_arr)
-        self.names.append(np.asarray(names, dtype=str))
+        if "name" in cols:  # not read for a draw (load_directory's entity_columns)
+            names = list(map(str.strip, cols["name"]))
+            for k in [k for k, s in enumerate(names) if not s or s[0] == "'"]:  # one pass finds both
+                names[k] = _text(names[k])
+                if not names[k]:
+                    self.problems.add(self.label, int(rows[k]), "name", None, "empty: every entity needs its name")
+            self.names.append(np.asarray(names, dtype=str))
         for c, parts in self.contacts.items():
             cells = cols.get(c)
             if cells is not None:
                 # Registry exports break long addresses over lines; one line reads better in a cell.
                 parts.append(np.asarray([" ".join(_text(v).split()) for v in cells], dtype=str))
         for c, f in self.factors.items():
-            f.add(cols.get(c), n)
+            f.add(cols.get(c), n)  # type: ignore[arg-type]
 
     def _categorical(self, column: str, rows: np.ndarray,
                      convert: Callable[[str], str] | None = None) -> Categorical:
@@ -1012,7 +1051,7 @@ class _EntityBuilder:
         """The table and its entity ids sorted (for lookups)."""
         rows = np.concatenate(self.rows) if self.rows else np.zeros(0, np.int64)
         ids = np.concatenate(self.ids) if self.ids else np.zeros(0, "U18")
-        names = np.concatenate(self.names) if self.names else np.zeros(0, str)
+        names = np.concatenate(self.names) if self.names else np.zeros(ids.size, "U1")
         kinds = self._kinds(rows)
         entity_rows = kinds.mask((ENTITY_KIND,))
         offset = 0
@@ -1248,6 +1287,7 @@ _MODELS: dict[str, type[BaseModel]] = {
 
 
 def load_directory(path: str | os.PathLike[str], *, with_entities: bool = True,
+                   entity_columns: Collection[str] | None = None,
                    progress: Callable[[str, int, int | None], None] | None = None) -> Directory:
     """Load and validate the 一单两库 data folder (or one .xlsx workbook) of architecture §3.
 
@@ -1255,6 +1295,8 @@ def load_directory(path: str | os.PathLike[str], *, with_entities: bool = True,
     Directory only when there is none. ``Directory.digests`` holds the SHA-256 of each input file.
     ``with_entities=False`` skips the entity directory (an empty table is returned in its place):
     for draws whose entities live in a database (randsup.draw.engines).
+    ``entity_columns`` (e.g. :data:`DRAW_COLUMNS`) limits the entity columns read from a Parquet
+    file to those a task needs: a draw reads no names or addresses (the table's are empty then).
     ``progress(step, rows_read, None)`` is told the entity rows read so far, chunk by chunk.
     """
     p = Path(path)
@@ -1278,7 +1320,8 @@ def load_directory(path: str | os.PathLike[str], *, with_entities: bool = True,
                     entities = _read_entities(_Table(spec, "", 0, 0, {}, iter(())), problems, pool)[0]
                     continue
                 sheet = source.open(spec)
-                table = _open_table(sheet, spec, problems) if sheet else None
+                keep = entity_columns if spec.name == "entities" else None
+                table = _open_table(sheet, spec, problems, keep) if sheet else None
                 if table is None:
                     if sheet is not None or spec.required:
                         problems.incomplete.add(spec.name)

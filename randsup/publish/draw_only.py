@@ -113,14 +113,14 @@ def _entity_file(data: Path, source: EntitySource) -> Path | None:
 def _open(data: Path, source: EntitySource, shared_seed: str
           ) -> tuple[Directory, DrawEngine | None, str, dict[str, str], dict[str, str], Callable[[], None]]:
     """(directory, engine, entity input name, input digests, digest kinds, close)."""
-    from ..inputs.load import load_directory
+    from ..inputs.load import DRAW_COLUMNS, load_directory
 
     if source.engine == "python":
         if source.entities is not None or source.database is not None:
             raise InputError(Problem("--entities", None, None, source.entities or source.database,
                                      "the python engine reads the entities of the data folder; "
                                      "use --engine duckdb or spark for another source"), header="bad option")
-        d = load_directory(data)
+        d = load_directory(data, entity_columns=DRAW_COLUMNS)  # no names: a draw does not need them
         name = next((n for n in sorted(d.digests) if Path(n).stem == "entities"), "entities")
         return d, None, name, dict(d.digests), {k: FILE_DIGEST_KIND for k in d.digests}, lambda: None
     d = load_directory(data, with_entities=False)
