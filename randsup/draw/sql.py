@@ -8,9 +8,11 @@ is the key expression inside it. Why the key equals the Python ticket key (ticke
   *key*: the last 19 decimal digits of H (``H mod 10^19``, zero-padded) in reverse order.
 * ``SHA-256hex(s)`` is a constant of the draw: Python computes it once and writes it into the
   statement as a literal, so the database hashes ``literal || entity_id`` (UTF-8 in both).
-* ``H mod 10^19`` from the 64-digit hex digest by Horner's rule over chunks of at most 15 hex
-  digits (60 bits): the remainder stays below 10^19 and ``r * 16^15 + chunk < 1.2 * 10^37``
-  fits DECIMAL(38,0) (Spark) and HUGEINT (DuckDB, 128 bits), so no step overflows.
+* ``H mod 10^19`` from the 64-digit hex digest split into chunks ``c_i`` of at most 15 hex
+  digits (60 bits): ``H = sum(c_i * 16^e_i)``, so ``H mod 10^19 = sum(c_i * (16^e_i mod 10^19))
+  mod 10^19``. Each product is below ``16^15 * 10^19 < 1.2 * 10^37`` and the sum of five below
+  ``6 * 10^37``: it fits DECIMAL(38,0) (Spark) and HUGEINT (DuckDB, 128 bits), and one modulo
+  (the costly operation on 128-bit integers) does the reduction.
 * The 19 digits are reversed as text: ``reverse(lpad(CAST(r AS text), 19, '0'))``.
 
 Exact ties of the key (about one pair in 10^12 among 10^7 ids) are not settled in SQL: the
@@ -31,7 +33,7 @@ from .tickets import KEY_DIGITS
 __all__ = ["DUCKDB", "SPARK", "Dialect", "count_in_arc_sql", "draw_sql", "keyed_sql", "ticket_key_sql"]
 
 _HEX_DIGITS = 64
-_CHUNK_HEX = 15  # 16^15 * 10^19 < 10^38: Horner steps fit DECIMAL(38,0)
+_CHUNK_HEX = 15  # 5 * 16^15 * 10^19 < 10^38: the weighted sum fits DECIMAL(38,0)
 
 
 @dataclass(frozen=True)
@@ -62,24 +64,31 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _limbs() -> list[tuple[int, int, int]]:
+    """(first position, length, weight 16^(hex digits after it)) of the hex digest's chunks:
+    a 4-digit top chunk, then 15-digit ones (4 + 4 × 15 = 64)."""
+    first = _HEX_DIGITS % _CHUNK_HEX or _CHUNK_HEX
+    out = [(1, first, 16 ** (_HEX_DIGITS - first))]
+    for pos in range(first + 1, _HEX_DIGITS + 1, _CHUNK_HEX):
+        out.append((pos, _CHUNK_HEX, 16 ** (_HEX_DIGITS + 1 - pos - _CHUNK_HEX)))
+    return out
+
+
 def ticket_key_sql(d: Dialect, id_column: str, seed_string: str, *,
                    key_digits: int = KEY_DIGITS) -> tuple[str, str]:
     """(key over a column ``h``, the hex digest ``h`` of ``id_column``) as SQL expressions.
 
-    The key, of type ``d.int_type``, is
-
-    Equal to :func:`randsup.tickets.ticket_keys` (``key_digits`` = 19) or, for the tie tests,
+    The key, of type ``d.int_type``, equals :func:`randsup.tickets.ticket_keys` (``key_digits`` = 19) or, for the tie tests,
     to the first ``key_digits`` digits of the ticket.
     """
     if not 1 <= key_digits <= KEY_DIGITS:
         raise ValueError(f"key_digits must be in 1..{KEY_DIGITS}")
     prefix = hashlib.sha256(str(seed_string).encode("utf-8")).hexdigest()
     h = d.sha256.format(f"concat({_literal(prefix)}, {id_column})")
-    modulus = d.integer(10**KEY_DIGITS)
-    first = _HEX_DIGITS % _CHUNK_HEX or _CHUNK_HEX  # 4: the top chunk, then 15-digit chunks
-    r = d.hex_int(f"substr(h, 1, {first})")
-    for pos in range(first + 1, _HEX_DIGITS + 1, _CHUNK_HEX):
-        r = f"(({r}) * {d.integer(16**_CHUNK_HEX)} + {d.hex_int(f'substr(h, {pos}, {_CHUNK_HEX})')}) % {modulus}"
+    modulus = 10**KEY_DIGITS
+    terms = [f"{d.hex_int(f'substr(h, {pos}, {length})')} * {d.integer(weight % modulus)}"
+             for pos, length, weight in _limbs()]
+    r = f"({' + '.join(terms)}) % {d.integer(modulus)}"
     digits = f"reverse(lpad(CAST(({r}) AS {d.text_type}), {KEY_DIGITS}, '0'))"
     if key_digits < KEY_DIGITS:
         digits = f"substr({digits}, 1, {key_digits})"
