@@ -263,15 +263,7 @@ def test_parquet_entities_load_like_csv(world: World, tmp_path: Path) -> None:
             shutil.copy(p, tmp_path / "pq" / p.name)
     write_province_entities(tmp_path / "pq" / "entities.parquet", 5000, world.directory.entities, seed=9,
                             batch=1234)
-    a, b = load_directory(folder).entities, load_directory(tmp_path / "pq").entities
-    for f in dataclasses.fields(a):
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if hasattr(x, "codes"):  # Categorical
-            assert x.categories == y.categories and np.array_equal(x.codes, y.codes), f.name
-        elif isinstance(x, np.ndarray):
-            assert np.array_equal(x, y, equal_nan=x.dtype.kind == "M"), f.name
-        else:
-            assert x == y, f.name
+    _same_tables(load_directory(folder).entities, load_directory(tmp_path / "pq").entities)
 
 
 def _messy_copies(world: World, tmp_path: Path, rows: list[list[str | None]], columns: tuple[str, ...],
@@ -362,6 +354,22 @@ def test_parquet_bad_cells_are_reported_like_csv(world: World, tmp_path: Path) -
     assert messages[0] == messages[1]
     for needle in ("row 5", "risk_class", "row 9", "empty", "row 13", "control character", "duplicate"):
         assert needle in messages[1], needle
+
+
+def test_a_parquet_column_without_a_text_form_is_named(world: World, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "d"
+    shutil.copytree(world.folder, folder)
+    e = world.directory.entities
+    table = pq.read_table(world.parquet).slice(0, 50)
+    table = table.set_column(table.schema.get_field_index("tags"), "tags",
+                             pa.array([[str(x)] for x in e.entity_id[:50].tolist()], pa.list_(pa.string())))
+    pq.write_table(table, folder / "entities.parquet")
+    r = _cli("validate", str(folder))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "entities.parquet" in r.stderr and "tags" in r.stderr and "export it as text" in r.stderr
 
 
 def test_a_draw_reads_only_the_columns_it_needs(world: World) -> None:

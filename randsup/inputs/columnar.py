@@ -55,7 +55,7 @@ class Coded:
     codes: np.ndarray  # int32 or int64, one per row
 
 
-def _as_text(col: Any) -> Any:
+def _as_text(col: Any, label: str, name: str) -> Any:
     """A column as an Arrow string array with nulls as empty cells (the CSV reading of the cells)."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -65,18 +65,22 @@ def _as_text(col: Any) -> Any:
     if pa.types.is_dictionary(col.type):
         col = col.dictionary_decode()
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-        col = pc.cast(col, pa.string())
+        try:
+            col = pc.cast(col, pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise InputError(Problem(label, None, name, None,
+                                     f"a column of type {col.type}, which has no text form; export it as "
+                                     "text (strings), dates or numbers"), header="unreadable input") from None
     return pc.fill_null(col, "")
 
 
 def _code_array(col: Any) -> np.ndarray | None:
     """Canonical codes of one block as a numpy str array, or None if one needs the loader's rules."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     if col.null_count or not pc.all(pc.match_substring_regex(col, _CANONICAL_CODE)).as_py():
         return None
-    import pyarrow as pa
-
     wide = pa.types.is_large_string(col.type)
     offsets = np.frombuffer(col.buffers()[1], dtype=np.int64 if wide else np.int32,
                             count=len(col) + 1, offset=col.offset * (8 if wide else 4))
@@ -91,7 +95,8 @@ def _code_array(col: Any) -> np.ndarray | None:
 class ArrowBlock:
     """One batch of a Parquet table, columns by position in the header."""
 
-    def __init__(self, batch: Any, positions: dict[str, int], width: int) -> None:
+    def __init__(self, batch: Any, positions: dict[str, int], width: int, label: str) -> None:
+        self.label = label
         self.batch = batch
         self.positions = positions  # file column name → position in the header
         self.width = width
@@ -112,14 +117,14 @@ class ArrowBlock:
         for canon, j in index.items():
             if j not in by_pos:
                 continue
-            col = self.batch.column(by_pos[j])
+            col = _as_text(self.batch.column(by_pos[j]), self.label, by_pos[j])
             if canon in codes:
-                arr = _code_array(_as_text(col))
+                arr = _code_array(col)
                 if arr is None:
                     return None
                 out[canon] = arr
                 continue
-            text = _as_text(col)
+            text = col
             if canon in coded:
                 enc = pc.dictionary_encode(text)
                 values = enc.dictionary.to_pylist()
@@ -136,7 +141,7 @@ class ArrowBlock:
         """The batch as text records of the header's width (columns not read are empty cells)."""
         cols: list[list[str] | None] = [None] * self.width
         for name, j in self.positions.items():
-            cols[j] = _as_text(self.batch.column(name)).to_pylist()
+            cols[j] = _as_text(self.batch.column(name), self.label, name).to_pylist()
         empty = [""] * self.n
         return [list(r) for r in zip(*(c if c is not None else empty for c in cols), strict=True)]
 
@@ -170,7 +175,7 @@ class ParquetTable:
         names = {self.header[j]: j for j in sorted(positions)}
         try:
             for batch in self.file.iter_batches(batch_size=self.batch_rows, columns=list(names)):
-                yield ArrowBlock(batch, names, len(self.header))
+                yield ArrowBlock(batch, names, len(self.header), self.path.name)
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(Problem(self.path.name, None, None, None,
                                      f"cannot be read as Parquet ({exc}); export the table again"),
