@@ -261,6 +261,23 @@ def _choice(option: str, value: str | None, allowed: tuple[str, ...]) -> str | N
     return value
 
 
+SupersedeOpt = Annotated[bool, typer.Option(
+    "--supersede", help="Replace the plan of this plan_id already in the ledger (needs --reason).")]
+ReasonOpt = Annotated[str | None, typer.Option(
+    "--reason", help="Why the earlier plan is replaced; recorded and shown in the new notice.")]
+
+
+def _supersede_reason(supersede: bool, reason: str | None) -> str | None:
+    """The recorded reason of a re-plan (None: nothing is replaced); one flag without the other is refused."""
+    from .errors import InputError, Problem
+
+    if supersede != (reason is not None and bool(reason.strip())):
+        raise InputError(Problem("--supersede" if supersede else "--reason", None, None, reason,
+                                 "give --supersede and --reason together: replacing a plan needs a recorded reason"),
+                         header="bad option")
+    return reason if supersede else None
+
+
 @command(app, "plan")
 def plan_cmd(
     data: Annotated[Path, typer.Argument(help="The data folder (一单两库) the plan is drawn from.")],
@@ -272,10 +289,8 @@ def plan_cmd(
     salt_file: SaltFileOpt = None,
     salt: SaltOpt = None,
     ledger: LedgerOpt = None,
-    supersede: Annotated[bool, typer.Option(
-        "--supersede", help="Replace the plan of this plan_id already in the ledger (needs --reason).")] = False,
-    reason: Annotated[str | None, typer.Option(
-        "--reason", help="Why the earlier plan is replaced; recorded and shown in the new notice.")] = None,
+    supersede: SupersedeOpt = False,
+    reason: ReasonOpt = None,
     lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_WAIT,
     allow_unstaffed: Annotated[bool, typer.Option(
         "--allow-unstaffed", help="Write the plan even if some visit-departments have no legal team on any "
@@ -303,17 +318,13 @@ def plan_cmd(
     from rich.table import Table
 
     from .draw.seed import PublicSeed
-    from .errors import InputError, Problem
     from .history.ledger import Ledger
     from .history.planning import plan_with_ledger
     from .inputs.load import load_directory
     from .publish.render import plan_summary
     from .spec import load_spec, require_secrecy, with_office_options
 
-    if supersede != (reason is not None and bool(reason.strip())):
-        raise InputError(Problem("--supersede" if supersede else "--reason", None, None, reason,
-                                 "give --supersede and --reason together: replacing a plan needs a recorded reason"),
-                         header="bad option")
+    why = _supersede_reason(supersede, reason)
     bar = _progress()
     plan_spec = with_office_options(load_spec(spec), published_on=_date_option("--published-on", published_on),
                                     contact=contact, worklist_headers=_choice("--worklist-headers", worklist_headers,
@@ -328,7 +339,7 @@ def plan_cmd(
     with Ledger(_ledger_path(ledger, data), lock_timeout=lock_timeout, waiting=_waiting) as book, \
             bar if bar is not None else nullcontext():
         plan = plan_with_ledger(directory, plan_spec, seed, book, out_dir, progress=bar,
-                                supersede=reason if supersede else None, allow_unstaffed=allow_unstaffed)
+                                supersede=why, allow_unstaffed=allow_unstaffed)
     table = Table(title=escape(f"plan {plan.plan_id} → {out_dir}"), title_justify="left", show_header=False)
     table.add_column()
     table.add_column(justify="right")
@@ -359,23 +370,30 @@ def draw_cmd(
     engine: EngineOpt = "python",
     entities: EntitiesOpt = None,
     database: DatabaseOpt = None,
+    ledger: LedgerOpt = None,
+    supersede: SupersedeOpt = False,
+    reason: ReasonOpt = None,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_WAIT,
 ) -> None:
     """第一随机 only: draw the entities of every task (no visits, no teams), write the draw directory.
 
     For a province's 企业公示信息抽查 of 10^7 entities; `randsup verify OUT --data DATA` recomputes it.
+    As with `plan`, the history ledger (DATA/randsup-ledger.sqlite unless --ledger) supplies this
+    year's earlier inspections for the annual cap and records the draw; running the same command
+    again completes a draw that a crash left pending.
     """
     from .draw.seed import PublicSeed
-    from .errors import OutputError
-    from .publish.draw_only import EntitySource, draw_summary, make_draw, write_draw
+    from .history.ledger import Ledger
+    from .history.planning import draw_with_ledger
+    from .publish.draw_only import EntitySource, draw_summary
     from .spec import load_spec
 
-    if out_dir.exists():  # before the work, not after it
-        raise OutputError(f"{out_dir} exists already; choose a new output folder or remove the old one")
+    why = _supersede_reason(supersede, reason)
     plan_spec = load_spec(spec)
     seed = PublicSeed.for_spec(plan_spec.seed, source, _salt(salt_file, salt))
-    result, directory = make_draw(data, plan_spec, seed,
-                                  source=EntitySource(engine=engine, entities=entities, database=database))
-    write_draw(result, out_dir, spec=plan_spec, directory=directory)
+    src = EntitySource(engine=engine, entities=entities, database=database)
+    with Ledger(_ledger_path(ledger, data), lock_timeout=lock_timeout, waiting=_waiting) as book:
+        result = draw_with_ledger(data, plan_spec, seed, book, out_dir, source=src, supersede=why)
     for label, value in draw_summary(result):
         out.print(f"{label}: {value}", markup=False)
     out.print(f"draw {result.plan_id} → {out_dir}", markup=False)
@@ -404,14 +422,14 @@ def verify_cmd(
     from .history.ledger import Ledger
     from .verify import verify_draw, verify_plan
 
-    if entities is not None or database is not None:  # a draw from a database table: name it again
-        report = verify_draw(plan_dir, data=data, salt=_salt(salt_file, salt), entities=entities,
-                             database=database)
-        out.print(report.summary(), markup=False)
-        return
     path = _ledger_path(ledger, data)
     with ExitStack() as stack:
         book = stack.enter_context(Ledger(path, create=False)) if ledger is not None or path.is_file() else None
+        if entities is not None or database is not None:  # a draw from a database table: name it again
+            report = verify_draw(plan_dir, data=data, salt=_salt(salt_file, salt), entities=entities,
+                                 database=database, ledger=book)
+            out.print(report.summary(), markup=False)
+            return
         bar = _progress()
         if bar is not None:
             stack.enter_context(bar)

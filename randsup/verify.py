@@ -331,6 +331,17 @@ def _reveal_head(out: Path) -> dict[str, Any] | None:
     return head if isinstance(head, dict) else None
 
 
+def _ledger_checks(ledger: Ledger | None, out: Path) -> tuple[list[str], list[str]]:
+    """(differences, notes) of a plan or draw folder against the ledger: its anchor, a pending record."""
+    if ledger is None:
+        return [], ["the ledger anchors were not checked (no ledger given): pass --ledger, or run "
+                    "`randsup ledger verify --anchors` where the ledger is"]
+    anchors = check_anchors(ledger, [out])
+    diffs = [f"ledger: {p}" for p in anchors.problems]
+    diffs += [f"ledger: {p}" for p in pending_problems(ledger) if str(out.resolve()) in p]
+    return diffs, list(anchors.notes)
+
+
 def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
                 progress: Callable[..., Any] | None = None, ledger: Ledger | None = None) -> VerifyReport:
     """Recompute the plan in ``out`` from the data directory ``data`` and its seed, and compare.
@@ -350,7 +361,7 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
     """
     out_p, data_p = Path(out), Path(data)
     if (out_p / DRAW_FILE).is_file() and not (out_p / PLAN_FILE).is_file():  # `randsup draw` wrote it
-        return verify_draw(out_p, data=data_p, salt=salt)
+        return verify_draw(out_p, data=data_p, salt=salt, ledger=ledger)
     if not (out_p / PLAN_FILE).is_file() and not (out_p / MANIFEST_FILE).is_file():
         raise InputError(Problem(str(out_p), None, None, None,
                                  "not a plan directory (no plan.json, no manifest.json); "
@@ -395,14 +406,9 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
     diffs += plan_diffs
 
     notes: list[str] = list(litter)
-    if ledger is None:
-        notes.append("the ledger anchors were not checked (no ledger given): pass --ledger, or run "
-                     "`randsup ledger verify --anchors` where the ledger is")
-    else:
-        anchors = check_anchors(ledger, [out_p])
-        diffs += [f"ledger: {p}" for p in anchors.problems]
-        diffs += [f"ledger: {p}" for p in pending_problems(ledger) if str(out_p.resolve()) in p]
-        notes += anchors.notes
+    ledger_diffs, ledger_notes = _ledger_checks(ledger, out_p)
+    diffs += ledger_diffs
+    notes += ledger_notes
     if published.software != recomputed.software:
         notes.append("software versions differ: published " + _show(published.software) +
                      ", this run " + _show(recomputed.software) + "; differences may come from the versions")
@@ -439,11 +445,14 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
 
 
 def verify_draw(out: str | Path, *, data: str | Path, salt: str | None = None,
-                entities: str | None = None, database: str | None = None) -> VerifyReport:
+                entities: str | None = None, database: str | None = None,
+                ledger: Ledger | None = None) -> VerifyReport:
     """Recompute a draw directory (``randsup draw``) from ``data`` and compare every file.
 
     The engine recorded in draw.json recomputes it; a draw from a database table needs that
-    table again (``entities``, ``database``). Input digests are compared first.
+    table again (``entities``, ``database``). Input digests are compared first. A draw made with
+    the ledger keeps the history it read (ledger-history.csv); with ``ledger`` the head it states
+    and its own record are checked, as for a plan.
 
     Raises:
         VerificationError: an input or a file differs. SeedError: a committed salt is missing.
@@ -458,7 +467,8 @@ def verify_draw(out: str | Path, *, data: str | Path, salt: str | None = None,
                         "with --salt to recompute the draw")
     seed = _seed_from_record(str(published.seed.get("key_string") or ""), salt)
     source = EntitySource(engine=published.engine, entities=entities, database=database)
-    recomputed, directory = make_draw(data_p, spec, seed, source=source)
+    recomputed, directory = make_draw(data_p, spec, seed, source=source,
+                                      prepare=lambda d: with_history_file(d, out_p))
     for name in sorted(set(published.inputs) | set(recomputed.inputs)):
         a, b = published.inputs.get(name), recomputed.inputs.get(name)
         if a != b:
@@ -466,8 +476,9 @@ def verify_draw(out: str | Path, *, data: str | Path, salt: str | None = None,
                          "the input changed since the draw")
     if diffs:
         raise _fail(out_p, data_p, diffs, litter)
-    expected = render_draw(recomputed.model_copy(update={"software": published.software}),
-                           spec=spec, directory=directory)
+    kept = out_p / LEDGER_HISTORY_INPUT
+    expected = render_draw(recomputed.model_copy(update={"software": published.software}), spec=spec,
+                           directory=directory, history_file=kept.read_bytes() if kept.is_file() else None)
     for name in sorted(expected):
         p = out_p / name
         if name == MANIFEST_FILE:
@@ -476,9 +487,12 @@ def verify_draw(out: str | Path, *, data: str | Path, salt: str | None = None,
             diffs.append(f"{name}: missing from the draw directory")
         elif (d := _file_difference(name, p.read_bytes(), expected[name])) is not None:
             diffs.append(d)
+    ledger_diffs, ledger_notes = _ledger_checks(ledger, out_p)
+    diffs += ledger_diffs
     if diffs:
-        raise _fail(out_p, data_p, diffs, litter)
+        raise _fail(out_p, data_p, diffs, [*litter, *ledger_notes])
     return VerifyReport(out=str(out_p), plan_id=published.plan_id, visits=0, tasks=len(published.draw.tasks),
                         drawn=sum(len(t.selected) for t in published.draw.tasks),
                         files=len(expected), inputs=len(published.inputs), salt_checked=salt is not None,
-                        notes=(*litter, f"a draw-only directory, recomputed with the {published.engine} engine"))
+                        notes=(*litter, *ledger_notes,
+                               f"a draw-only directory, recomputed with the {published.engine} engine"))

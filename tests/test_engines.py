@@ -397,7 +397,9 @@ def test_randsup_draw_writes_a_directory_verify_accepts(world: World, tmp_path: 
     outs = {}
     for engine in ("python", "duckdb"):
         outs[engine] = tmp_path / engine
-        r = _cli("draw", str(data), str(spec), *src, "--out", str(outs[engine]), "--engine", engine)
+        # One ledger per engine: in one ledger the second draw of the plan id would be a re-draw.
+        r = _cli("draw", str(data), str(spec), *src, "--out", str(outs[engine]), "--engine", engine,
+                 "--ledger", str(tmp_path / f"ledger-{engine}.sqlite"))
         assert r.returncode == 0, r.stderr
         assert f"engine 计算引擎: {engine}" in r.stdout
     a, b = ((outs[e] / "draw.json").read_text(encoding="utf-8") for e in ("python", "duckdb"))
@@ -405,7 +407,7 @@ def test_randsup_draw_writes_a_directory_verify_accepts(world: World, tmp_path: 
         '    "duckdb": "' + duckdb.__version__ + '",\n', "")
     for notice in ("public/draw-record.json", "drawn.csv", "public/draw-notice.md"):
         assert (outs["python"] / notice).read_bytes() != b"" and (outs["duckdb"] / notice).is_file()
-    r = _cli("verify", str(outs["duckdb"]), "--data", str(data))
+    r = _cli("verify", str(outs["duckdb"]), "--data", str(data), "--ledger", str(tmp_path / "ledger-duckdb.sqlite"))
     assert r.returncode == 0, r.stderr
     tasks = json.loads(b)["draw"]["tasks"]
     drawn = sum(len(t["selected"]) for t in tasks)

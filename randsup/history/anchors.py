@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..model import LedgerHead
+from ..publish.draw_only import DRAW_FILE, read_draw
 from ..publish.files import DRAWN_LIST, PLAN_FILE, REVEAL_RECORD, read_json, read_plan
 from .folders import RESULTS_FILE, folder_digest
 from .ledger import GENESIS_HASH, Ledger, LedgerRecord
@@ -33,6 +34,7 @@ class Anchor:
     head: LedgerHead
     files: dict[str, str]  # public file → sha256, as found on disk
     forced_reason: str | None = None  # a reveal's: the published reason of an early reveal
+    identity: str = PLAN_FILE  # the file whose digest a plan record holds: plan.json, or a draw's draw.json
 
 
 @dataclass(frozen=True)
@@ -53,15 +55,24 @@ def _public_digests(folder: Path, names: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def _public_names(f: Path) -> list[str]:
+    return [str(p.relative_to(f).as_posix()) for p in sorted((f / "public").rglob("*")) if p.is_file()]
+
+
 def read_anchor(folder: str | Path) -> Anchor | None:
-    """The anchor a plan folder or results folder states; None when it states no ledger head."""
+    """The anchor a plan, draw or results folder states; None when it states no ledger head."""
     f = Path(folder)
     if (f / PLAN_FILE).is_file():
         plan = read_plan(f)
         if plan.ledger is None:
             return None
-        names = [str(p.relative_to(f).as_posix()) for p in sorted((f / "public").rglob("*")) if p.is_file()]
-        return Anchor(f, "plan", plan.plan_id, plan.ledger.head_before, _public_digests(f, names))
+        return Anchor(f, "plan", plan.plan_id, plan.ledger.head_before, _public_digests(f, _public_names(f)))
+    if (f / DRAW_FILE).is_file():  # `randsup draw`: recorded as a plan without visits
+        drawn = read_draw(f)
+        if drawn.ledger is None:
+            return None
+        return Anchor(f, "plan", drawn.plan_id, drawn.ledger.head_before, _public_digests(f, _public_names(f)),
+                      identity=DRAW_FILE)
     if (f / RESULTS_FILE).is_file():
         raw = read_json(f / RESULTS_FILE)
         head = (raw.get("ledger") or {}).get("head_before") if isinstance(raw, dict) else None
@@ -70,8 +81,9 @@ def read_anchor(folder: str | Path) -> Anchor | None:
         names = [p.name for p in sorted(f.iterdir()) if p.is_file() and p.name != "manifest.json"]
         return Anchor(f, "publication", str(raw.get("plan_id")), LedgerHead.model_validate(head),
                       _public_digests(f, names))
-    raise InputError(Problem(str(f), None, None, None, "neither a plan folder (plan.json) nor a results folder "
-                             "(results.json); pass folders that randsup wrote"), header="not an anchor")
+    raise InputError(Problem(str(f), None, None, None, "neither a plan folder (plan.json), a draw folder "
+                             "(draw.json) nor a results folder (results.json); pass folders that randsup wrote"),
+                     header="not an anchor")
 
 
 def read_anchors(folder: str | Path) -> list[Anchor | None]:
@@ -96,6 +108,8 @@ def _own_record(records: Sequence[LedgerRecord], a: Anchor) -> LedgerRecord | No
     for r in records:
         if r.kind != a.kind or r.payload.get("plan_id") != a.plan_id:
             continue
+        if a.kind == "plan" and bool(r.payload.get("draw_only")) != (a.identity == DRAW_FILE):
+            continue  # a draw and a plan of one plan id may state the same head
         stated = (r.payload.get("ledger") or {}).get("head_before")
         if stated == a.head.model_dump(mode="json"):
             return r
@@ -153,8 +167,8 @@ def check_anchors(book: Ledger, folders: Sequence[str | Path]) -> AnchorReport:
             known = {own.payload["plan_json_sha256"]} | {
                 r.payload.get("plan_json_sha256") for r in records
                 if r.kind == "change" and r.seq > own.seq and r.payload.get("plan_id") == a.plan_id}
-            if folder_digest(a.folder) not in known:
-                problems.append((own.seq, f"{a.folder / PLAN_FILE} is not a version of plan {a.plan_id} that the "
+            if folder_digest(a.folder, a.identity) not in known:
+                problems.append((own.seq, f"{a.folder / a.identity} is not a version of plan {a.plan_id} that the "
                                           f"ledger recorded (record seq {own.seq} and its changes)"))
     unanchored = None
     if anchors:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ..io import injected_fault, named_for, parent_folder, remove_stale_partials
+from ..publish.draw_only import DRAW_FILE
 from ..publish.files import PLAN_FILE, REVEAL_RECORD
 from .ledger import Ledger, LedgerRecord
 from .lock import checkpoint
@@ -51,6 +52,8 @@ def _identity(rec: LedgerRecord) -> tuple[str, str]:
         return RESULTS_FILE, rec.payload["results_json_sha256"]
     if rec.kind == "reveal":
         return REVEAL_RECORD, rec.payload["reveal_json_sha256"]
+    if rec.payload.get("draw_only"):  # a `randsup draw` result, recorded as a plan without visits
+        return DRAW_FILE, rec.payload["plan_json_sha256"]
     return PLAN_FILE, rec.payload["plan_json_sha256"]
 
 
@@ -193,7 +196,8 @@ def pending_problems(book: Ledger) -> list[str]:
     for rec in book.pending():
         folder = Path(rec.payload["folder"])
         name, want = _identity(rec)
-        what = {"plan": f"plan {rec.payload['plan_id']}",
+        draw = bool(rec.payload.get("draw_only"))
+        what = {"plan": f"{'the draw' if draw else 'plan'} {rec.payload['plan_id']}",
                 "publication": f"the results publication of plan {rec.payload['plan_id']}",
                 "reveal": f"the reveal of plan {rec.payload['plan_id']}"}.get(
             rec.kind, f"{rec.payload.get('type', 'change')} of plan {rec.payload['plan_id']}")
@@ -203,7 +207,7 @@ def pending_problems(book: Ledger) -> list[str]:
             state = f"its folder {folder} was written but never moved into place"
         else:
             state = f"its folder {folder} was never completed"
-        command = {"plan": "randsup plan", "publication": "randsup results publish",
+        command = {"plan": "randsup draw" if draw else "randsup plan", "publication": "randsup results publish",
                    "reveal": "randsup reveal"}.get(rec.kind, "randsup recuse")
         out.append(f"record seq {rec.seq} ({rec.kind}): {what} is pending: {state}; run the same `{command}` "
                    "command again to complete it")

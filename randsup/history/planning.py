@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..draw.seed import PublicSeed
 from ..errors import LedgerError, OutputError
 from ..io import canonical_json
 from ..model import Directory, LedgerAnchor, LedgerHead, Plan, Supersedes, YearPlan
 from ..plan import Progress, make_plan
+from ..publish.draw_only import DRAW_FILE, DrawOnly, EntitySource, as_plan, make_draw, read_draw, render_draw
 from ..publish.files import LEDGER_HISTORY_INPUT, PLAN_FILE, read_plan
 from ..publish.render import plan_files, spec_json_bytes
 from ..spec import PlanSpec, check_spec_against, require_secrecy
@@ -25,7 +29,9 @@ from .folders import complete, folder_digest, publish, write_folder
 from .ledger import GENESIS_HASH, Ledger, LedgerRecord, ledger_history
 from .lock import checkpoint
 
-__all__ = ["ledger_anchor", "plan_with_ledger"]
+__all__ = ["draw_with_ledger", "ledger_anchor", "plan_with_ledger"]
+
+_T = TypeVar("_T")
 
 
 def _plan_versions(records: list[LedgerRecord], upto: int) -> dict[str, tuple[LedgerRecord, str]]:
@@ -116,42 +122,173 @@ def plan_with_ledger(directory: Directory, spec: PlanSpec, seed: PublicSeed, led
     require_secrecy(spec, seed.salt_commitment)  # refused before anything is locked or written
     check_spec_against(spec, directory)
     with ledger.locked():
-        checkpoint("plan:locked")
-        ledger.require_intact("plan")
-        _refuse_pending_of_year(ledger, spec)
-        records = ledger.records()
-        latest = _plan_versions(records, len(records)).get(spec.plan_id)
-        if latest is not None:
-            # The same command again? Then it is drawn against the ledger as it was before its own record.
-            rec = latest[0]
-            anchor = rec.payload.get("ledger") or {}
-            upto = int(anchor.get("head_before", {}).get("seq", rec.seq - 1))
-            again = _prepare(records, directory, ledger, spec, seed, upto,
-                             supersede if anchor.get("supersedes") else None)
-            if again is not None and again[2] == rec.payload.get("request_sha256"):
-                return _again(ledger, rec, again, seed, target, progress, num_workers, allow_unstaffed)
-            if supersede is None:
-                raise LedgerError(
-                    f"plan {spec.plan_id} is already in the ledger {ledger.path} (record seq {rec.seq}) from other "
-                    "inputs or another seed; re-planning it replaces a plan that may have been published: pass "
-                    "--supersede --reason TEXT to do so (recorded, and shown in the new notice), or use a new plan_id")
-        elif supersede is not None:
-            ledger_anchor(records, spec, len(records), supersede)  # raises: nothing to supersede
-        prepared = _prepare(records, directory, ledger, spec, seed, len(records), supersede)
-        assert prepared is not None
+        records = _start(ledger, spec, "plan")
+
+        def request_at(upto: int, why: str | None) -> str | None:
+            prepared = _prepare(records, directory, ledger, spec, seed, upto, why)
+            return None if prepared is None else prepared[2]
+
+        def build(upto: int, why: str | None) -> tuple[Plan, dict[str, bytes]]:
+            prepared = _prepare(records, directory, ledger, spec, seed, upto, why)
+            assert prepared is not None
+            spec2, directory2, _request, history_file = prepared
+            plan = make_plan(directory2, spec2, seed, progress=progress, num_workers=num_workers,
+                             allow_unstaffed=allow_unstaffed)
+            return plan, _files(plan, spec2, directory2, history_file)
+
+        rec = _repeated(ledger, records, spec, supersede, request_at)
+        if rec is not None:
+            return _again(ledger, rec, target, lambda: build(*_recorded_at(rec, supersede)), PLAN_FILE,
+                          read_plan, "plan")
         if target.exists():
             raise OutputError(f"{target} exists already; choose a new output folder or remove the old one")
+        prepared = _prepare(records, directory, ledger, spec, seed, len(records), supersede)
+        assert prepared is not None
         spec2, directory2, request, history_file = prepared
         plan = make_plan(directory2, spec2, seed, progress=progress, num_workers=num_workers,
                          allow_unstaffed=allow_unstaffed)
         files = _files(plan, spec2, directory2, history_file)
-        extra = {"status": "pending", "folder": str(target), "request_sha256": request,
-                 "public": {k: hashlib.sha256(v).hexdigest() for k, v in files.items() if k.startswith("public/")},
-                 "ledger": spec2.ledger.model_dump(mode="json") if spec2.ledger else None}
+        extra = _pending_extra(target, request, files, spec2)
         digest = hashlib.sha256(files[PLAN_FILE]).hexdigest()
         publish(ledger, target, files, step="plan", record=lambda: ledger.record(ledger.record_plan(
             plan, plan_json_sha256=digest, directory=directory2, extra=extra)))
     return plan
+
+
+def draw_with_ledger(data: str | Path, spec: PlanSpec, seed: PublicSeed, ledger: Ledger, out: str | Path, *,
+                     source: EntitySource | None = None, supersede: str | None = None) -> DrawOnly:
+    """``randsup draw`` with the ledger: a draw-only result (第一随机) recorded like a plan's draw.
+
+    The same guarantees as :func:`plan_with_ledger`, by the same code: a broken ledger is refused,
+    the lock is held from reading the history to the final record, the draw is recorded pending
+    before its folder appears and published after, draw.json and the draw record state the ledger
+    head (an anchor), the year's history feeds the annual cap (kept as ``ledger-history.csv``),
+    the same command again completes a pending draw, and another seed or inputs for a recorded
+    plan id needs ``supersede``. The ledger keeps the draw as a ``plan`` record without visits,
+    marked ``draw_only``, whose ``plan_json_sha256`` is the digest of draw.json (docs/history.md).
+
+    Raises:
+        as :func:`plan_with_ledger`; InputError when the entity source is unusable.
+    """
+    target = Path(out).resolve()
+    src = source or EntitySource()
+    require_secrecy(spec, seed.salt_commitment)
+    with ledger.locked():
+        records = _start(ledger, spec, "draw")
+        made: dict[tuple[int, str | None], _Draw | None] = {}
+
+        def at(upto: int, why: str | None) -> _Draw | None:
+            if (upto, why) not in made:
+                made[(upto, why)] = _draw_at(records, data, ledger, spec, seed, src, upto, why)
+            return made[(upto, why)]
+
+        def request_at(upto: int, why: str | None) -> str | None:
+            drawn = at(upto, why)
+            return None if drawn is None else drawn.request
+
+        def build(upto: int, why: str | None) -> tuple[DrawOnly, dict[str, bytes]]:
+            drawn = at(upto, why)
+            assert drawn is not None
+            return drawn.draw, drawn.files
+
+        if _plan_versions(records, len(records)).get(spec.plan_id) is None and target.exists():
+            # Refused before the (long) draw.
+            raise OutputError(f"{target} exists already; choose a new output folder or remove the old one")
+        rec = _repeated(ledger, records, spec, supersede, request_at)
+        if rec is not None:
+            return _again(ledger, rec, target, lambda: build(*_recorded_at(rec, supersede)), DRAW_FILE,
+                          read_draw, "draw")
+        if target.exists():
+            raise OutputError(f"{target} exists already; choose a new output folder or remove the old one")
+        drawn = at(len(records), supersede)
+        assert drawn is not None
+        extra = {**_pending_extra(target, drawn.request, drawn.files, drawn.spec), "draw_only": True,
+                 "engine": drawn.draw.engine}
+        digest = hashlib.sha256(drawn.files[DRAW_FILE]).hexdigest()
+        plan = as_plan(drawn.draw, drawn.spec, drawn.directory)
+        # The snapshot counts the entities; a draw inside a database loaded none of them.
+        snapshot = drawn.directory if src.engine == "python" else None
+        publish(ledger, target, drawn.files, step="draw", record=lambda: ledger.record(ledger.record_plan(
+            plan, plan_json_sha256=digest, directory=snapshot, extra=extra)))
+    return drawn.draw
+
+
+def _start(ledger: Ledger, spec: PlanSpec, step: str) -> list[LedgerRecord]:
+    """With the lock held: refuse a broken ledger or a pending plan of the year; the records."""
+    checkpoint(f"{step}:locked")
+    ledger.require_intact(step)
+    _refuse_pending_of_year(ledger, spec)
+    return ledger.records()
+
+
+def _recorded_at(rec: LedgerRecord, supersede: str | None) -> tuple[int, str | None]:
+    """(ledger position, supersede reason) a recorded plan was made at: how to make it again."""
+    anchor = rec.payload.get("ledger") or {}
+    upto = int(anchor.get("head_before", {}).get("seq", rec.seq - 1))
+    return upto, supersede if anchor.get("supersedes") else None
+
+
+def _repeated(ledger: Ledger, records: list[LedgerRecord], spec: PlanSpec, supersede: str | None,
+              request_at: Callable[[int, str | None], str | None]) -> LedgerRecord | None:
+    """The recorded version of ``spec.plan_id`` this command repeats (same request), or None for a new one.
+
+    Raises:
+        LedgerError: the plan id is recorded from other inputs or seed and ``supersede`` is None, or
+            ``supersede`` is given and there is nothing to supersede.
+    """
+    latest = _plan_versions(records, len(records)).get(spec.plan_id)
+    if latest is None:
+        if supersede is not None:
+            ledger_anchor(records, spec, len(records), supersede)  # raises: nothing to supersede
+        return None
+    rec = latest[0]
+    # The same command again? Then it is made against the ledger as it was before its own record.
+    if request_at(*_recorded_at(rec, supersede)) == rec.payload.get("request_sha256"):
+        return rec
+    if supersede is None:
+        what = "draw" if rec.payload.get("draw_only") else "plan"
+        raise LedgerError(
+            f"plan {spec.plan_id} is already in the ledger {ledger.path} (record seq {rec.seq}, a {what}) from "
+            "other inputs or another seed; re-planning it replaces a plan that may have been published: pass "
+            "--supersede --reason TEXT to do so (recorded, and shown in the new notice), or use a new plan_id")
+    return None
+
+
+def _pending_extra(target: Path, request: str, files: dict[str, bytes], spec: PlanSpec) -> dict[str, Any]:
+    """What a pending plan (or draw) record holds beside the plan: its folder, request, public files, anchor."""
+    return {"status": "pending", "folder": str(target), "request_sha256": request,
+            "public": {k: hashlib.sha256(v).hexdigest() for k, v in files.items() if k.startswith("public/")},
+            "ledger": spec.ledger.model_dump(mode="json") if spec.ledger else None}
+
+
+@dataclass(frozen=True)
+class _Draw:
+    draw: DrawOnly
+    spec: PlanSpec
+    directory: Directory
+    files: dict[str, bytes]
+    request: str
+
+
+def _draw_at(records: list[LedgerRecord], data: str | Path, ledger: Ledger, spec: PlanSpec, seed: PublicSeed,
+             source: EntitySource, upto: int, supersede: str | None) -> _Draw | None:
+    """The draw made against the ledger at ``upto`` (None: nothing to supersede there)."""
+    try:
+        anchor = ledger_anchor(records, spec, upto, supersede)
+    except LedgerError:
+        return None
+    spec2 = spec.model_copy(update={"ledger": anchor})
+    kept: list[bytes | None] = [None]
+
+    def with_history(directory: Directory) -> Directory:
+        merged, kept[0] = ledger_history(directory, ledger, spec.year, exclude_plan_id=spec.plan_id, upto=upto)
+        return merged
+
+    drawn, directory = make_draw(data, spec2, seed, source=source, prepare=with_history)
+    files = render_draw(drawn, spec=spec2, directory=directory, history_file=kept[0])
+    text = canonical_json({"draw_only": True, "engine": drawn.engine, "spec": json.loads(spec_json_bytes(spec2)),
+                           "inputs": dict(sorted(drawn.inputs.items())), "seed": dict(sorted(seed.record().items()))})
+    return _Draw(drawn, spec2, directory, files, hashlib.sha256(text).hexdigest())
 
 
 _Prepared = tuple[PlanSpec, Directory, str, bytes | None]
@@ -174,29 +311,29 @@ def _files(plan: Plan, spec: PlanSpec, directory: Directory, history_file: bytes
                       extra_files={LEDGER_HISTORY_INPUT: history_file} if history_file else None)
 
 
-def _again(book: Ledger, rec: LedgerRecord, prepared: _Prepared, seed: PublicSeed, target: Path,
-           progress: Progress | None, num_workers: int, allow_unstaffed: bool = False) -> Plan:
-    """The same plan command again: complete its pending record, or write the recorded plan to ``target``."""
+def _again(book: Ledger, rec: LedgerRecord, target: Path, build: Callable[[], tuple[_T, dict[str, bytes]]],
+           identity: str, read: Callable[[Path], _T], step: str) -> _T:
+    """The same command again: complete its pending record, or write the recorded folder to ``target``.
+
+    ``identity`` is the file whose digest the record holds (plan.json, or draw.json of a draw).
+    """
     want = rec.payload["plan_json_sha256"]
     pending = any(p.seq == rec.seq for p in book.pending())
     if pending and Path(rec.payload["folder"]) == target and complete(book, rec):
-        return read_plan(target)
+        return read(target)
     if target.exists():
-        if folder_digest(target) == want and not pending:
-            raise OutputError(f"{target} exists already and holds this plan as the ledger recorded it "
+        if folder_digest(target, identity) == want and not pending:
+            raise OutputError(f"{target} exists already and holds this {step} as the ledger recorded it "
                               f"(record seq {rec.seq}): nothing to do")
         raise OutputError(f"{target} exists already; choose a new output folder or remove the old one")
-    spec2, directory2, _request, history_file = prepared
-    plan = make_plan(directory2, spec2, seed, progress=progress, num_workers=num_workers,
-                     allow_unstaffed=allow_unstaffed)
-    files = _files(plan, spec2, directory2, history_file)
-    if hashlib.sha256(files[PLAN_FILE]).hexdigest() != want:
+    made, files = build()
+    if hashlib.sha256(files[identity]).hexdigest() != want:
         raise LedgerError(
-            f"plan {rec.payload['plan_id']} recomputed from the same inputs and seed differs from the plan.json the "
+            f"{step} {rec.payload['plan_id']} recomputed from the same inputs and seed differs from the {identity} the "
             f"ledger recorded (record seq {rec.seq}); the randsup version or its libraries changed since. "
-            "Plan with the version that made it, or replace it with --supersede --reason")
+            f"Make it with the version that made it, or replace it with --supersede --reason")
     if pending:
-        publish(book, target, files, step="plan", record=lambda: rec)
+        publish(book, target, files, step=step, record=lambda: rec)
     else:  # another copy of a published plan: the same digest, nothing new to record
         write_folder(target, files)
-    return plan
+    return made

@@ -5,6 +5,8 @@
 * ``draw.json`` (``randsup-draw/1``): the seed record, the inputs and their digests, the
   engine, and per task the strata, the drawn entities in ticket order and the alternates;
 * ``drawn.csv`` (internal, the 抽查名单): task, class, role (selected/alternate), rank, entity;
+* ``ledger-history.csv`` when the ledger added this year's earlier visits (the annual cap), as
+  beside a plan;
 * ``spec.json``; ``public/draw-notice.md|html`` and ``public/draw-record.json``, rendered by
   publish.py's own notice and record code, with the engine named; ``manifest.json``.
 
@@ -29,10 +31,10 @@ from ..draw.seed import PublicSeed
 from ..draw.visits import task_scope
 from ..errors import InputError, OutputError, Problem, VerificationError
 from ..io import atomic_directory, canonical_json, csv_text
-from ..model import RISK_CLASSES, Directory, DrawResult, Plan, PlanTask
+from ..model import RISK_CLASSES, Directory, DrawResult, LedgerAnchor, Plan, PlanTask
 from ..plan import software_versions
 from ..spec import PlanSpec, check_spec_against, require_secrecy
-from .files import DRAW_RECORD, MANIFEST_FILE, SPEC_FILE, read_json
+from .files import DRAW_RECORD, LEDGER_HISTORY_INPUT, MANIFEST_FILE, SPEC_FILE, read_json
 from .record import draw_only_record
 from .render import (
     _Names,
@@ -43,8 +45,8 @@ from .render import (
     spec_json_bytes,
 )
 
-__all__ = ["DRAWN_CSV", "DRAW_FILE", "DRAW_FORMAT", "DrawOnly", "EntitySource", "draw_summary", "make_draw",
-           "read_draw", "render_draw", "write_draw"]
+__all__ = ["DRAWN_CSV", "DRAW_FILE", "DRAW_FORMAT", "DrawOnly", "EntitySource", "Prepare", "as_plan",
+           "draw_json_bytes", "draw_summary", "make_draw", "read_draw", "render_draw", "write_draw"]
 
 DRAW_FILE = "draw.json"
 DRAW_FORMAT = "randsup-draw/1"
@@ -70,6 +72,9 @@ class DrawOnly(BaseModel):
     digest_kinds: dict[str, str]  # input name → "sha256" (of the file) or the content digest kind
     software: dict[str, str]
     draw: DrawResult
+    # The ledger head the draw was made against (a recorded input, as in plan.json); draw.json
+    # leaves the key out for a draw made without a ledger.
+    ledger: LedgerAnchor | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,11 @@ def _entity_file(data: Path, source: EntitySource) -> Path | None:
                              "has no entities.parquet or entities.csv; add one or pass --entities"))
 
 
-def _open(data: Path, source: EntitySource, shared_seed: str
+Prepare = Callable[[Directory], Directory]
+"""Adds to the loaded data folder what the draw also reads (the ledger's history of the year)."""
+
+
+def _open(data: Path, source: EntitySource, shared_seed: str, prepare: Prepare | None = None
           ) -> tuple[Directory, DrawEngine | None, str, dict[str, str], dict[str, str], Callable[[], None]]:
     """(directory, engine, entity input name, input digests, digest kinds, close)."""
     from ..inputs.load import DRAW_COLUMNS, load_directory
@@ -121,9 +130,13 @@ def _open(data: Path, source: EntitySource, shared_seed: str
                                      "the python engine reads the entities of the data folder; "
                                      "use --engine duckdb or spark for another source"), header="bad option")
         d = load_directory(data, entity_columns=DRAW_COLUMNS)  # no names: a draw does not need them
+        if prepare is not None:
+            d = prepare(d)
         name = next((n for n in sorted(d.digests) if Path(n).stem == "entities"), "entities")
         return d, None, name, dict(d.digests), {k: FILE_DIGEST_KIND for k in d.digests}, lambda: None
     d = load_directory(data, with_entities=False)
+    if prepare is not None:
+        d = prepare(d)
     digests = dict(d.digests)
     kinds = {k: FILE_DIGEST_KIND for k in digests}
     path = _entity_file(data, source)
@@ -151,15 +164,19 @@ def _open(data: Path, source: EntitySource, shared_seed: str
 
 
 def make_draw(data: str | Path, spec: PlanSpec, seed: PublicSeed, *,
-              source: EntitySource | None = None) -> tuple[DrawOnly, Directory]:
+              source: EntitySource | None = None, prepare: Prepare | None = None) -> tuple[DrawOnly, Directory]:
     """第一随机 of every task of ``spec`` over the entities of ``data``, with the chosen engine;
     returns the draw and the directory of small tables (names for the notice).
+
+    ``prepare`` extends the loaded data folder before the draw (history/planning.py merges the
+    ledger's history of the year in, so that the annual cap sees it); ``spec.ledger`` is copied
+    into draw.json.
 
     Raises:
         SpecError: the spec does not fit the data. InputError: the data or entity source is unusable.
     """
     src = source or EntitySource()
-    directory, engine, name, digests, kinds, close = _open(Path(data), src, seed.entity_ticket_seed)
+    directory, engine, name, digests, kinds, close = _open(Path(data), src, seed.entity_ticket_seed, prepare)
     try:
         check_spec_against(spec, directory)
         result = draw_entities(directory, spec, seed, engine=engine)
@@ -183,7 +200,7 @@ def make_draw(data: str | Path, spec: PlanSpec, seed: PublicSeed, *,
     return DrawOnly(plan_id=spec.plan_id, quarter=spec.quarter, engine=src.engine, entities=name,
                     seed=seed.record(), inputs=dict(sorted(digests.items())),
                     digest_kinds=dict(sorted(kinds.items())), software=dict(sorted(software.items())),
-                    draw=result), directory
+                    draw=result, ledger=spec.ledger), directory
 
 
 def _is_table(src: EntitySource) -> bool:
@@ -192,8 +209,9 @@ def _is_table(src: EntitySource) -> bool:
                                         and Path(src.entities).suffix.lower() not in (".parquet", ".csv"))
 
 
-def _as_plan(d: DrawOnly, spec: PlanSpec, directory: Directory) -> Plan:
-    """The draw as a Plan without visits: what publish.py's notice and draw record read."""
+def as_plan(d: DrawOnly, spec: PlanSpec, directory: Directory) -> Plan:
+    """The draw as a Plan without visits: what publish.py's notice and draw record read, and what the
+    ledger records (history/planning.py)."""
     by_id = {t.task_id: t for t in spec.tasks}
     tasks = []
     for td in d.draw.tasks:
@@ -203,8 +221,10 @@ def _as_plan(d: DrawOnly, spec: PlanSpec, directory: Directory) -> Plan:
                               departments=scope.departments,
                               task_seed=td.ticket_seed, strata=td.strata, coordination=td.coordination,
                               start=td.start))
+    # 递补 order, as in a plan: class by class (A–D), ticket order within a class.
+    alternates = {td.task_id: tuple(e for k in RISK_CLASSES for e in td.alternates.get(k, ())) for td in d.draw.tasks}
     return Plan(plan_id=d.plan_id, quarter=d.quarter, seed=d.seed, inputs=d.inputs, software=d.software,
-                tasks=tuple(tasks), visits=(), alternates={}, stats={})
+                tasks=tuple(tasks), visits=(), alternates=alternates, stats={}, ledger=d.ledger)
 
 
 def _drawn_rows(d: DrawOnly) -> list[tuple[str, ...]]:
@@ -218,11 +238,23 @@ def _drawn_rows(d: DrawOnly) -> list[tuple[str, ...]]:
     return rows
 
 
-def render_draw(d: DrawOnly, *, spec: PlanSpec, directory: Directory) -> dict[str, bytes]:
-    """Every file of the draw directory, path → bytes, manifest included. Pure."""
-    plan = _as_plan(d, spec, directory)
+def draw_json_bytes(d: DrawOnly) -> bytes:
+    """draw.json: the draw; without a ledger anchor the key is left out (as draws before 0.2 wrote it)."""
+    return canonical_json(d.model_dump(mode="json", exclude={"ledger"} if d.ledger is None else None))
+
+
+def render_draw(d: DrawOnly, *, spec: PlanSpec, directory: Directory,
+                history_file: bytes | None = None) -> dict[str, bytes]:
+    """Every file of the draw directory, path → bytes, manifest included. Pure.
+
+    ``history_file``: the ledger history the draw read (``ledger-history.csv``), kept beside it
+    so that ``verify`` reads it again.
+    """
+    plan = as_plan(d, spec, directory)
     names = _Names(directory)
-    files: dict[str, bytes] = {DRAW_FILE: canonical_json(d.model_dump(mode="json")), SPEC_FILE: spec_json_bytes(spec)}
+    files: dict[str, bytes] = {DRAW_FILE: draw_json_bytes(d), SPEC_FILE: spec_json_bytes(spec)}
+    if history_file is not None:
+        files[LEDGER_HISTORY_INPUT] = history_file
     files[DRAWN_CSV] = csv_text(("task_id", "role", "rank", "entity_id"), _drawn_rows(d)).encode("utf-8")
     require_secrecy(spec, d.seed.get("salt_commitment"))
     blocks = _notice_blocks(plan, spec, names)
@@ -236,7 +268,7 @@ def render_draw(d: DrawOnly, *, spec: PlanSpec, directory: Directory) -> dict[st
 
 
 def write_draw(d: DrawOnly, out: str | Path, *, spec: PlanSpec, directory: Directory) -> Path:
-    """Write the draw directory atomically; an existing ``out`` is an OutputError."""
+    """Write the draw directory atomically, without a ledger; an existing ``out`` is an OutputError."""
     files = render_draw(d, spec=spec, directory=directory)
     target = Path(out)
     if target.exists():

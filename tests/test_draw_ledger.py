@@ -1,0 +1,224 @@
+"""Issue 16 with decisions-0.2 (Scale and engines): a draw-only result (`randsup draw`) recorded in
+the ledger like a plan's draw — refusals, anchors, rerun and supersede, kills at every step, two
+commands at once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_ledger import SOURCES, quarter_data, raw
+from test_ledger_trust import ROOT, cli, plan_args, rewrite_consistently, run, run_again
+
+from randsup.history.ledger import LEDGER_FILE_NAME, Ledger
+from randsup.history.lock import lock_path
+from randsup.publish.draw_only import read_draw
+
+
+def draw_args(data: Path, quarter: int, out: Path, *extra: str) -> list[str]:
+    args = ["draw", str(data), str(data / f"it-2027Q{quarter}.toml"), "--out", str(out)]
+    for s in SOURCES[quarter]:
+        args += ["--source", s]
+    return [*args, *extra]
+
+
+def draw_record(data: Path, plan_id: str):  # noqa: ANN201 - a LedgerRecord
+    with Ledger(data / LEDGER_FILE_NAME, create=False) as book:
+        rec = book.plan_record(plan_id)
+    assert rec is not None
+    return rec
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """D0: demo data (2,000 entities) with the 2027Q1–Q3 specs, no ledger."""
+    root = tmp_path_factory.mktemp("drawledger")
+    quarter_data(root / "D0")
+    return root
+
+
+@pytest.fixture(scope="module")
+def drawn(base: Path) -> Path:
+    """D with plan P1 (2027Q1) and then the draw-only result W2 (2027Q2), both through the ledger."""
+    shutil.copytree(base / "D0", base / "D")
+    for args in (plan_args(base / "D", 1, base / "P1"), draw_args(base / "D", 2, base / "W2")):
+        code, out = cli(*args)
+        assert code == 0, out
+    return base
+
+
+def fresh(base: Path, tmp_path: Path) -> Path:
+    shutil.copytree(base / "D0", tmp_path / "D")
+    return tmp_path / "D"
+
+
+def snapshot(*paths: Path) -> dict[str, bytes]:
+    """Every file under the paths, by path: to show a refused command changed nothing."""
+    out = {}
+    for p in paths:
+        for f in sorted([p] if p.is_file() else p.rglob("*")):
+            if f.is_file():
+                out[str(f)] = f.read_bytes()
+    return out
+
+
+class TestRecorded:
+    def test_the_draw_is_a_plan_record_without_visits_naming_its_draw_json(self, drawn: Path) -> None:
+        rec = draw_record(drawn / "D", "it-2027Q2")
+        assert rec.payload["draw_only"] is True and rec.payload["visits"] == []
+        assert rec.payload["plan_json_sha256"] == hashlib.sha256((drawn / "W2" / "draw.json").read_bytes()).hexdigest()
+        with Ledger(drawn / "D" / LEDGER_FILE_NAME, create=False) as book:
+            assert book.pending() == []
+            published = [r for r in book.records("published") if r.payload["of_seq"] == rec.seq]
+            kinds = [r.kind for r in book.records()]
+        assert len(published) == 1
+        assert kinds[kinds.index("plan", kinds.index("plan") + 1) - 1] == "draw"  # its 第一随机 record too
+
+    def test_draw_json_and_record_state_the_head_and_the_year_plans(self, drawn: Path) -> None:
+        d = read_draw(drawn / "W2")
+        p1 = draw_record(drawn / "D", "it-2027Q1")
+        assert d.ledger is not None and d.ledger.head_before.seq > p1.seq
+        assert [(y.plan_id, y.seq) for y in d.ledger.year_plans] == [("it-2027Q1", p1.seq)]
+        record = json.loads((drawn / "W2" / "public" / "draw-record.json").read_text("utf-8"))
+        assert record["ledger"]["head_before"] == d.ledger.head_before.model_dump(mode="json")
+        # Q1's visits are this year's history: kept beside the draw, named among its inputs.
+        assert (drawn / "W2" / "ledger-history.csv").is_file() and "ledger-history.csv" in d.inputs
+
+    def test_verify_and_ledger_verify_check_the_draw_folder(self, drawn: Path) -> None:
+        code, out = cli("verify", drawn / "W2", "--data", drawn / "D")
+        assert code == 0 and "draw-only" in out and "anchors were not checked" not in out, out
+        code, out = cli("ledger", "verify", "--data", drawn / "D", "--anchors", drawn / "P1", drawn / "W2")
+        assert code == 0 and "2 anchor folder(s) match" in out, out
+
+    def test_a_consistent_rewrite_is_caught_by_the_draw_folders_anchor(self, drawn: Path, tmp_path: Path) -> None:
+        book = tmp_path / "copy.sqlite"
+        shutil.copy(drawn / "D" / LEDGER_FILE_NAME, book)
+        rewrite_consistently(book, draw_record(drawn / "D", "it-2027Q1").seq)
+        head = read_draw(drawn / "W2").ledger.head_before.seq  # type: ignore[union-attr]
+        code, out = cli("ledger", "verify", "--ledger", book, "--anchors", drawn / "W2")
+        assert code == 1 and f"rewritten at or before record seq {head}" in out, out
+        code, out = cli("verify", drawn / "W2", "--data", drawn / "D", "--ledger", book)
+        assert code == 1 and f"rewritten at or before record seq {head}" in out, out
+
+    def test_a_draw_folder_that_is_not_the_recorded_one_is_named(self, drawn: Path, tmp_path: Path) -> None:
+        copy = tmp_path / "W2"
+        shutil.copytree(drawn / "W2", copy)
+        notice = copy / "public" / "draw-notice.md"
+        notice.write_text(notice.read_text("utf-8") + "\n", encoding="utf-8")
+        code, out = cli("ledger", "verify", "--data", drawn / "D", "--anchors", copy)
+        assert code == 1 and "draw-notice.md is not the file record seq" in out, out
+
+
+class TestRefusals:
+    def test_the_same_command_again_has_nothing_to_do(self, drawn: Path) -> None:
+        before = snapshot(drawn / "D", drawn / "W2")
+        code, out = cli(*draw_args(drawn / "D", 2, drawn / "W2"))
+        assert code == 2 and "nothing to do" in out, out
+        assert snapshot(drawn / "D", drawn / "W2") == before
+
+    def test_another_seed_needs_supersede_and_is_shown(self, drawn: Path, tmp_path: Path) -> None:
+        book = tmp_path / "copy.sqlite"
+        shutil.copy(drawn / "D" / LEDGER_FILE_NAME, book)
+        args = draw_args(drawn / "D", 2, tmp_path / "W2b", "--ledger", str(book))
+        args[args.index(SOURCES[2][0])] = "4 5 7"
+        before = snapshot(book)
+        code, out = cli(*args)
+        assert code == 2 and "--supersede" in out and "a draw" in out, out
+        assert snapshot(book) == before and not (tmp_path / "W2b").exists()
+        code, out = cli(*args, "--supersede", "--reason", "开奖号码录入错误")
+        assert code == 0, out
+        new = read_draw(tmp_path / "W2b")
+        old = draw_record(drawn / "D", "it-2027Q2")
+        assert new.ledger is not None and new.ledger.supersedes is not None
+        assert (new.ledger.supersedes.seq, new.ledger.supersedes.reason) == (old.seq, "开奖号码录入错误")
+        assert "开奖号码录入错误" in (tmp_path / "W2b" / "public" / "draw-notice.md").read_text("utf-8")
+
+    def test_a_plan_id_planned_already_needs_supersede_to_be_drawn(self, drawn: Path, tmp_path: Path) -> None:
+        before = snapshot(drawn / "D")
+        code, out = cli(*draw_args(drawn / "D", 1, tmp_path / "W1"))
+        assert code == 2 and "--supersede" in out and "a plan" in out, out
+        assert snapshot(drawn / "D") == before and not (tmp_path / "W1").exists()
+
+    def test_a_broken_ledger_is_refused_and_nothing_changes(self, drawn: Path, tmp_path: Path) -> None:
+        book = tmp_path / "copy.sqlite"
+        shutil.copy(drawn / "D" / LEDGER_FILE_NAME, book)
+        seq = draw_record(drawn / "D", "it-2027Q1").seq
+        db = raw(book)
+        text = db.execute("SELECT payload FROM records WHERE seq = ?", (seq,)).fetchone()[0]
+        db.execute("UPDATE records SET payload = ? WHERE seq = ?", (text.replace('"2027-', '"2026-', 1), seq))
+        db.close()
+        before = snapshot(book)
+        code, out = cli(*draw_args(drawn / "D", 3, tmp_path / "W3", "--ledger", str(book)))
+        assert code == 2 and f"fails verification at record seq {seq} (plan)" in out, out
+        assert snapshot(book) == before and not (tmp_path / "W3").exists()
+
+    def test_supersede_without_a_reason_and_an_existing_folder_are_refused(self, drawn: Path,
+                                                                           tmp_path: Path) -> None:
+        code, out = cli(*draw_args(drawn / "D", 3, tmp_path / "W3", "--supersede"))
+        assert code == 2 and "--reason" in out, out
+        (tmp_path / "W3").mkdir()
+        before = snapshot(drawn / "D")
+        code, out = cli(*draw_args(drawn / "D", 3, tmp_path / "W3"))
+        assert code == 2 and "exists already" in out, out
+        assert snapshot(drawn / "D") == before
+
+
+def _published_digests(data: Path, plan_id: str) -> set[str]:
+    with Ledger(data / LEDGER_FILE_NAME, create=False) as book:
+        return {r.payload.get("plan_json_sha256") for r in book.records() if r.kind == "published"
+                and r.payload["plan_id"] == plan_id}
+
+
+@pytest.mark.parametrize("step", ["draw:locked", "draw:staged", "draw:pending", "draw:moved", "draw:published"])
+def test_draw_killed_at_every_step_is_repaired_by_running_it_again(base: Path, tmp_path: Path, step: str) -> None:
+    data = fresh(base, tmp_path)
+    out = tmp_path / "W1"
+    args = draw_args(data, 1, out)
+    killed = run(args, kill_at=step)
+    assert killed.returncode == -9, killed.stderr
+    code, report = cli("ledger", "verify", "--data", data) if (data / LEDGER_FILE_NAME).exists() else (0, "")
+    if step in ("draw:locked", "draw:staged"):
+        assert not out.exists() and not (data / LEDGER_FILE_NAME).exists()
+    elif step == "draw:published":
+        assert code == 0, report
+    else:
+        assert code == 1 and "the draw it-2027Q1 is pending" in report and "randsup draw" in report, report
+        before = (data / LEDGER_FILE_NAME).read_bytes()
+        code, said = cli(*draw_args(data, 2, tmp_path / "W2"))  # Q2 would not see Q1 whole: refused
+        assert code == 2 and "plan it-2027Q1 of 2027 is pending" in said, said
+        assert (data / LEDGER_FILE_NAME).read_bytes() == before and not (tmp_path / "W2").exists()
+    run_again(args, done=step == "draw:published", says="nothing to do")
+    code, report = cli("ledger", "verify", "--data", data, "--anchors", out)
+    assert code == 0, report
+    assert hashlib.sha256((out / "draw.json").read_bytes()).hexdigest() in _published_digests(data, "it-2027Q1")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".randsup-")] == []
+
+
+def test_a_draw_and_a_plan_at_once_run_one_after_the_other(base: Path, tmp_path: Path) -> None:
+    data = fresh(base, tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "RANDSUP_TEST_KILL_AT"}
+    lock = lock_path(data / LEDGER_FILE_NAME)
+    first = subprocess.Popen([sys.executable, "-m", "randsup", *draw_args(data, 1, tmp_path / "W1")], cwd=ROOT,
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not lock.exists() and first.poll() is None:
+        assert time.monotonic() < deadline, "the draw never took the ledger lock"
+        time.sleep(0.01)
+    second = subprocess.Popen([sys.executable, "-m", "randsup", *plan_args(data, 2, tmp_path / "P2")], cwd=ROOT,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for p in (first, second):
+        _, stderr = p.communicate(timeout=300)
+        assert p.returncode == 0, stderr
+    from randsup.model import Plan
+
+    p2 = Plan.model_validate_json((tmp_path / "P2" / "plan.json").read_bytes())
+    assert p2.ledger is not None and [y.plan_id for y in p2.ledger.year_plans] == ["it-2027Q1"]
+    code, report = cli("ledger", "verify", "--data", data, "--anchors", tmp_path / "W1", tmp_path / "P2")
+    assert code == 0, report
