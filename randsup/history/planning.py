@@ -140,8 +140,7 @@ def plan_with_ledger(directory: Directory, spec: PlanSpec, seed: PublicSeed, led
         if rec is not None:
             return _again(ledger, rec, target, lambda: build(*_recorded_at(rec, supersede)), PLAN_FILE,
                           read_plan, "plan")
-        if target.exists():
-            raise OutputError(f"{target} exists already; choose a new output folder or remove the old one")
+        _refuse_existing(target)
         prepared = _prepare(records, directory, ledger, spec, seed, len(records), supersede)
         assert prepared is not None
         spec2, directory2, request, history_file = prepared
@@ -191,15 +190,13 @@ def draw_with_ledger(data: str | Path, spec: PlanSpec, seed: PublicSeed, ledger:
             assert drawn is not None
             return drawn.draw, drawn.files
 
-        if _plan_versions(records, len(records)).get(spec.plan_id) is None and target.exists():
-            # Refused before the (long) draw.
-            raise OutputError(f"{target} exists already; choose a new output folder or remove the old one")
+        if _plan_versions(records, len(records)).get(spec.plan_id) is None:
+            _refuse_existing(target)  # before the (long) draw
         rec = _repeated(ledger, records, spec, supersede, request_at)
         if rec is not None:
             return _again(ledger, rec, target, lambda: build(*_recorded_at(rec, supersede)), DRAW_FILE,
                           read_draw, "draw")
-        if target.exists():
-            raise OutputError(f"{target} exists already; choose a new output folder or remove the old one")
+        _refuse_existing(target)
         drawn = at(len(records), supersede)
         assert drawn is not None
         extra = {**_pending_extra(target, drawn.request, drawn.files, drawn.spec), "draw_only": True,
@@ -211,6 +208,11 @@ def draw_with_ledger(data: str | Path, spec: PlanSpec, seed: PublicSeed, ledger:
         publish(ledger, target, drawn.files, step="draw", record=lambda: ledger.record(ledger.record_plan(
             plan, plan_json_sha256=digest, directory=snapshot, extra=extra)))
     return drawn.draw
+
+
+def _refuse_existing(target: Path) -> None:
+    if target.exists():
+        raise OutputError(f"{target} exists already; choose a new output folder or remove the old one")
 
 
 def _start(ledger: Ledger, spec: PlanSpec, step: str) -> list[LedgerRecord]:
