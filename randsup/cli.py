@@ -582,13 +582,16 @@ def recuse_cmd(
 def results_record(
     results_file: Annotated[Path, typer.Argument(help="CSV or XLSX, e.g. the plan's results-templates/<department>"
                                                       ".xlsx filled in: 检查编号, 检查部门 (name or code), 检查结果, "
-                                                      "结果细类, 检查日期, 备注.")],
-    plan: Annotated[Path, typer.Option("--plan", help="The plan directory.")],
+                                                      "结果细类, 检查日期, 备注. For a `randsup draw` folder: "
+                                                      "统一社会信用代码 (entity_id), 任务编号 (task_id), 检查部门, "
+                                                      "检查结果, 检查日期.")],
+    plan: Annotated[Path, typer.Option("--plan", help="The plan directory (or a `randsup draw` folder).")],
     ledger: LedgerOpt = None,
     data: DataOpt = None,
     lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_WAIT,
 ) -> None:
-    """Record 抽查结果 in the ledger, each with its 20-working-day publication deadline."""
+    """Record 抽查结果 in the ledger, each with its 20-working-day publication deadline; results of a
+    draw-only result count toward the annual cap of later plans and draws."""
     from .history.ledger import Ledger
     from .history.results import record_results
 

@@ -222,3 +222,121 @@ def test_a_draw_and_a_plan_at_once_run_one_after_the_other(base: Path, tmp_path:
     assert p2.ledger is not None and [y.plan_id for y in p2.ledger.year_plans] == ["it-2027Q1"]
     code, report = cli("ledger", "verify", "--data", data, "--anchors", tmp_path / "W1", tmp_path / "P2")
     assert code == 0, report
+
+
+# ---------------------------------------------------------------------------------------
+# Results of a draw-only result: recorded against the drawn entities, counted toward the annual cap.
+
+
+def task_departments(draw_dir: Path) -> dict[str, list[str]]:
+    record = json.loads((draw_dir / "public" / "draw-record.json").read_text("utf-8"))
+    return {t["task_id"]: t["departments"] for t in record["tasks"]}
+
+
+def write_results(path: Path, rows: list[tuple[str, ...]],
+                  header: str = "entity_id,task_id,department,inspected_on,result") -> Path:
+    path.write_text(header + "\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+class TestDrawResults:
+    def test_results_name_entity_task_department_and_date(self, drawn: Path, tmp_path: Path) -> None:
+        book = tmp_path / "copy.sqlite"
+        shutil.copy(drawn / "D" / LEDGER_FILE_NAME, book)
+        d = read_draw(drawn / "W2")
+        (task,) = d.draw.tasks
+        dep = task_departments(drawn / "W2")["T01"][0]
+        a, b = task.selected[:2]
+        good = write_results(tmp_path / "r.csv", [(a, "T01", dep, "2027-04-20", "未发现问题"),
+                                                  (b, "", dep, "2027-05-06", "发现问题已责令改正")])
+        code, out = cli("results", "record", good, "--plan", drawn / "W2", "--ledger", book)
+        assert code == 0 and "recorded 2 new result(s)" in out, out
+        with Ledger(book, create=False) as ledger:
+            rows = [r.payload for r in ledger.records("result")]
+            counted = ledger.inspections_per_entity(2027)
+        assert {(r["entity_id"], r["task_id"], r["visit_id"], r["inspected_on"]) for r in rows} == {
+            (a, "T01", f"T01/{a}", "2027-04-20"), (b, "T01", f"T01/{b}", "2027-05-06")}
+        assert counted.get(a, 0) >= 1 and counted.get(b, 0) >= 1
+        code, out = cli("results", "record", good, "--plan", drawn / "W2", "--ledger", book)
+        assert code == 0 and "recorded 0 new result(s)" in out, out  # idempotent
+
+    def test_bad_rows_are_named_and_nothing_is_recorded(self, drawn: Path, tmp_path: Path) -> None:
+        book = tmp_path / "copy.sqlite"
+        shutil.copy(drawn / "D" / LEDGER_FILE_NAME, book)
+        d = read_draw(drawn / "W2")
+        drawn_ids = set(d.draw.tasks[0].selected) | {e for v in d.draw.tasks[0].alternates.values() for e in v}
+        dep = task_departments(drawn / "W2")["T01"][0]
+        a = d.draw.tasks[0].selected[0]
+        from randsup.inputs.load import load_directory
+
+        stranger = next(e for e in sorted(load_directory(drawn / "D").entities.entity_id) if e not in drawn_ids)
+        bad = write_results(tmp_path / "bad.csv", [
+            (stranger, "T01", dep, "2027-04-20", "未发现问题"),
+            (a, "T09", dep, "2027-04-20", "未发现问题"),
+            (a, "T01", "NOSUCHDEP", "2027-04-20", "未发现问题"),
+            (a, "T01", dep, "2027-03-01", "未发现问题"),
+        ])
+        before = snapshot(book, drawn / "W2")
+        code, out = cli("results", "record", bad, "--plan", drawn / "W2", "--ledger", book)
+        assert code == 2 and "4 bad rows" in out, out
+        for says in ("not drawn", "task T09 did not draw", "department is not on task T01",
+                     "before the start of its quarter 2027-04-01"):
+            assert says in visible(out), out
+        assert snapshot(book, drawn / "W2") == before
+
+    def test_results_for_a_tampered_or_superseded_draw_are_refused(self, drawn: Path, tmp_path: Path) -> None:
+        book = tmp_path / "copy.sqlite"
+        shutil.copy(drawn / "D" / LEDGER_FILE_NAME, book)
+        copy = tmp_path / "W2"
+        shutil.copytree(drawn / "W2", copy)
+        (copy / "draw.json").write_text((copy / "draw.json").read_text("utf-8") + " ", encoding="utf-8")
+        a = read_draw(copy).draw.tasks[0].selected[0]
+        dep = task_departments(copy)["T01"][0]
+        rows = write_results(tmp_path / "r.csv", [(a, "T01", dep, "2027-04-20", "未发现问题")])
+        before = snapshot(book)
+        code, out = cli("results", "record", rows, "--plan", copy, "--ledger", book)
+        assert code == 2 and "is not the draw it-2027Q2 the ledger" in visible(out), out
+        assert snapshot(book) == before
+
+
+def visible(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cap_one(data: Path, quarter: int) -> None:
+    spec = data / f"it-2027Q{quarter}.toml"
+    text = spec.read_text("utf-8")
+    assert "max_inspections_per_entity_per_year = 2" in text
+    spec.write_text(text.replace("max_inspections_per_entity_per_year = 2", "max_inspections_per_entity_per_year = 1"),
+                    encoding="utf-8")
+
+
+def test_an_entity_at_its_cap_through_draw_results_is_excluded_from_the_next_plan(base: Path,
+                                                                                   tmp_path: Path) -> None:
+    from randsup.model import Plan
+
+    control, data = fresh(base, tmp_path / "control"), fresh(base, tmp_path)
+    for d in (control, data):
+        _cap_one(d, 2)
+        code, out = cli(*draw_args(d, 1, d.parent / "W1"))
+        assert code == 0, out
+    # Without results the draw counts nothing: the control plan of Q2 draws some of W1's entities.
+    code, out = cli(*plan_args(control, 2, control.parent / "P2"))
+    assert code == 0, out
+    control_drawn = {v.entity_id for v in Plan.model_validate_json((control.parent / "P2" / "plan.json").read_bytes()).visits}
+    w1 = read_draw(data.parent / "W1").draw.tasks[0].selected
+    both = sorted(set(w1) & control_drawn)
+    assert len(both) >= 5
+    dep = task_departments(data.parent / "W1")["T01"][0]
+    results = write_results(tmp_path / "r.csv", [(e, "T01", dep, "2027-02-15", "未发现问题") for e in both])
+    code, out = cli("results", "record", results, "--plan", data.parent / "W1", "--data", data)
+    assert code == 0, out
+    code, out = cli(*plan_args(data, 2, tmp_path / "P2"))
+    assert code == 0, out
+    p2 = Plan.model_validate_json((tmp_path / "P2" / "plan.json").read_bytes())
+    assert set(both).isdisjoint(v.entity_id for v in p2.visits)  # at the cap of 1: excluded
+    history = (tmp_path / "P2" / "ledger-history.csv").read_text("utf-8")
+    assert all(f"{e},,{dep},2027-02-15" in history for e in both)
+    assert sum(s.excluded_at_cap for t in p2.tasks for s in t.strata.values()) >= len(both)
+    code, out = cli("verify", tmp_path / "P2", "--data", data)
+    assert code == 0, out

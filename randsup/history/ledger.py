@@ -576,11 +576,17 @@ class Ledger:
         """Past visits dated in ``year``, one row per (visit, department, inspector), sorted.
 
         Reads every plan recorded in the ledger (latest version of each plan id, with its recorded
-        changes applied). ``exclude_plan_id`` leaves out the plan being (re)made, so planning the
+        changes applied), and the results recorded for draw-only results (``randsup draw``: no
+        inspector, the date the results file gives). ``exclude_plan_id`` leaves out the plan being (re)made, so planning the
         same quarter twice sees the same history.
         """
         rows: set[tuple[str, str, str, dt.date]] = set()
-        for p in self.current_plans(upto=upto):
+        plans = self.current_plans(upto=upto)
+        drawn_only = {p["plan_id"]: p["seq"] for p in plans if p.get("draw_only") and p["plan_id"] != exclude_plan_id}
+        for entity_id, department_id, d in self._draw_results(drawn_only, upto):
+            if d.year == year:
+                rows.add((entity_id, "", department_id, d))  # a draw has no inspectors: none rotate
+        for p in plans:
             if p["plan_id"] == exclude_plan_id:
                 continue
             for v in p["visits"]:
@@ -593,6 +599,26 @@ class Ledger:
                     rows.add((v["entity_id"], inspector_id, department_id, d))
         return [HistoryVisit(entity_id=e, inspector_id=i, department_id=dep, date=d)
                 for e, i, dep, d in sorted(rows)]
+
+    def _draw_results(self, draws: Mapping[str, int], upto: int | None) -> list[tuple[str, str, dt.date]]:
+        """(entity, department, inspection date) of the results recorded for draw-only results.
+
+        ``draws``: plan id → the seq of its current (draw-only) record; a result counts when it was
+        recorded after that record (results of a superseded draw do not), its latest correction wins.
+        """
+        latest: dict[tuple[str, str, str], tuple[str, str, dt.date]] = {}
+        for r in self.records("result"):
+            p = r.payload
+            pid = p.get("plan_id")
+            if pid not in draws or r.seq <= draws[pid] or (upto is not None and r.seq > upto):
+                continue
+            try:
+                latest[(pid, str(p["visit_id"]), str(p["department_id"]))] = (
+                    str(p["entity_id"]), str(p["department_id"]), dt.date.fromisoformat(p["inspected_on"]))
+            except (KeyError, TypeError, ValueError):
+                raise LedgerError(f"the ledger {self.path}, record {r.seq} (result), is not a result this randsup "
+                                  "wrote; run `randsup ledger verify`") from None
+        return [latest[k] for k in sorted(latest)]
 
     def inspections_per_entity(self, year: int, *, exclude_plan_id: str | None = None) -> dict[str, int]:
         """How many inspections (distinct visit dates) each entity has in ``year``, by entity id."""

@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,16 @@ from ..errors import InputError, LedgerError, OutputError, Problem, SeedError, S
 from ..inputs.csvfile import open_csv, scrub_chunk
 from ..io import canonical_json, csv_text
 from ..model import RESULT_CATEGORIES, RESULT_SUB_TYPES, Plan, Visit
-from ..publish.files import MANIFEST_FILE, SPEC_FILE, read_plan, revealed_salt
+from ..publish.draw_only import DRAW_FILE, DrawOnly, read_draw
+from ..publish.files import (
+    DRAW_RECORD,
+    MANIFEST_FILE,
+    PLAN_FILE,
+    SPEC_FILE,
+    read_json,
+    read_plan,
+    revealed_salt,
+)
 from ..publish.render import (
     NoticeBlock,
     manifest_bytes,
@@ -79,6 +88,10 @@ _ALIASES: dict[str, str] = {
 # Columns of a results file: English name → Chinese header accepted for it.
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "visit_id": ("检查编号",),
+    # A draw-only result (`randsup draw`) has no visits: its rows name the entity and the task.
+    "entity_id": ("统一社会信用代码", "检查对象编码", "主体代码"),
+    "entity_name": ("检查对象名称", "企业名称", "主体名称"),
+    "task_id": ("任务编号", "抽查任务编号"),
     "department_id": ("部门编码", "检查部门编码"),
     "department": ("检查部门", "部门", "部门名称", "检查实施机关"),  # a name, or a code
     "result": ("检查结果",),
@@ -87,6 +100,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "notes": ("备注", "说明"),
 }
 _REQUIRED = ("visit_id", "result", "inspected_on")  # and department_id or department
+_REQUIRED_DRAW = ("entity_id", "result", "inspected_on")  # results of a draw-only result
 
 
 def _norm(text: str) -> str:
@@ -120,12 +134,16 @@ class InspectionResult:
     deadline: dt.date
     notes: str = ""
     corrects: int | None = None  # ledger seq of the earlier result of this visit and department it corrects
+    # A result of a draw-only result: its task (the visit_id is then "TASK/ENTITY", one per task and entity).
+    task_id: str | None = None
 
     def payload(self) -> dict[str, Any]:
         p = {"plan_id": self.plan_id, "visit_id": self.visit_id, "department_id": self.department_id,
              "entity_id": self.entity_id, "entity_name": self.entity_name, "result": self.result,
              "sub_result": self.sub_result, "inspected_on": self.inspected_on.isoformat(),
              "deadline": self.deadline.isoformat(), "notes": self.notes}
+        if self.task_id is not None:
+            p["task_id"] = self.task_id
         return p if self.corrects is None else {**p, "corrects": self.corrects}
 
     def same_as(self, other: InspectionResult) -> bool:
@@ -139,7 +157,7 @@ class InspectionResult:
                    entity_id=p["entity_id"], entity_name=p["entity_name"], result=p["result"],
                    sub_result=p.get("sub_result"), inspected_on=dt.date.fromisoformat(p["inspected_on"]),
                    deadline=dt.date.fromisoformat(p["deadline"]), notes=p.get("notes", ""),
-                   corrects=p.get("corrects"))
+                   corrects=p.get("corrects"), task_id=p.get("task_id"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -197,7 +215,7 @@ def _xlsx_text(v: object) -> str:
     return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), s) if "_x" in s else s
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _read_rows(path: Path, required: Sequence[str] = _REQUIRED) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (row number, cells) of a CSV (UTF-8, UTF-8 with BOM, GB18030) or the first sheet of an XLSX.
 
     CSV goes through the data folder's reader (:mod:`randsup.inputs.csvfile`), so a damaged
@@ -235,11 +253,11 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         raise InputError(Problem(name, None, None, None, "the file is empty; the first row must be the header"))
     (_, first), rows = numbered[0], numbered[1:]
     header = [_norm_header(c) for c in first]
-    positions = {i: col for col, i in _column_map(header, name).items()}
+    positions = {i: col for col, i in _column_map(header, name, required).items()}
     width = len(header)
     for rownum, cells in rows:
         cells[:] = (cells + [""] * (width - len(cells)))[:max(width, len(cells))]
-        scrub_chunk([cells], rownum, positions, {"visit_id", "department_id"}, report)
+        scrub_chunk([cells], rownum, positions, {"visit_id", "department_id", "entity_id", "task_id"}, report)
     if problems:
         raise InputError(problems, header=f"{len(problems)} bad cell(s) in {name}; nothing was recorded")
     return header, rows
@@ -249,13 +267,13 @@ def _norm_header(cell: str) -> str:
     return cell.replace("\ufeff", "").strip()
 
 
-def _column_map(header: Sequence[str], name: str) -> dict[str, int]:
+def _column_map(header: Sequence[str], name: str, required: Sequence[str] = _REQUIRED) -> dict[str, int]:
     found: dict[str, int] = {}
     for i, h in enumerate(header):
         for col, zh in _COLUMNS.items():
             if h == col or h in zh:
                 found.setdefault(col, i)
-    missing = [c for c in _REQUIRED if c not in found]
+    missing = [c for c in required if c not in found]
     if "department_id" not in found and "department" not in found:
         missing.append("department_id")
     if missing:
@@ -263,6 +281,22 @@ def _column_map(header: Sequence[str], name: str) -> dict[str, int]:
                                   f"required column missing; add a column {c!r} (or {_COLUMNS[c][0]!r})")
                           for c in missing])
     return found
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What a results row names: a visit of a plan, or a drawn entity of a draw-only result's task."""
+
+    visit_id: str  # the key of the result (with the department): a visit id, or "TASK/ENTITY" for a draw
+    entity_id: str
+    entity_name: str
+    departments: tuple[str, ...]
+    not_before: dt.date | None  # the planned inspection date (a result cannot precede it)
+    task_id: str | None = None
+
+
+# Finds the target a row names: (target, None) or (None, (column, value, why)).
+_Locate = Callable[[Callable[[str], object]], tuple[_Target | None, tuple[str, str, str] | None]]
 
 
 def read_results_file(path: str | Path, plan: Plan, calendar: WorkingCalendar, *,
@@ -278,16 +312,73 @@ def read_results_file(path: str | Path, plan: Plan, calendar: WorkingCalendar, *
             a date that is not a date or falls before the planned inspection date, a repeated
             (visit, department), or a missing column.
     """
-    p = Path(path)
-    name = str(p)
-    header, rows = _read_rows(p)
-    cols = _column_map(header, name)
     visits: dict[str, Visit] = {v.visit_id: v for v in plan.visits}
-    visit_ids_deps = {d for v in plan.visits for d in v.departments}
+
+    def locate(cell: Callable[[str], object]) -> tuple[_Target | None, tuple[str, str, str] | None]:
+        visit_id = str(cell("visit_id")).strip()
+        v = visits.get(visit_id)
+        if v is None:
+            return None, ("visit_id", visit_id, f"no such visit in plan {plan.plan_id}; copy the 检查编号 from visits.csv")
+        return _Target(visit_id, v.entity_id, v.entity_name, v.departments, v.date), None
+
+    return _read_results(Path(path), plan.plan_id, plan.quarter, calendar, department_names,
+                         {d for v in plan.visits for d in v.departments}, _REQUIRED, locate)
+
+
+def read_draw_results_file(path: str | Path, draw: DrawOnly, departments: Mapping[str, Sequence[str]],
+                           calendar: WorkingCalendar, *,
+                           department_names: Mapping[str, str] | None = None) -> list[InspectionResult]:
+    """Parse and check a results file for a draw-only result (``randsup draw``): one row per (entity,
+    task, department) inspected, with its date, as users fill it in from the 抽查名单 (drawn.csv).
+
+    Columns: entity_id (统一社会信用代码), task_id (任务编号; may be left out when the entity was
+    drawn by one task only), department_id or department (检查部门), inspected_on (检查日期), result
+    (检查结果), optional sub_result, entity_name, notes. An entity must be drawn (or an alternate, 递补)
+    for the task; the date must fall in the draw's quarter or later (up to the end of the next year).
+    ``departments``: the departments of each task (draw-record.json).
+
+    Raises:
+        InputError: as :func:`read_results_file`, with the entity, task and department named.
+    """
+    quarter_start = dt.date(int(draw.quarter[:4]), 3 * int(draw.quarter[-1]) - 2, 1)
+    tasks_of: dict[str, list[str]] = {}
+    for td in draw.draw.tasks:
+        for e in (*td.selected, *(e for k in sorted(td.alternates) for e in td.alternates[k])):
+            if td.task_id not in tasks_of.setdefault(e, []):
+                tasks_of[e].append(td.task_id)
+
+    def locate(cell: Callable[[str], object]) -> tuple[_Target | None, tuple[str, str, str] | None]:
+        entity = str(cell("entity_id")).strip()
+        task = str(cell("task_id")).strip()
+        drawn_by = tasks_of.get(entity, [])
+        if not drawn_by:
+            return None, ("entity_id", entity, f"not drawn (nor an alternate) in {draw.plan_id}; copy the entity_id "
+                                               "from drawn.csv")
+        if not task:
+            if len(drawn_by) > 1:
+                return None, ("task_id", "", f"the entity was drawn by tasks {', '.join(drawn_by)}; name the task")
+            task = drawn_by[0]
+        elif task not in drawn_by:
+            return None, ("task_id", task, f"task {task} did not draw this entity (it was drawn by "
+                                           f"{', '.join(drawn_by)}); correct the task or the entity")
+        return _Target(f"{task}/{entity}", entity, str(cell("entity_name")).strip(),
+                       tuple(departments.get(task, ())), quarter_start, task), None
+
+    return _read_results(Path(path), draw.plan_id, draw.quarter, calendar, department_names,
+                         {d for ds in departments.values() for d in ds}, _REQUIRED_DRAW, locate)
+
+
+def _read_results(p: Path, plan_id: str, quarter: str, calendar: WorkingCalendar,
+                  department_names: Mapping[str, str] | None, department_ids: set[str],
+                  required: Sequence[str], locate: _Locate) -> list[InspectionResult]:
+    """The rows of a results file, each checked; the target of a row is found by ``locate``."""
+    name = str(p)
+    header, rows = _read_rows(p, required)
+    cols = _column_map(header, name, required)
     problems: list[Problem] = []
     out: list[InspectionResult] = []
     seen: dict[tuple[str, str], int] = {}
-    latest = dt.date(int(plan.quarter[:4]) + 1, 12, 31)  # no date arithmetic beyond it
+    latest = dt.date(int(quarter[:4]) + 1, 12, 31)  # no date arithmetic beyond it
     by_name = {_norm(n): d for d, n in (department_names or {}).items()}
     for rownum, raw in rows:
         def cell(col: str, raw: list[object] = raw) -> object:
@@ -299,18 +390,17 @@ def read_results_file(path: str | Path, plan: Plan, calendar: WorkingCalendar, *
         result_text = str(cell("result")).strip()
         if not result_text:
             continue  # not inspected yet: the template lists every visit of the department
-        visit_id = str(cell("visit_id")).strip()
         dep_col = "department_id" if str(cell("department_id")).strip() else "department"
         dep_text = str(cell(dep_col)).strip()
-        department_id = dep_text if dep_text in visit_ids_deps else by_name.get(_norm(dep_text), dep_text)
-        visit = visits.get(visit_id)
-        if visit is None:
-            faults.append(("visit_id", visit_id, f"no such visit in plan {plan.plan_id}; "
-                                                 "copy the 检查编号 from visits.csv"))
-        elif department_id not in visit.departments:
+        department_id = dep_text if dep_text in department_ids else by_name.get(_norm(dep_text), dep_text)
+        target, fault = locate(cell)
+        if fault is not None:
+            faults.append(fault)
+        elif target is not None and department_id not in target.departments:
             on_visit = ", ".join(f"{d} {department_names[d]}" if department_names and d in department_names else d
-                                 for d in visit.departments)
-            faults.append((dep_col, dep_text, f"department is not on visit {visit_id} (its departments: {on_visit}); "
+                                 for d in target.departments)
+            what = f"task {target.task_id}" if target.task_id else f"visit {target.visit_id}"
+            faults.append((dep_col, dep_text, f"department is not on {what} (its departments: {on_visit}); "
                                               "write one of them, by name or by code"))
         result = canonical_result(result_text) if result_text else None
         if result is None or result not in RESULT_CATEGORIES:
@@ -332,31 +422,34 @@ def read_results_file(path: str | Path, plan: Plan, calendar: WorkingCalendar, *
             faults.append(("inspected_on", str(raw_date), "not a date; write it as YYYY-MM-DD"))
         elif inspected > latest:
             faults.append(("inspected_on", inspected.isoformat(),
-                           f"later than {latest.isoformat()}: a result of plan {plan.plan_id} must be dated "
+                           f"later than {latest.isoformat()}: a result of plan {plan_id} must be dated "
                            f"from its planned inspection date to the end of the following year; "
                            "correct the date"))
-        elif visit is not None and visit.date is not None and inspected < visit.date:
+        elif target is not None and target.not_before is not None and inspected < target.not_before:
+            when = ("the start of its quarter" if target.task_id else "the planned inspection date") + \
+                f" {target.not_before.isoformat()}"
             faults.append(("inspected_on", inspected.isoformat(),
-                           f"before the planned inspection date {visit.date.isoformat()} of visit "
-                           f"{visit_id}; a result cannot precede its inspection"))
-        key = (visit_id, department_id)
-        if visit is not None and key in seen:
-            faults.append(("visit_id", visit_id, f"a result for this visit and department {department_id} is "
-                                                 f"already on row {seen[key]}; keep one row per pair"))
-        seen.setdefault(key, rownum)
+                           f"before {when} of {target.visit_id}; a result cannot precede its inspection"))
+        if target is not None:
+            key = (target.visit_id, department_id)
+            if key in seen:
+                faults.append(("visit_id" if target.task_id is None else "entity_id", target.visit_id,
+                               f"a result for this {'visit' if target.task_id is None else 'entity and task'} and "
+                               f"department {department_id} is already on row {seen[key]}; keep one row per pair"))
+            seen.setdefault(key, rownum)
         if faults:
             problems.append(_one_problem(name, rownum, faults))
             continue
-        assert visit is not None and result is not None and inspected is not None
+        assert target is not None and result is not None and inspected is not None
         try:
             deadline = publication_deadline(inspected, calendar)
         except SpecError as exc:  # no working-day data for the year the deadline falls in
             problems.append(Problem(name, rownum, "inspected_on", inspected.isoformat(), str(exc)))
             continue
-        out.append(InspectionResult(plan_id=plan.plan_id, visit_id=visit_id, department_id=department_id,
-                                    entity_id=visit.entity_id, entity_name=visit.entity_name, result=result,
+        out.append(InspectionResult(plan_id=plan_id, visit_id=target.visit_id, department_id=department_id,
+                                    entity_id=target.entity_id, entity_name=target.entity_name, result=result,
                                     sub_result=sub, inspected_on=inspected, deadline=deadline,
-                                    notes=str(cell("notes")).strip()))
+                                    notes=str(cell("notes")).strip(), task_id=target.task_id))
     if problems:
         n = len(problems)
         raise InputError(problems, header=f"{n} bad row{'s' if n != 1 else ''} in {name}; nothing was recorded")
@@ -379,6 +472,11 @@ def record_results(path: str | Path, plan_dir: str | Path, ledger: Ledger, *,
                    at: str | None = None) -> list[InspectionResult]:
     """Read a results file (CSV/XLSX) for the plan in ``plan_dir`` and record it in the ledger.
 
+    ``plan_dir`` may be a draw folder (``randsup draw``): the rows then name entity, task,
+    department and date (:func:`read_draw_results_file`), and the draw must be the version of its
+    plan id the ledger holds. Recorded results of a draw count toward the annual cap
+    (docs/history.md).
+
     All rows are checked first; a file with any bad row records nothing. Recording is idempotent:
     a row equal to the result already recorded for its (visit, department) is skipped, and a
     changed row is recorded as a correction of it (``corrects`` = the earlier record's seq).
@@ -387,15 +485,29 @@ def record_results(path: str | Path, plan_dir: str | Path, ledger: Ledger, *,
     Returns:
         The newly recorded results (new ones and corrections), sorted by visit and department.
     """
-    plan = read_plan(plan_dir)
-    # Checked before anything is written: a refused file leaves the ledger as it was.
-    results = read_results_file(path, plan, plan_calendar(plan, plan_dir),
-                                department_names=_department_names(ledger))
+    folder = Path(plan_dir)
+    if (folder / DRAW_FILE).is_file() and not (folder / PLAN_FILE).is_file():
+        drawn = read_draw(folder)
+        plan_id = drawn.plan_id
+        results = read_draw_results_file(path, drawn, _draw_departments(folder), _draw_calendar(drawn, folder),
+                                         department_names=_department_names(ledger))
+
+        def recorded() -> None:
+            _require_current_draw(ledger, drawn, folder)
+    else:
+        plan = read_plan(plan_dir)
+        plan_id = plan.plan_id
+        # Checked before anything is written: a refused file leaves the ledger as it was.
+        results = read_results_file(path, plan, plan_calendar(plan, plan_dir),
+                                    department_names=_department_names(ledger))
+
+        def recorded() -> None:
+            ensure_plan_recorded(ledger, plan, plan_dir)
     with ledger.locked():  # only for this short write: the file was read and checked before
         checkpoint("results:locked")
         ledger.require_intact("record results")
-        ensure_plan_recorded(ledger, plan, plan_dir)
-        known = {(r.visit_id, r.department_id): (seq, r) for seq, r in current_results(ledger, plan.plan_id)}
+        recorded()
+        known = {(r.visit_id, r.department_id): (seq, r) for seq, r in current_results(ledger, plan_id)}
         new: list[InspectionResult] = []
         for r in results:
             prev = known.get((r.visit_id, r.department_id))
@@ -406,6 +518,44 @@ def record_results(path: str | Path, plan_dir: str | Path, ledger: Ledger, *,
             ledger.record_results([r.payload() for r in new], at=at)
         checkpoint("results:recorded")
     return new
+
+
+def _draw_departments(folder: Path) -> dict[str, list[str]]:
+    """Each task's departments, from the draw record (public/draw-record.json) of a draw folder."""
+    raw = read_json(folder / DRAW_RECORD, DRAW_RECORD)
+    tasks = raw.get("tasks") if isinstance(raw, dict) else None
+    if not isinstance(tasks, list):
+        raise InputError(Problem(str(folder / DRAW_RECORD), None, None, None,
+                                 "has no task list; restore the draw folder as `randsup draw` wrote it"))
+    return {str(t.get("task_id")): [str(d) for d in t.get("departments", [])] for t in tasks if isinstance(t, dict)}
+
+
+def _draw_calendar(drawn: DrawOnly, folder: Path) -> WorkingCalendar:
+    """The draw quarter's working-day calendar, with the holidays copy the draw folder keeps."""
+    return plan_calendar(_draw_header(drawn), folder)
+
+
+def _draw_header(drawn: DrawOnly) -> Plan:
+    """The header of a draw as a Plan without tasks or visits (what the calendar and notices read)."""
+    return Plan(plan_id=drawn.plan_id, quarter=drawn.quarter, seed=drawn.seed, inputs=drawn.inputs,
+                software=drawn.software, tasks=(), visits=(), alternates={}, stats={}, ledger=drawn.ledger)
+
+
+def _require_current_draw(ledger: Ledger, drawn: DrawOnly, folder: Path) -> None:
+    """Refuse results for a draw folder that is not the version of its plan id the ledger holds now."""
+    rec = ledger.plan_record(drawn.plan_id)
+    digest = hashlib.sha256((folder / DRAW_FILE).read_bytes()).hexdigest()
+    if rec is None:
+        raise LedgerError(f"the draw {drawn.plan_id} is not in the ledger {ledger.path}; record results in the "
+                          "ledger that recorded the draw (--ledger), or run `randsup draw` with it first")
+    if not rec.payload.get("draw_only"):
+        raise LedgerError(f"plan {drawn.plan_id} in the ledger {ledger.path} (record seq {rec.seq}) is a plan that "
+                          f"replaced or took the draw {folder}: record its results against the plan's visits "
+                          "(the plan folder) so that they are not counted twice")
+    if rec.payload["plan_json_sha256"] != digest:
+        raise LedgerError(f"{folder / DRAW_FILE} is not the draw {drawn.plan_id} the ledger {ledger.path} holds "
+                          f"(record seq {rec.seq}); use the draw folder `randsup draw` wrote, or check it with "
+                          "`randsup verify`")
 
 
 def current_results(ledger: Ledger, plan_id: str | None = None) -> list[tuple[int, InspectionResult]]:

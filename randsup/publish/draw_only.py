@@ -39,6 +39,7 @@ from .record import draw_only_record
 from .render import (
     _Names,
     _notice_blocks,
+    holidays_files,
     manifest_bytes,
     render_notice_html,
     render_notice_markdown,
@@ -253,6 +254,7 @@ def render_draw(d: DrawOnly, *, spec: PlanSpec, directory: Directory,
     plan = as_plan(d, spec, directory)
     names = _Names(directory)
     files: dict[str, bytes] = {DRAW_FILE: draw_json_bytes(d), SPEC_FILE: spec_json_bytes(spec)}
+    files.update(holidays_files(spec))  # the working-day calendar of its results' deadlines
     if history_file is not None:
         files[LEDGER_HISTORY_INPUT] = history_file
     files[DRAWN_CSV] = csv_text(("task_id", "role", "rank", "entity_id"), _drawn_rows(d)).encode("utf-8")

@@ -59,6 +59,7 @@ __all__ = [
     "RESULTS_TEMPLATE_DIR",
     "CONTACT_COLUMNS",
     "WORKLIST_COLUMNS",
+    "holidays_files",
     "manifest_bytes",
     "notice_title",
     "plan_files",
@@ -663,6 +664,18 @@ def render_notice_html(blocks: Sequence[NoticeBlock], title: str) -> str:
 # The whole directory
 
 
+def holidays_files(spec: PlanSpec) -> dict[str, bytes]:
+    """The copy of the spec's holidays file kept in a plan (or draw) folder, under the name spec.json gives."""
+    hp = spec.holidays_path()
+    if hp is None:
+        return {}
+    try:
+        return {_holidays_copy(str(hp)): hp.read_bytes()}
+    except OSError as exc:
+        raise SpecError(f"{hp}: the holidays file named by the spec cannot be read ({exc.strerror}); "
+                        "fix 'holidays' in the spec") from None
+
+
 def render_plan(plan: Plan, *, spec: PlanSpec, directory: Directory | None = None) -> dict[str, bytes]:
     """Every file of the plan directory, path → bytes, manifest included. Pure: no clock, no disk writes.
 
@@ -675,13 +688,7 @@ def render_plan(plan: Plan, *, spec: PlanSpec, directory: Directory | None = Non
     require_secrecy(spec, plan.seed.get("salt_commitment"))
     names = _Names(directory)
     files: dict[str, bytes] = {PLAN_FILE: plan_json_bytes(plan), SPEC_FILE: spec_json_bytes(spec)}
-    hp = spec.holidays_path()
-    if hp is not None:
-        try:
-            files[_holidays_copy(str(hp))] = hp.read_bytes()
-        except OSError as exc:
-            raise SpecError(f"{hp}: the holidays file named by the spec cannot be read ({exc.strerror}); "
-                            "fix 'holidays' in the spec") from None
+    files.update(holidays_files(spec))
     rows = _worklist_rows(plan, names)
     header = worklist_columns(directory, spec.worklist_headers)
     zh_header = worklist_columns(directory, "zh")
