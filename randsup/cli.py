@@ -304,6 +304,10 @@ def plan_cmd(
     worklist_headers: Annotated[str | None, typer.Option(
         "--worklist-headers", help="Header language of visits.csv/.xlsx: zh or en [default: the spec's, zh].")]
     = None,
+    from_draw: Annotated[Path | None, typer.Option(
+        "--from-draw", help="Take the draw of this `randsup draw` folder as the 第一随机 (the same spec, seed and "
+                            "data; checked first): the selection is kept, visits, dates and teams are added.")]
+    = None,
 ) -> None:
     """Draw entities (第一随机), plan visits, dates and teams (第二随机), write the plan directory (一公开).
 
@@ -339,7 +343,7 @@ def plan_cmd(
     with Ledger(_ledger_path(ledger, data), lock_timeout=lock_timeout, waiting=_waiting) as book, \
             bar if bar is not None else nullcontext():
         plan = plan_with_ledger(directory, plan_spec, seed, book, out_dir, progress=bar,
-                                supersede=why, allow_unstaffed=allow_unstaffed)
+                                supersede=why, allow_unstaffed=allow_unstaffed, from_draw=from_draw)
     table = Table(title=escape(f"plan {plan.plan_id} → {out_dir}"), title_justify="left", show_header=False)
     table.add_column()
     table.add_column(justify="right")

@@ -12,10 +12,10 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 __all__ = [
     "Assignment",
@@ -423,6 +423,13 @@ class Supersedes(_Out):
     reason: str
 
 
+class TakenDraw(_Out):
+    """The draw-only result (``randsup draw``) a plan took as its 第一随机: its ledger record and draw.json."""
+
+    seq: int
+    draw_json_sha256: str
+
+
 class LedgerAnchor(_Out):
     """The ledger state a plan was made against: a recorded input, kept in spec.json and plan.json.
 
@@ -433,6 +440,15 @@ class LedgerAnchor(_Out):
     head_before: LedgerHead
     year_plans: tuple[YearPlan, ...] = ()
     supersedes: Supersedes | None = None
+    from_draw: TakenDraw | None = None  # plan --from-draw; left out of the files when None
+
+    @model_serializer(mode="wrap")
+    def _leave_out_no_draw(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Plans made before --from-draw existed keep their bytes (verify re-renders them).
+        data = handler(self)
+        if isinstance(data, dict) and data.get("from_draw") is None:
+            data.pop("from_draw", None)
+        return data
 
 
 class UnstaffedTeam(_Out):

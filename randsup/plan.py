@@ -15,7 +15,7 @@ from .draw.sample import draw_entities, inspections_in_year
 from .draw.seed import PublicSeed
 from .draw.visits import build_visits, task_scope
 from .errors import InfeasibleError
-from .model import RISK_CLASSES, Directory, Plan, PlanTask, UnstaffedTeam, Visit
+from .model import RISK_CLASSES, Directory, DrawResult, Plan, PlanTask, UnstaffedTeam, Visit
 from .spec import PlanSpec, check_spec_against, require_secrecy
 from .version import __version__
 
@@ -135,7 +135,8 @@ def _dates_and_teams(visits: list[Visit], directory: Directory, spec: PlanSpec, 
 
 
 def make_plan(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
-              progress: Progress | None = None, num_workers: int = 1, allow_unstaffed: bool = False) -> Plan:
+              progress: Progress | None = None, num_workers: int = 1, allow_unstaffed: bool = False,
+              draw: DrawResult | None = None) -> Plan:
     """The quarter's plan: who is inspected (第一随机), on which working day, by whom (第二随机).
 
     Args:
@@ -147,6 +148,9 @@ def make_plan(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
             (a unique optimum solved to OPTIMAL); the plan records the solver status.
         allow_unstaffed: write the plan even when some visit-departments have no legal team on any
             day: they are listed in ``Plan.unstaffed`` with their reason (the draw is never blocked).
+        draw: the 第一随机 already made (a draw-only result the plan takes, ``plan --from-draw``):
+            used as it is, only visits, dates and teams are added. The caller checks that it is
+            the draw of this spec, seed and data (history/planning.py).
 
     Raises:
         SpecError: the spec does not fit the data, or the quarter's year has no working-day data,
@@ -165,7 +169,8 @@ def make_plan(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
     stage("calendar", 1)
 
     stage("draw", 0)
-    draw = draw_entities(directory, spec, seed)
+    if draw is None:
+        draw = draw_entities(directory, spec, seed)
     stage("draw", 1)
 
     stage("visits", 0)

@@ -28,6 +28,7 @@ import openpyxl
 
 from .assign.rule_check import check_plan_rules
 from .assign.workdays import WorkingCalendar
+from .draw.sample import draw_entities
 from .draw.seed import PublicSeed, verify_salt
 from .errors import InfeasibleError, InputError, Problem, SeedError, SpecError, VerificationError
 from .history.anchors import check_anchors
@@ -36,12 +37,14 @@ from .history.ledger import Ledger, with_history_file
 from .history.recuse import replay_changes
 from .history.reveal import reveal_files
 from .inputs.load import load_directory
-from .model import Directory, Plan
+from .model import Directory, DrawResult, Plan
 from .plan import make_plan
-from .publish.draw_only import DRAW_FILE, EntitySource, make_draw, read_draw, render_draw
+from .publish.draw_only import DRAW_FILE, DrawOnly, EntitySource, make_draw, read_draw, render_draw
 from .publish.files import (
     CHANGES_FILE,
     DRAW_RECORD,
+    FROM_DRAW_FILE,
+    FROM_DRAW_HISTORY,
     LEDGER_HISTORY_INPUT,
     MANIFEST_FILE,
     PLAN_FILE,
@@ -52,6 +55,7 @@ from .publish.files import (
     revealed_salt,
 )
 from .publish.render import render_plan
+from .spec import PlanSpec
 
 __all__ = ["VerifyReport", "manifest_check", "manifest_differences", "plan_differences", "verify_draw",
            "verify_plan"]
@@ -342,6 +346,37 @@ def _ledger_checks(ledger: Ledger | None, out: Path) -> tuple[list[str], list[st
     return diffs, list(anchors.notes)
 
 
+def _taken_draw(out: Path, data: Path, published: Plan, spec: PlanSpec, seed: PublicSeed
+                ) -> tuple[DrawResult | None, list[str]]:
+    """The draw a plan took (plan --from-draw), recomputed from the data and the draw's kept history,
+    with the differences from the copy the plan keeps (from-draw/draw.json) and from the digest it states."""
+    took = published.ledger.from_draw if published.ledger is not None else None
+    if took is None:
+        return None, []
+    kept = out / FROM_DRAW_FILE
+    if not kept.is_file():
+        return None, [f"{FROM_DRAW_FILE}: missing; {PLAN_FILE} states the plan took the draw of ledger record seq "
+                      f"{took.seq}, and its copy is needed to recompute it"]
+    raw = kept.read_bytes()
+    diffs = []
+    if hashlib.sha256(raw).hexdigest() != took.draw_json_sha256:
+        diffs.append(f"{FROM_DRAW_FILE}: is not the draw.json {PLAN_FILE} states the plan took "
+                     f"(ledger.from_draw {_short(took.draw_json_sha256)})")
+    try:
+        drawn = DrawOnly.model_validate_json(raw)
+    except ValueError:
+        return None, [*diffs, f"{FROM_DRAW_FILE}: not a draw.json randsup wrote"]
+    base = with_history_file(load_directory(data), out / FROM_DRAW_FILE.split("/")[0])
+    changed = sorted(k for k in set(drawn.inputs) | set(base.digests) if drawn.inputs.get(k) != base.digests.get(k))
+    diffs += [f"{FROM_DRAW_FILE}: input {k} differs from the data (or from {FROM_DRAW_HISTORY}); the draw the plan "
+              "took was made from other data" for k in changed]
+    recomputed = draw_entities(base, spec, seed)
+    if recomputed != drawn.draw:
+        diffs.append(f"{FROM_DRAW_FILE}: the draw the plan took does not match its recomputation from the data "
+                     "and the seed")
+    return recomputed, diffs
+
+
 def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
                 progress: Callable[..., Any] | None = None, ledger: Ledger | None = None) -> VerifyReport:
     """Recompute the plan in ``out`` from the data directory ``data`` and its seed, and compare.
@@ -392,8 +427,10 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
         marked = [(u.visit_id, u.department_id) for u in published.unstaffed]
         diffs += [f"{PLAN_FILE}: rule broken: {r}" for r in
                   check_plan_rules(list(published.visits), directory, spec, working_days, unstaffed=marked)]
+        taken, draw_diffs = _taken_draw(out_p, data_p, published, spec, seed)
+        diffs += draw_diffs
         # A plan with unstaffed visit-departments was made with allow_unstaffed; recompute the same way.
-        recomputed = make_plan(directory, spec, seed, progress=progress, allow_unstaffed=bool(marked))
+        recomputed = make_plan(directory, spec, seed, progress=progress, allow_unstaffed=bool(marked), draw=taken)
     except (InfeasibleError, SpecError) as exc:
         # The published spec (or its holidays copy) cannot reproduce a plan: a verification failure.
         raise _fail(out_p, data_p, [*diffs, f"the plan cannot be recomputed: {exc.message}"]) from None
@@ -423,7 +460,8 @@ def verify_plan(out: str | Path, *, data: str | Path, salt: str | None = None,
         except VerificationError as exc:
             diffs.append(exc.message)
     # Files the plan keeps beside what it renders: the ledger history it was drawn with, recusals.
-    kept = {CHANGES_FILE} | ({LEDGER_HISTORY_INPUT} if LEDGER_HISTORY_INPUT in published.inputs else set())
+    kept = {CHANGES_FILE, FROM_DRAW_FILE, FROM_DRAW_HISTORY} | (
+        {LEDGER_HISTORY_INPUT} if LEDGER_HISTORY_INPUT in published.inputs else set())
     diffs += [f"{name}: listed in {MANIFEST_FILE}, but randsup writes no such file for this plan (it is not part "
               "of the recomputation); remove the file and its entry" for name in _listed_names(out_p)
               if name not in expected and name not in kept and _entry_problem(out_p, name) is None]

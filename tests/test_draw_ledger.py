@@ -340,3 +340,146 @@ def test_an_entity_at_its_cap_through_draw_results_is_excluded_from_the_next_pla
     assert sum(s.excluded_at_cap for t in p2.tasks for s in t.strata.values()) >= len(both)
     code, out = cli("verify", tmp_path / "P2", "--data", data)
     assert code == 0, out
+
+
+# ---------------------------------------------------------------------------------------
+# A plan that takes a draw-only result as its 第一随机 (plan --from-draw)
+
+
+@pytest.fixture(scope="module")
+def taken(drawn: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of D (data and ledger) in which plan P2 took the draw W2."""
+    root = tmp_path_factory.mktemp("taken")
+    shutil.copytree(drawn / "D", root / "D")
+    code, out = cli(*plan_args(root / "D", 2, root / "P2", "--from-draw", str(drawn / "W2")))
+    assert code == 0, out
+    return root
+
+
+def load_plan(folder: Path):  # noqa: ANN201 - a Plan
+    from randsup.model import Plan
+
+    return Plan.model_validate_json((folder / "plan.json").read_bytes())
+
+
+class TestFromDraw:
+    def test_the_selection_is_kept_and_visits_dates_teams_added(self, drawn: Path, taken: Path) -> None:
+        d, p = read_draw(drawn / "W2"), load_plan(taken / "P2")
+        assert [t.strata for t in p.tasks] == [t.strata for t in d.draw.tasks]
+        assert [t.start for t in p.tasks] == [t.start for t in d.draw.tasks]
+        assert sorted(v.entity_id for v in p.visits) == sorted(d.draw.tasks[0].selected)
+        assert all(v.date is not None and v.inspectors for v in p.visits)
+        assert p.alternates["T01"] == tuple(e for k in "ABCD" for e in d.draw.tasks[0].alternates.get(k, ()))
+        assert (taken / "P2" / "from-draw" / "draw.json").read_bytes() == (drawn / "W2" / "draw.json").read_bytes()
+
+    def test_the_ledger_records_that_the_plan_took_the_draw(self, drawn: Path, taken: Path) -> None:
+        p = load_plan(taken / "P2")
+        w2 = draw_record(drawn / "D", "it-2027Q2")
+        assert p.ledger is not None and p.ledger.from_draw is not None and p.ledger.supersedes is None
+        assert (p.ledger.from_draw.seq, p.ledger.from_draw.draw_json_sha256) == (
+            w2.seq, w2.payload["plan_json_sha256"])
+        latest = draw_record(taken / "D", "it-2027Q2")
+        assert not latest.payload.get("draw_only") and latest.payload["ledger"]["from_draw"]["seq"] == w2.seq
+        record = json.loads((taken / "P2" / "public" / "draw-record.json").read_text("utf-8"))
+        assert record["ledger"]["from_draw"]["seq"] == w2.seq
+        # One version of the plan id counts: the plan's visits, once each.
+        with Ledger(taken / "D" / LEDGER_FILE_NAME, create=False) as book:
+            versions = [q for q in book.current_plans() if q["plan_id"] == "it-2027Q2"]
+            rows = book.history_for(2027)
+        assert len(versions) == 1 and not versions[0].get("draw_only")
+        q2_days = {(h.entity_id, h.date) for h in rows if h.entity_id in {v.entity_id for v in p.visits}
+                   and any(v.entity_id == h.entity_id and v.date == h.date for v in p.visits)}
+        assert len(q2_days) == len(p.visits)
+
+    def test_verify_and_anchors(self, drawn: Path, taken: Path) -> None:
+        code, out = cli("verify", taken / "P2", "--data", taken / "D")
+        assert code == 0 and "anchors were not checked" not in out, out
+        code, out = cli("ledger", "verify", "--data", taken / "D", "--anchors", drawn / "W2", taken / "P2")
+        assert code == 0, out
+
+    def test_verify_catches_another_draw_in_the_plan_folder(self, taken: Path, tmp_path: Path) -> None:
+        copy = tmp_path / "P2"
+        shutil.copytree(taken / "P2", copy)
+        kept = copy / "from-draw" / "draw.json"
+        kept.write_bytes(kept.read_bytes().replace(b'"quarter"', b'"quarter" ', 1))
+        code, out = cli("verify", copy, "--data", taken / "D")
+        assert code == 1 and "from-draw/draw.json: is not the draw.json plan.json states" in out, out
+
+    def test_the_same_draw_taken_by_a_second_plan_needs_supersede(self, drawn: Path, taken: Path,
+                                                                   tmp_path: Path) -> None:
+        before = snapshot(taken / "D")
+        code, out = cli(*plan_args(taken / "D", 2, tmp_path / "P2b", "--from-draw", str(drawn / "W2"),
+                                   "--published-on", "2027-03-20"))
+        assert code == 2 and "--supersede" in out, out
+        assert snapshot(taken / "D") == before and not (tmp_path / "P2b").exists()
+
+    def test_a_plan_cannot_take_a_draw_it_does_not_match(self, drawn: Path, tmp_path: Path) -> None:
+        data = tmp_path / "D"
+        shutil.copytree(drawn / "D", data)
+        before = snapshot(data)
+        other_seed = plan_args(data, 2, tmp_path / "X1", "--from-draw", str(drawn / "W2"))
+        other_seed[other_seed.index(SOURCES[2][0])] = "4 5 7"
+        cases = {
+            "it was drawn from another seed": other_seed,
+            "differs from the plan's spec in plan_id, quarter":
+                plan_args(data, 3, tmp_path / "X2", "--from-draw", str(drawn / "W2")),
+            "not a draw folder": plan_args(data, 2, tmp_path / "X3", "--from-draw", str(drawn / "P1")),
+        }
+        for says, args in cases.items():
+            code, out = cli(*args)
+            assert code == 2 and says in visible(out), (says, out)
+        assert snapshot(data) == before and not any((tmp_path / f"X{i}").exists() for i in (1, 2, 3))
+
+    def test_a_tampered_draw_folder_is_refused(self, drawn: Path, tmp_path: Path) -> None:
+        data = tmp_path / "D"
+        shutil.copytree(drawn / "D", data)
+        before = snapshot(data)
+        for name, says in (("draw.json", "does not match the draw recomputed"),
+                           ("public/draw-notice.md", "is not the file record seq")):
+            copy = tmp_path / f"W2-{name.replace('/', '-')}"
+            shutil.copytree(drawn / "W2", copy)
+            f = copy / name
+            if name == "draw.json":  # the first two drawn entities swapped: the same set, another order
+                d = json.loads(f.read_text("utf-8"))
+                sel = d["draw"]["tasks"][0]["selected"]
+                sel[0], sel[1] = sel[1], sel[0]
+                f.write_text(json.dumps(d, ensure_ascii=False, indent=2), encoding="utf-8")
+            else:
+                f.write_text(f.read_text("utf-8") + "\n", encoding="utf-8")
+            code, out = cli(*plan_args(data, 2, tmp_path / "X", "--from-draw", str(copy)))
+            assert code == 2 and says in visible(out), (name, out)
+        assert snapshot(data) == before and not (tmp_path / "X").exists()
+
+    def test_a_draw_of_another_data_folder_is_refused(self, drawn: Path, tmp_path: Path) -> None:
+        from test_ledger import write_spec
+
+        from randsup.demo.synth import write_demo_data
+
+        other = tmp_path / "E"
+        write_demo_data(other, entities=2000, inspectors=200, seed=4)
+        write_spec(other, 2)
+        code, out = cli(*plan_args(other, 2, tmp_path / "X", "--from-draw", str(drawn / "W2")))
+        assert code == 2 and "it was drawn from other data" in visible(out), out
+        assert not (tmp_path / "X").exists() and not (other / LEDGER_FILE_NAME).exists()
+
+    def test_a_draw_with_results_or_superseded_is_refused(self, drawn: Path, tmp_path: Path) -> None:
+        data = tmp_path / "D"
+        shutil.copytree(drawn / "D", data)
+        a = read_draw(drawn / "W2").draw.tasks[0].selected[0]
+        dep = task_departments(drawn / "W2")["T01"][0]
+        rows = write_results(tmp_path / "r.csv", [(a, "T01", dep, "2027-04-20", "未发现问题")])
+        code, out = cli("results", "record", rows, "--plan", drawn / "W2", "--data", data)
+        assert code == 0, out
+        before = snapshot(data)
+        code, out = cli(*plan_args(data, 2, tmp_path / "X", "--from-draw", str(drawn / "W2")))
+        assert code == 2 and "already has results recorded" in visible(out), out
+        assert snapshot(data) == before
+        # Another draw of the plan id replaced W2: W2 can no longer be taken.
+        data2 = tmp_path / "D2"
+        shutil.copytree(drawn / "D", data2)
+        redraw = draw_args(data2, 2, tmp_path / "W2b", "--supersede", "--reason", "重新抽取")
+        redraw[redraw.index(SOURCES[2][0])] = "4 5 7"
+        code, out = cli(*redraw)
+        assert code == 0, out
+        code, out = cli(*plan_args(data2, 2, tmp_path / "X", "--from-draw", str(drawn / "W2")))
+        assert code == 2 and "is no longer the current version" in visible(out), out

@@ -35,6 +35,7 @@ class Anchor:
     files: dict[str, str]  # public file → sha256, as found on disk
     forced_reason: str | None = None  # a reveal's: the published reason of an early reveal
     identity: str = PLAN_FILE  # the file whose digest a plan record holds: plan.json, or a draw's draw.json
+    from_draw: tuple[int, str] | None = None  # a plan's: (record seq, draw.json digest) of the draw it took
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,9 @@ def read_anchor(folder: str | Path) -> Anchor | None:
         plan = read_plan(f)
         if plan.ledger is None:
             return None
-        return Anchor(f, "plan", plan.plan_id, plan.ledger.head_before, _public_digests(f, _public_names(f)))
+        took = plan.ledger.from_draw
+        return Anchor(f, "plan", plan.plan_id, plan.ledger.head_before, _public_digests(f, _public_names(f)),
+                      from_draw=None if took is None else (took.seq, took.draw_json_sha256))
     if (f / DRAW_FILE).is_file():  # `randsup draw`: recorded as a plan without visits
         drawn = read_draw(f)
         if drawn.ledger is None:
@@ -163,6 +166,13 @@ def check_anchors(book: Ledger, folders: Sequence[str | Path]) -> AnchorReport:
         if a.kind == "reveal" and own.payload.get("forced_reason") != a.forced_reason:
             problems.append((own.seq, f"{a.folder / REVEAL_RECORD} states another reason for an early reveal than "
                                       f"record seq {own.seq} (reveal) holds"))
+        if a.from_draw is not None:
+            seq, digest = a.from_draw
+            took = by_seq.get(seq)
+            if took is None or took.kind != "plan" or not took.payload.get("draw_only") \
+                    or took.payload.get("plan_id") != a.plan_id or took.payload.get("plan_json_sha256") != digest:
+                problems.append((seq, f"{a.folder / PLAN_FILE} states it took the draw of record seq {seq}, but that "
+                                      f"record is not a draw of plan {a.plan_id} with that draw.json"))
         if a.kind == "plan":
             known = {own.payload["plan_json_sha256"]} | {
                 r.payload.get("plan_json_sha256") for r in records

@@ -11,25 +11,33 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..draw.sample import draw_entities
 from ..draw.seed import PublicSeed
-from ..errors import LedgerError, OutputError
+from ..errors import InputError, LedgerError, OutputError, Problem, VerificationError
 from ..io import canonical_json
-from ..model import Directory, LedgerAnchor, LedgerHead, Plan, Supersedes, YearPlan
+from ..model import Directory, LedgerAnchor, LedgerHead, Plan, Supersedes, TakenDraw, YearPlan
 from ..plan import Progress, make_plan
 from ..publish.draw_only import DRAW_FILE, DrawOnly, EntitySource, as_plan, make_draw, read_draw, render_draw
-from ..publish.files import LEDGER_HISTORY_INPUT, PLAN_FILE, read_plan
+from ..publish.files import (
+    FROM_DRAW_FILE,
+    FROM_DRAW_HISTORY,
+    LEDGER_HISTORY_INPUT,
+    PLAN_FILE,
+    read_plan,
+    read_published_spec,
+)
 from ..publish.render import plan_files, spec_json_bytes
 from ..spec import PlanSpec, check_spec_against, require_secrecy
 from .folders import complete, folder_digest, publish, write_folder
-from .ledger import GENESIS_HASH, Ledger, LedgerRecord, ledger_history
+from .ledger import GENESIS_HASH, Ledger, LedgerRecord, ledger_history, with_history_file
 from .lock import checkpoint
 
-__all__ = ["draw_with_ledger", "ledger_anchor", "plan_with_ledger"]
+__all__ = ["TakenFolder", "draw_with_ledger", "ledger_anchor", "plan_with_ledger", "take_draw"]
 
 _T = TypeVar("_T")
 
@@ -91,7 +99,8 @@ def _refuse_pending_of_year(book: Ledger, spec: PlanSpec) -> None:
 
 def plan_with_ledger(directory: Directory, spec: PlanSpec, seed: PublicSeed, ledger: Ledger,
                      out: str | Path, *, progress: Progress | None = None, num_workers: int = 1,
-                     supersede: str | None = None, allow_unstaffed: bool = False) -> Plan:
+                     supersede: str | None = None, allow_unstaffed: bool = False,
+                     from_draw: str | Path | None = None) -> Plan:
     """Make the plan against the ledger's history of its year, write it to ``out`` and record it.
 
     The ledger lock is held from reading the history to the final record, so plans of one year
@@ -110,9 +119,15 @@ def plan_with_ledger(directory: Directory, spec: PlanSpec, seed: PublicSeed, led
         out: a new folder for the plan.
         progress, num_workers, allow_unstaffed: as for :func:`randsup.make_plan`.
         supersede: why an earlier version of this plan id is replaced (None: it must not exist).
+        from_draw: a draw folder (``randsup draw``) whose draw this plan takes as its 第一随机: the
+            selection stays byte-identical, visits, dates and teams are added. The folder is checked
+            first (its spec, seed and inputs are the plan's, its draw recomputes, the ledger holds it
+            as the current version of the plan id with these files and no results yet); the plan
+            states it (``ledger.from_draw``) and keeps a copy (``from-draw/``) for ``verify``.
 
     Raises:
         SpecError, InfeasibleError: as :func:`randsup.make_plan`.
+        InputError: ``from_draw`` is not a draw of this spec, seed and data, or does not recompute.
         OutputError: ``out`` exists (and is not this plan) or cannot be written.
         LedgerError: the ledger fails verification (the first broken record is named), is in use
             for longer than ``ledger.lock_timeout``, holds a pending plan of the year, or already holds
@@ -121,32 +136,32 @@ def plan_with_ledger(directory: Directory, spec: PlanSpec, seed: PublicSeed, led
     target = Path(out).resolve()
     require_secrecy(spec, seed.salt_commitment)  # refused before anything is locked or written
     check_spec_against(spec, directory)
+    taken = None if from_draw is None else take_draw(from_draw, directory, spec, seed)
     with ledger.locked():
         records = _start(ledger, spec, "plan")
+        took = None if taken is None else _taken_in_ledger(ledger, records, taken, spec, supersede)
 
         def request_at(upto: int, why: str | None) -> str | None:
-            prepared = _prepare(records, directory, ledger, spec, seed, upto, why)
+            prepared = _prepare(records, directory, ledger, spec, seed, upto, why, took)
             return None if prepared is None else prepared[2]
 
         def build(upto: int, why: str | None) -> tuple[Plan, dict[str, bytes]]:
-            prepared = _prepare(records, directory, ledger, spec, seed, upto, why)
+            prepared = _prepare(records, directory, ledger, spec, seed, upto, why, took)
             assert prepared is not None
             spec2, directory2, _request, history_file = prepared
             plan = make_plan(directory2, spec2, seed, progress=progress, num_workers=num_workers,
-                             allow_unstaffed=allow_unstaffed)
-            return plan, _files(plan, spec2, directory2, history_file)
+                             allow_unstaffed=allow_unstaffed, draw=None if taken is None else taken.draw.draw)
+            return plan, _files(plan, spec2, directory2, history_file, taken)
 
-        rec = _repeated(ledger, records, spec, supersede, request_at)
+        rec = _repeated(ledger, records, spec, supersede, request_at, taking=None if took is None else took.seq)
         if rec is not None:
             return _again(ledger, rec, target, lambda: build(*_recorded_at(rec, supersede)), PLAN_FILE,
                           read_plan, "plan")
         _refuse_existing(target)
-        prepared = _prepare(records, directory, ledger, spec, seed, len(records), supersede)
+        prepared = _prepare(records, directory, ledger, spec, seed, len(records), supersede, took)
         assert prepared is not None
-        spec2, directory2, request, history_file = prepared
-        plan = make_plan(directory2, spec2, seed, progress=progress, num_workers=num_workers,
-                         allow_unstaffed=allow_unstaffed)
-        files = _files(plan, spec2, directory2, history_file)
+        spec2, directory2, request, _history_file = prepared
+        plan, files = build(len(records), supersede)
         extra = _pending_extra(target, request, files, spec2)
         digest = hashlib.sha256(files[PLAN_FILE]).hexdigest()
         publish(ledger, target, files, step="plan", record=lambda: ledger.record(ledger.record_plan(
@@ -231,8 +246,12 @@ def _recorded_at(rec: LedgerRecord, supersede: str | None) -> tuple[int, str | N
 
 
 def _repeated(ledger: Ledger, records: list[LedgerRecord], spec: PlanSpec, supersede: str | None,
-              request_at: Callable[[int, str | None], str | None]) -> LedgerRecord | None:
+              request_at: Callable[[int, str | None], str | None], *, taking: int | None = None
+              ) -> LedgerRecord | None:
     """The recorded version of ``spec.plan_id`` this command repeats (same request), or None for a new one.
+
+    ``taking``: the record seq of the draw a plan takes (``from_draw``); when that draw is the plan
+    id's current version, the plan completes it rather than replacing it.
 
     Raises:
         LedgerError: the plan id is recorded from other inputs or seed and ``supersede`` is None, or
@@ -244,6 +263,8 @@ def _repeated(ledger: Ledger, records: list[LedgerRecord], spec: PlanSpec, super
             ledger_anchor(records, spec, len(records), supersede)  # raises: nothing to supersede
         return None
     rec = latest[0]
+    if taking is not None and rec.seq == taking:
+        return None  # the plan takes the draw: nothing is superseded (checked by _taken_in_ledger)
     # The same command again? Then it is made against the ledger as it was before its own record.
     if request_at(*_recorded_at(rec, supersede)) == rec.payload.get("request_sha256"):
         return rec
@@ -297,20 +318,141 @@ _Prepared = tuple[PlanSpec, Directory, str, bytes | None]
 
 
 def _prepare(records: list[LedgerRecord], directory: Directory, ledger: Ledger, spec: PlanSpec,
-             seed: PublicSeed, upto: int, supersede: str | None) -> _Prepared | None:
+             seed: PublicSeed, upto: int, supersede: str | None, took: TakenDraw | None = None) -> _Prepared | None:
     """(spec with its anchor, directory with the ledger history, request digest, history file) at ``upto``."""
     try:
         anchor = ledger_anchor(records, spec, upto, supersede)
     except LedgerError:
         return None
+    if took is not None:
+        anchor = anchor.model_copy(update={"from_draw": took})
     merged, history_file = ledger_history(directory, ledger, spec.year, exclude_plan_id=spec.plan_id, upto=upto)
     spec2 = spec.model_copy(update={"ledger": anchor})
     return spec2, merged, _request_sha256(spec2, merged, seed), history_file
 
 
-def _files(plan: Plan, spec: PlanSpec, directory: Directory, history_file: bytes | None) -> dict[str, bytes]:
-    return plan_files(plan, spec=spec, directory=directory,
-                      extra_files={LEDGER_HISTORY_INPUT: history_file} if history_file else None)
+def _files(plan: Plan, spec: PlanSpec, directory: Directory, history_file: bytes | None,
+           taken: TakenFolder | None = None) -> dict[str, bytes]:
+    extra = {LEDGER_HISTORY_INPUT: history_file} if history_file else {}
+    if taken is not None:  # the draw the plan took, kept for verify (docs/history.md)
+        extra[FROM_DRAW_FILE] = taken.draw_json
+        if taken.history is not None:
+            extra[FROM_DRAW_HISTORY] = taken.history
+    return plan_files(plan, spec=spec, directory=directory, extra_files=extra or None)
+
+
+# ---------------------------------------------------------------------------------------
+# A plan that takes a draw-only result as its 第一随机 (plan --from-draw)
+
+
+@dataclass(frozen=True)
+class TakenFolder:
+    """A draw folder checked against the plan's spec, seed and data (:func:`take_draw`)."""
+
+    folder: Path
+    draw: DrawOnly
+    draw_json: bytes
+    history: bytes | None  # its ledger-history.csv
+    public: dict[str, str]  # its public files → sha256
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.draw_json).hexdigest()
+
+
+def _draw_fields(spec: PlanSpec) -> dict[str, Any]:
+    """What of a spec decides its draw (the notice and team options do not)."""
+    seed = spec.seed.model_dump(mode="json")
+    seed.pop("published_values", None)
+    return {"plan_id": spec.plan_id, "quarter": spec.quarter, "announced": spec.announced, "seed": seed,
+            "max_inspections_per_entity_per_year": spec.max_inspections_per_entity_per_year,
+            "tasks": [t.model_dump(mode="json") for t in spec.tasks]}
+
+
+def _refuse_draw(folder: Path, why: Sequence[str]) -> InputError:
+    return InputError([Problem(str(folder), None, None, None, w) for w in why],
+                      header=f"the draw {folder} cannot be taken by this plan; nothing was written")
+
+
+def take_draw(folder: str | Path, directory: Directory, spec: PlanSpec, seed: PublicSeed) -> TakenFolder:
+    """Check a draw folder for a plan that takes it: the same spec (draw settings), seed and data, and
+    a draw that recomputes from them with the history it kept. Reads only; the ledger is checked
+    under the lock (:func:`_taken_in_ledger`).
+
+    Raises:
+        InputError: the folder is not a draw folder, or differs from the plan (each difference named).
+    """
+    f = Path(folder)
+    if not (f / DRAW_FILE).is_file() or (f / PLAN_FILE).is_file():
+        raise _refuse_draw(f, ["not a draw folder (no draw.json); pass the OUT folder `randsup draw` wrote"])
+    try:
+        drawn = read_draw(f)
+        published = read_published_spec(f)
+    except (VerificationError, InputError) as exc:
+        raise _refuse_draw(f, [exc.message]) from None
+    why: list[str] = []
+    if _draw_fields(published) != _draw_fields(spec):
+        mine, theirs = _draw_fields(spec), _draw_fields(published)
+        keys = ", ".join(k for k in mine if mine[k] != theirs.get(k))
+        why.append(f"its spec.json differs from the plan's spec in {keys}; plan with the spec the draw was made with")
+    if dict(drawn.seed) != dict(seed.record()):
+        why.append("it was drawn from another seed (key string, salt commitment or seed); give the plan the "
+                   "draw's --source values and salt")
+    base = with_history_file(directory, f) if (f / LEDGER_HISTORY_INPUT).is_file() else directory
+    changed = sorted(k for k in set(drawn.inputs) | set(base.digests) if drawn.inputs.get(k) != base.digests.get(k))
+    if changed:
+        why.append(f"it was drawn from other data: {', '.join(changed)} differ from the files of this data folder "
+                   "(or the draw's ledger-history.csv was changed); take a draw of this data folder")
+    if why:
+        raise _refuse_draw(f, why)
+    if draw_entities(base, spec, seed) != drawn.draw:
+        raise _refuse_draw(f, ["its draw.json does not match the draw recomputed from this data, spec and seed "
+                               "(the folder was changed); check it with `randsup verify`"])
+    history = f / LEDGER_HISTORY_INPUT
+    public = {p.relative_to(f).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+              for p in sorted((f / "public").rglob("*")) if p.is_file()}
+    return TakenFolder(f, drawn, (f / DRAW_FILE).read_bytes(), history.read_bytes() if history.is_file() else None,
+                       public)
+
+
+def _taken_in_ledger(ledger: Ledger, records: list[LedgerRecord], taken: TakenFolder, spec: PlanSpec,
+                     supersede: str | None) -> TakenDraw:
+    """The ledger's record of the draw a plan takes, checked: published, these files, current, no results.
+
+    Raises:
+        LedgerError: the ledger does not hold this draw, or holds it pending, with other public files,
+            superseded, or with results recorded (they would count twice).
+    """
+    where = f"the draw {taken.folder}"
+    mine = [r for r in records if r.kind == "plan" and r.payload.get("plan_id") == spec.plan_id
+            and r.payload.get("draw_only") and r.payload.get("plan_json_sha256") == taken.digest]
+    if not mine:
+        raise LedgerError(f"{where} is not recorded in the ledger {ledger.path} (no draw {spec.plan_id} with its "
+                          "draw.json); take a draw made with this ledger (`randsup draw … --ledger`)")
+    rec = mine[-1]
+    if any(p.seq == rec.seq for p in ledger.pending()):
+        raise LedgerError(f"{where} is pending in the ledger (record seq {rec.seq}); run the same `randsup draw` "
+                          "command again to complete it first")
+    for name, digest in sorted((rec.payload.get("public") or {}).items()):
+        if taken.public.get(name) != digest:
+            raise LedgerError(f"{where}: {name} is not the file record seq {rec.seq} holds the digest of; "
+                              "restore the draw folder as written")
+    results = [r.seq for r in records if r.kind == "result" and r.payload.get("plan_id") == spec.plan_id
+               and r.seq > rec.seq]
+    if results:
+        raise LedgerError(f"{where} already has results recorded (record seq {results[0]}…): its inspections "
+                          "are done, and a plan taking it would count them twice; plan a new plan_id instead")
+    latest = _plan_versions(records, len(records))[spec.plan_id][0]
+    if latest.seq == rec.seq:
+        if supersede is not None:
+            raise LedgerError(f"a plan taking {where} replaces nothing; leave out --supersede and --reason")
+    else:
+        stated = (latest.payload.get("ledger") or {}).get("from_draw") or {}
+        if (stated.get("seq"), stated.get("draw_json_sha256")) != (rec.seq, taken.digest):
+            what = "draw" if latest.payload.get("draw_only") else "plan"
+            raise LedgerError(f"{where} (record seq {rec.seq}) is no longer the current version of plan "
+                              f"{spec.plan_id}: record seq {latest.seq} (a {what}) replaced it; take the current one")
+    return TakenDraw(seq=rec.seq, draw_json_sha256=taken.digest)
 
 
 def _again(book: Ledger, rec: LedgerRecord, target: Path, build: Callable[[], tuple[_T, dict[str, bytes]]],

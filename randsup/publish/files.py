@@ -22,6 +22,8 @@ __all__ = [
     "DRAWN_LIST",
     "DRAW_RECORD",
     "HOLIDAYS_DIR",
+    "FROM_DRAW_FILE",
+    "FROM_DRAW_HISTORY",
     "LEDGER_HISTORY_INPUT",
     "MANIFEST_FILE",
     "NOTICE_HTML",
@@ -53,6 +55,10 @@ MANIFEST_FILE = "manifest.json"
 CHANGES_FILE = "changes.json"  # 回避 and redraws after the plan was written, replayed by verify
 # The ledger's history of the year, kept beside a plan made from it so that verify can re-read it.
 LEDGER_HISTORY_INPUT = "ledger-history.csv"
+# A plan that took a draw-only result (plan --from-draw) keeps that draw's draw.json and the
+# ledger history it was drawn with, so that verify recomputes the same draw.
+FROM_DRAW_FILE = "from-draw/draw.json"
+FROM_DRAW_HISTORY = "from-draw/ledger-history.csv"
 
 _MAX_JSON_BYTES = 512 * 1024 * 1024  # a plan of 10^6 visits is ~300 MB; anything larger is not ours
 
