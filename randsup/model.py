@@ -49,6 +49,7 @@ __all__ = [
     "SupervisionItem",
     "TAG_ABNORMAL",
     "TAG_DESK_CHECK",
+    "TakenDraw",
     "TaskDraw",
     "Unavailability",
     "Visit",

@@ -39,7 +39,7 @@ from .history.reveal import reveal_files
 from .inputs.load import load_directory
 from .model import Directory, DrawResult, Plan
 from .plan import make_plan
-from .publish.draw_only import DRAW_FILE, DrawOnly, EntitySource, make_draw, read_draw, render_draw
+from .publish.draw_only import DRAW_FILE, DrawOnly, EntitySource, as_plan, make_draw, read_draw, render_draw
 from .publish.files import (
     CHANGES_FILE,
     DRAW_RECORD,
@@ -500,6 +500,11 @@ def verify_draw(out: str | Path, *, data: str | Path, salt: str | None = None,
     published = read_draw(out_p)
     spec = read_published_spec(out_p)
     commitment = published.seed.get("salt_commitment")
+    revealed = revealed_salt(out_p)  # `randsup reveal` of the draw published it
+    salt_diffs = _salt_differences(commitment, salt, revealed)
+    if salt_diffs:
+        raise _fail(out_p, data_p, diffs + salt_diffs)
+    salt = salt if salt is not None else revealed
     if commitment is not None and salt is None:
         raise SeedError(f"{out_p / DRAW_FILE} commits to a secret salt ({commitment}); pass the revealed salt "
                         "with --salt to recompute the draw")
@@ -515,8 +520,16 @@ def verify_draw(out: str | Path, *, data: str | Path, salt: str | None = None,
     if diffs:
         raise _fail(out_p, data_p, diffs, litter)
     kept = out_p / LEDGER_HISTORY_INPUT
-    expected = render_draw(recomputed.model_copy(update={"software": published.software}), spec=spec,
-                           directory=directory, history_file=kept.read_bytes() if kept.is_file() else None)
+    as_published = recomputed.model_copy(update={"software": published.software})
+    expected = render_draw(as_published, spec=spec, directory=directory,
+                           history_file=kept.read_bytes() if kept.is_file() else None)
+    if revealed is not None:  # the reveal's files are recomputed too
+        try:
+            expected |= reveal_files(as_plan(as_published, spec, directory), spec, directory, revealed,
+                                     draw_record_bytes=expected[DRAW_RECORD], forced_reason=_forced_reason(out_p),
+                                     ledger_head=_reveal_head(out_p))
+        except VerificationError as exc:
+            diffs.append(exc.message)
     for name in sorted(expected):
         p = out_p / name
         if name == MANIFEST_FILE:

@@ -483,3 +483,45 @@ class TestFromDraw:
         assert code == 0, out
         code, out = cli(*plan_args(data2, 2, tmp_path / "X", "--from-draw", str(drawn / "W2")))
         assert code == 2 and "is no longer the current version" in visible(out), out
+
+
+# ---------------------------------------------------------------------------------------
+# The reveal of an unannounced draw (公布盐值), after its quarter
+
+
+def test_an_unannounced_draw_is_revealed_after_its_quarter_and_verified(base: Path, tmp_path: Path) -> None:
+    salt = "省局-2027Q1-draw-salt"
+    data = fresh(base, tmp_path)
+    spec = data / "it-2027Q1.toml"
+    commitment = "sha256:" + hashlib.sha256(salt.encode()).hexdigest()
+    spec.write_text(spec.read_text("utf-8").replace("announced = true\n", "").replace(
+        "[seed]\n", f'[seed]\nsalt_commitment = "{commitment}"\n'), encoding="utf-8")
+    (tmp_path / "salt.txt").write_text(salt + "\n", encoding="utf-8")
+    out = tmp_path / "W1"
+    code, said = cli(*draw_args(data, 1, out, "--salt-file", str(tmp_path / "salt.txt")))
+    assert code == 0, said
+    reveal = ["reveal", str(out), "--salt-file", str(tmp_path / "salt.txt"), "--data", str(data)]
+    before = snapshot(out, data)
+    code, said = cli(*reveal, "--as-of", "2027-03-31")  # the quarter's last day: still being inspected
+    assert code == 2 and "is inspected during 2027Q1, until 2027-03-31" in visible(said), said
+    assert snapshot(out, data) == before
+    code, said = cli("verify", out, "--data", data)  # before the reveal the salt is needed
+    assert code == 2 and "commits to a secret salt" in visible(said), said
+    code, said = cli(*reveal, "--as-of", "2027-04-01")
+    assert code == 0 and "revealed plan it-2027Q1" in said, said
+    record = json.loads((out / "public" / "reveal.json").read_text("utf-8"))
+    assert record["salt"] == salt
+    d = read_draw(out)
+    listed = (out / "public" / "drawn-list.csv").read_text("utf-8")
+    assert all(e in listed for e in d.draw.tasks[0].selected)
+    code, said = cli("verify", out, "--data", data)  # the revealed salt suffices now
+    assert code == 0 and "salt matches its commitment" in visible(said), said
+    code, said = cli("ledger", "verify", "--data", data, "--anchors", out)
+    assert code == 0, said
+    code, said = cli(*reveal, "--as-of", "2027-04-02")
+    assert code == 2 and "revealed already" in visible(said), said
+    # A changed drawn list is caught by verify's recomputation of the reveal.
+    f = out / "public" / "drawn-list.csv"
+    f.write_text(f.read_text("utf-8").replace(d.draw.tasks[0].selected[0], "X" * 18, 1), encoding="utf-8")
+    code, said = cli("verify", out, "--data", data)
+    assert code == 1 and "drawn-list.csv" in said, said

@@ -90,13 +90,13 @@ def read_anchor(folder: str | Path) -> Anchor | None:
 
 
 def read_anchors(folder: str | Path) -> list[Anchor | None]:
-    """The anchors a folder states: its own (``read_anchor``), and a plan folder's reveal when it has one.
+    """The anchors a folder states: its own (``read_anchor``), and a plan (or draw) folder's reveal when it has one.
 
     None stands for a folder (or a reveal) that states no ledger head.
     """
     f = Path(folder)
     out = [read_anchor(f)]
-    if (f / PLAN_FILE).is_file() and (f / REVEAL_RECORD).is_file():
+    if ((f / PLAN_FILE).is_file() or (f / DRAW_FILE).is_file()) and (f / REVEAL_RECORD).is_file():
         raw = read_json(f / REVEAL_RECORD, REVEAL_RECORD)
         head = (raw.get("ledger") or {}).get("head_before") if isinstance(raw, dict) else None
         forced = raw.get("forced") if isinstance(raw, dict) else None

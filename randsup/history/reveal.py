@@ -10,6 +10,9 @@ written under the ledger lock like every other public folder (docs/history.md, T
 reveal.json states the ledger head it was written against, and its ``reveal`` record holds the
 digests of both files.
 
+A draw folder (``randsup draw``) is revealed the same way once its quarter is over (a draw has
+no visits); docs/history.md (The reveal).
+
 No clock is read: the "as of" day comes from the caller (the CLI's --as-of, today by default)
 and is used only for the refusal, never written.
 """
@@ -24,15 +27,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..assign.workdays import quarter_bounds
 from ..draw.sample import draw_entities
 from ..draw.seed import PublicSeed, verify_salt
 from ..errors import InputError, LedgerError, OutputError, Problem, SeedError, VerificationError
 from ..io import canonical_json
 from ..model import RISK_CLASSES, RISK_UNGRADED, Directory, Plan
+from ..publish.draw_only import DRAW_FILE, DrawOnly, as_plan, read_draw
 from ..publish.files import (
     DRAW_RECORD,
     DRAWN_LIST,
     MANIFEST_FILE,
+    PLAN_FILE,
     REVEAL_RECORD,
     read_json,
     read_plan,
@@ -115,7 +121,7 @@ def _listed(out: Path) -> dict[str, str]:
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(files, dict):
         raise InputError(Problem(str(out / MANIFEST_FILE), None, None, None,
-                                 "has no 'files' table; restore the plan folder as written"),
+                                 "has no 'files' table; restore the folder as written"),
                          header="the plan folder cannot be read")
     return files
 
@@ -156,17 +162,21 @@ def reveal_plan(plan_dir: str | Path, salt: str, *, data: str | Path, as_of: dt.
             done = _complete_pending_reveal(ledger, out)
         if done is not None:
             return done
-    plan = read_plan(out)
+    drawn = read_draw(out) if _is_draw(out) else None
+    plan = read_plan(out) if drawn is None else _draw_header(drawn)
     spec = read_published_spec(out)
     listed = _listed(out)
     if force_reason is not None and not force_reason.strip():
         raise InputError(Problem("--reason", None, None, force_reason,
                                  "say why the salt is revealed before the last visit; it is published"),
                          header="bad reveal")
-    last = last_visit_date(plan)
+    # A draw has no visits: its inspections run through its quarter (docs/history.md, The reveal).
+    last = last_visit_date(plan) if drawn is None else quarter_bounds(plan.quarter)[1]
     if last is not None and as_of <= last and force_reason is None:
+        until = (f"plan {plan.plan_id} has visits until {last.isoformat()}" if drawn is None else
+                 f"the draw {plan.plan_id} is inspected during {plan.quarter}, until {last.isoformat()}")
         raise InputError(Problem("--as-of", None, None, as_of.isoformat(),
-                                 f"plan {plan.plan_id} has visits until {last.isoformat()}; revealing the salt "
+                                 f"{until}; revealing the salt "
                                  "now would tell who is still to be inspected. Reveal from "
                                  f"{(last + dt.timedelta(days=1)).isoformat()}, or pass --force --reason R "
                                  "(the reason is published)"),
@@ -177,6 +187,8 @@ def reveal_plan(plan_dir: str | Path, salt: str, *, data: str | Path, as_of: dt.
                         "the seed already, there is nothing to reveal")
     verify_salt(commitment, salt)
     directory = plan_inputs_of(plan, out, data, action="reveal")
+    if drawn is not None:
+        plan = as_plan(drawn, spec, directory)
     with ledger.locked():
         checkpoint("reveal:locked")
         ledger.require_intact("reveal a plan")
@@ -189,7 +201,10 @@ def reveal_plan(plan_dir: str | Path, salt: str, *, data: str | Path, as_of: dt.
         if ledger.plan_record(plan.plan_id) is None:
             raise LedgerError(f"plan {plan.plan_id} is not in the ledger {ledger.path}; reveal a plan with the ledger "
                               "that recorded it (--ledger PATH), nothing was written")
-        ensure_plan_recorded(ledger, plan, out)  # refuses a plan.json the ledger does not know
+        if drawn is None:
+            ensure_plan_recorded(ledger, plan, out)  # refuses a plan.json the ledger does not know
+        else:
+            _require_recorded_draw(ledger, plan.plan_id, out)
         seq, hash_ = ledger.head()
         head = {"seq": seq, "hash": hash_}
         new = reveal_files(plan, spec, directory, salt, draw_record_bytes=(out / DRAW_RECORD).read_bytes(),
@@ -209,6 +224,26 @@ def reveal_plan(plan_dir: str | Path, salt: str, *, data: str | Path, as_of: dt.
         publish(ledger, target, files, step="reveal",
                 record=lambda: ledger.record(ledger.record_reveal(payload)))
     return _report(plan.plan_id, new[REVEAL_RECORD])
+
+
+def _is_draw(out: Path) -> bool:
+    """Whether ``out`` is a draw folder (``randsup draw``) rather than a plan folder."""
+    return (out / DRAW_FILE).is_file() and not (out / PLAN_FILE).is_file()
+
+
+def _draw_header(drawn: DrawOnly) -> Plan:
+    """A draw as a Plan header (no tasks yet): what the refusals and the input check read."""
+    return Plan(plan_id=drawn.plan_id, quarter=drawn.quarter, seed=drawn.seed, inputs=drawn.inputs,
+                software=drawn.software, tasks=(), visits=(), alternates={}, stats={}, ledger=drawn.ledger)
+
+
+def _require_recorded_draw(ledger: Ledger, plan_id: str, out: Path) -> None:
+    """Refuse a draw folder whose draw.json is not a draw of ``plan_id`` the ledger recorded."""
+    digest = hashlib.sha256((out / DRAW_FILE).read_bytes()).hexdigest()
+    if not any(r.payload.get("plan_id") == plan_id and r.payload.get("draw_only")
+               and r.payload.get("plan_json_sha256") == digest for r in ledger.records("plan")):
+        raise LedgerError(f"{out / DRAW_FILE} is not a draw {plan_id} the ledger {ledger.path} recorded; reveal the "
+                          "draw folder as `randsup draw` wrote it, with the ledger that recorded it")
 
 
 def _report(plan_id: str, reveal_json: bytes) -> RevealReport:
