@@ -429,6 +429,9 @@ class TakenDraw(_Out):
 
     seq: int
     draw_json_sha256: str
+    # The ledger history the draw was made with (from-draw/ledger-history.csv), None when it had none:
+    # the draw record names it, so an outside verifier recomputes the draw with the history it used.
+    history_sha256: str | None = None
 
 
 class LedgerAnchor(_Out):

@@ -397,6 +397,16 @@ class TestFromDraw:
         code, out = cli("ledger", "verify", "--data", taken / "D", "--anchors", drawn / "W2", taken / "P2")
         assert code == 0, out
 
+    def test_the_draw_record_names_the_history_the_draw_was_made_with(self, drawn: Path, taken: Path) -> None:
+        record = json.loads((taken / "P2" / "public" / "draw-record.json").read_text("utf-8"))
+        kept = (drawn / "W2" / "ledger-history.csv").read_bytes()
+        assert record["ledger_history"] == {"file": "from-draw/ledger-history.csv",
+                                            "sha256": hashlib.sha256(kept).hexdigest()}
+        example = ROOT / "examples" / "verify_with_consistent_sampler.py"
+        r = subprocess.run([sys.executable, str(example), str(taken / "P2"), "--data", str(taken / "D")],
+                           capture_output=True, text=True, timeout=600, cwd=ROOT)
+        assert r.returncode == 0 and "reproduces every task of plan it-2027Q2" in r.stdout, r.stdout + r.stderr
+
     def test_verify_catches_another_draw_in_the_plan_folder(self, taken: Path, tmp_path: Path) -> None:
         copy = tmp_path / "P2"
         shutil.copytree(taken / "P2", copy)

@@ -452,7 +452,8 @@ def _taken_in_ledger(ledger: Ledger, records: list[LedgerRecord], taken: TakenFo
             what = "draw" if latest.payload.get("draw_only") else "plan"
             raise LedgerError(f"{where} (record seq {rec.seq}) is no longer the current version of plan "
                               f"{spec.plan_id}: record seq {latest.seq} (a {what}) replaced it; take the current one")
-    return TakenDraw(seq=rec.seq, draw_json_sha256=taken.digest)
+    return TakenDraw(seq=rec.seq, draw_json_sha256=taken.digest,
+                     history_sha256=None if taken.history is None else hashlib.sha256(taken.history).hexdigest())
 
 
 def _again(book: Ledger, rec: LedgerRecord, target: Path, build: Callable[[], tuple[_T, dict[str, bytes]]],

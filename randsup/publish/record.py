@@ -25,6 +25,7 @@ from ..draw.seed import PublicSeed
 from ..io import csv_text
 from ..model import RISK_CLASSES, Plan, TaskDraw
 from ..spec import PlanSpec
+from .files import FROM_DRAW_HISTORY
 
 __all__ = [
     "DOMAINS",
@@ -140,6 +141,10 @@ def draw_record(plan: Plan, spec: PlanSpec, *, check_items: Mapping[str, Sequenc
             **design,
         })
     history = plan.inputs.get("ledger-history.csv")
+    history_file = "ledger-history.csv"
+    took = plan.ledger.from_draw if plan.ledger is not None else None
+    if took is not None:  # plan --from-draw: the draw was made with the history of the draw it took
+        history, history_file = took.history_sha256, FROM_DRAW_HISTORY
     return {
         "format": DRAW_RECORD_FORMAT,
         "plan_id": plan.plan_id,
@@ -164,7 +169,7 @@ def draw_record(plan: Plan, spec: PlanSpec, *, check_items: Mapping[str, Sequenc
         "normalisation": NORMALISATION,
         "inputs": dict(sorted(plan.inputs.items())),
         "entity_file": "entities.csv",
-        "ledger_history": None if history is None else {"file": "ledger-history.csv", "sha256": history},
+        "ledger_history": None if history is None else {"file": history_file, "sha256": history},
         # The ledger head the plan was drawn against: anchors the ledger (docs/history.md, Anchors).
         "ledger": None if plan.ledger is None else plan.ledger.model_dump(mode="json"),
         "max_inspections_per_entity_per_year": spec.max_inspections_per_entity_per_year,
