@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from test_ledger import SOURCES, quarter_data, raw
-from test_ledger_trust import ROOT, cli, plan_args, rewrite_consistently, run, run_again
+from test_ledger_trust import ROOT, cli, fresh, plan_args, rewrite_consistently, run, run_again
 
 from randsup.history.ledger import LEDGER_FILE_NAME, Ledger
 from randsup.history.lock import lock_path
@@ -38,7 +38,7 @@ def draw_record(data: Path, plan_id: str):  # noqa: ANN201 - a LedgerRecord
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """D0: demo data (2,000 entities) with the 2027Q1–Q3 specs, no ledger."""
+    """D0: demo data (2,000 entities) with the 2027Q1–Q3 specs, no ledger (copied by ``fresh``)."""
     root = tmp_path_factory.mktemp("drawledger")
     quarter_data(root / "D0")
     return root
@@ -52,11 +52,6 @@ def drawn(base: Path) -> Path:
         code, out = cli(*args)
         assert code == 0, out
     return base
-
-
-def fresh(base: Path, tmp_path: Path) -> Path:
-    shutil.copytree(base / "D0", tmp_path / "D")
-    return tmp_path / "D"
 
 
 def snapshot(*paths: Path) -> dict[str, bytes]:
