@@ -43,7 +43,7 @@ from .history.ledger import (
     with_history_file,
     with_ledger_history,
 )
-from .history.planning import plan_with_ledger
+from .history.planning import draw_with_ledger, plan_with_ledger
 from .history.recuse import Recusal, apply_recusal, recuse, replay_changes
 from .history.results import (
     RESULT_CATEGORIES,
@@ -171,6 +171,7 @@ __all__ = [
     "commit_salt",
     "default_ledger_path",
     "draw_entities",
+    "draw_with_ledger",
     "due_results",
     "generate_directory",
     "inspections_in_year",
