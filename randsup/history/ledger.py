@@ -651,16 +651,17 @@ def plan_json_sha256(plan_dir: str | Path) -> str:
     return hashlib.sha256((Path(plan_dir) / PLAN_FILE).read_bytes()).hexdigest()
 
 
-def ensure_plan_recorded(ledger: Ledger, plan: Plan, plan_dir: str | Path) -> None:
+def ensure_plan_recorded(ledger: Ledger, plan: Plan, plan_dir: str | Path, *, at: str | None = None) -> None:
     """Record the plan if the ledger does not hold it yet; refuse a plan.json the ledger does not know.
 
     A plan.json is known when its digest is the recorded plan's or that of a recorded change to it
-    (a recusal rewrites plan.json and records the new digest).
+    (a recusal rewrites plan.json and records the new digest). ``at``: the recording time (the
+    caller's, so that one command's records carry one time; default now).
     """
     digest = plan_json_sha256(plan_dir)
     rec = ledger.plan_record(plan.plan_id)
     if rec is None:
-        ledger.record_plan(plan, plan_json_sha256=digest)
+        ledger.record_plan(plan, plan_json_sha256=digest, at=at)
         return
     known = {rec.payload["plan_json_sha256"]}
     known |= {r.payload.get("plan_json_sha256") for r in ledger.records("change")

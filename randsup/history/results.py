@@ -502,7 +502,7 @@ def record_results(path: str | Path, plan_dir: str | Path, ledger: Ledger, *,
                                     department_names=_department_names(ledger))
 
         def recorded() -> None:
-            ensure_plan_recorded(ledger, plan, plan_dir)
+            ensure_plan_recorded(ledger, plan, plan_dir, at=at)
     with ledger.locked():  # only for this short write: the file was read and checked before
         checkpoint("results:locked")
         ledger.require_intact("record results")
