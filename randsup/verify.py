@@ -523,9 +523,10 @@ def verify_draw(out: str | Path, *, data: str | Path, salt: str | None = None,
     as_published = recomputed.model_copy(update={"software": published.software})
     expected = render_draw(as_published, spec=spec, directory=directory,
                            history_file=kept.read_bytes() if kept.is_file() else None)
-    if revealed is not None:  # the reveal's files are recomputed too
+    if revealed is not None:  # the reveal's files are recomputed too; the drawn list names the entities
+        named = with_history_file(load_directory(data_p), out_p)
         try:
-            expected |= reveal_files(as_plan(as_published, spec, directory), spec, directory, revealed,
+            expected |= reveal_files(as_plan(as_published, spec, named), spec, named, revealed,
                                      draw_record_bytes=expected[DRAW_RECORD], forced_reason=_forced_reason(out_p),
                                      ledger_head=_reveal_head(out_p))
         except VerificationError as exc:
