@@ -180,13 +180,12 @@ def _responsible_lookup(entities: EntityTable, ids: Iterable[str]) -> dict[str, 
     resp = entities.responsible_entity_id
     if resp.categories in ((), ("",)):
         return {}
-    index = entities.index
-    out = {}
-    for e in sorted(ids):
-        i = index.get(e)
-        if i is not None and (r := resp.categories[resp.codes[i]]):
-            out[e] = r
-    return out
+    # Only rows that name a 责任主体 (objects, few) are looked at: no id → row map of the directory.
+    none = resp.categories.index("") if "" in resp.categories else -1
+    rows = np.flatnonzero(resp.codes != none)
+    named = dict(zip(entities.entity_id[rows].tolist(), (resp.categories[c] for c in resp.codes[rows].tolist()),
+                     strict=True))
+    return {e: named[e] for e in sorted(ids) if e in named}
 
 
 def task_risk_classes(entities: EntityTable, spec: PlanSpec, task: TaskSpec, rows: np.ndarray) -> np.ndarray:
