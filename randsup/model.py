@@ -254,6 +254,21 @@ class EntityTable:
         """Rows whose 检查对象类别 is ``kind``."""
         return self.object_kind.mask((kind,))
 
+    def responsible_of(self, ids: Iterable[str]) -> dict[str, str]:
+        """The 责任主体 of each of ``ids`` whose row names one, in id order.
+
+        Only the rows that name a 责任主体 (objects, few) are read, so no id → row map of the
+        whole directory is built (at 2×10^7 rows that map alone would take gigabytes).
+        """
+        resp = self.responsible_entity_id
+        if resp.categories in ((), ("",)):
+            return {}
+        none = resp.categories.index("") if "" in resp.categories else -1
+        rows = np.flatnonzero(resp.codes != none)
+        named = dict(zip(self.entity_id[rows].tolist(),
+                         (resp.categories[c] for c in resp.codes[rows].tolist()), strict=True))
+        return {e: named[e] for e in sorted(ids) if e in named}
+
     def has_tag(self, tag: str) -> np.ndarray:
         if tag not in self.tag_names:
             return np.zeros(len(self), dtype=bool)

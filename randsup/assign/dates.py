@@ -575,18 +575,10 @@ def _solve_cpsat(groups: Sequence[tuple[str, ...]], sizes: Sequence[int], member
 def responsible_families(visits: Sequence[Visit], directory: Directory) -> dict[str, list[str]]:
     """责任主体 → the visit ids (sorted) of its objects and of itself, where it has two or more
     (docs/object-kinds.md, "Same day")."""
-    ent = directory.entities
-    resp = ent.responsible_entity_id
-    if resp.categories in ((), ("",)):
-        return {}
-    index = ent.index
+    responsible = directory.entities.responsible_of(v.entity_id for v in visits)
     families: dict[str, list[str]] = defaultdict(list)
     for v in visits:
-        i = index.get(v.entity_id)
-        if i is None:
-            continue
-        r = resp.categories[resp.codes[i]]
-        if r:
+        if r := responsible.get(v.entity_id):
             families[r].append(v.visit_id)
     for v in visits:
         if v.entity_id in families:

@@ -169,23 +169,10 @@ def at_cap_masks(directory: Directory, spec: PlanSpec, *, history: Iterable[Hist
     own inspections, and (spec ``cap_by_responsible_entity``) only by their 责任主体's."""
     ent = directory.entities
     counts = inspections_by_entity(directory, spec.year, history=history, year_counts=year_counts)
-    responsible = _responsible_lookup(ent, counts) if spec.cap_by_responsible_entity else None
+    responsible = ent.responsible_of(counts) if spec.cap_by_responsible_entity else None
     own, full = cap_exclusions(counts, responsible, spec.max_inspections_per_entity_per_year)
     at_cap, via = cap_flags(ent, own, full)
     return at_cap & ~via, via
-
-
-def _responsible_lookup(entities: EntityTable, ids: Iterable[str]) -> dict[str, str]:
-    """The 责任主体 of each of ``ids`` in ``entities`` that names one."""
-    resp = entities.responsible_entity_id
-    if resp.categories in ((), ("",)):
-        return {}
-    # Only rows that name a 责任主体 (objects, few) are looked at: no id → row map of the directory.
-    none = resp.categories.index("") if "" in resp.categories else -1
-    rows = np.flatnonzero(resp.codes != none)
-    named = dict(zip(entities.entity_id[rows].tolist(), (resp.categories[c] for c in resp.codes[rows].tolist()),
-                     strict=True))
-    return {e: named[e] for e in sorted(ids) if e in named}
 
 
 def task_risk_classes(entities: EntityTable, spec: PlanSpec, task: TaskSpec, rows: np.ndarray) -> np.ndarray:
@@ -461,7 +448,7 @@ class PythonEngine:
         return self._table
 
     def responsible_of(self, ids: Sequence[str]) -> dict[str, str]:
-        return _responsible_lookup(self.entities, ids)
+        return self.entities.responsible_of(ids)
 
     def rows(self, own_at_cap: Collection[str], responsible_at_cap: Collection[str]
              ) -> tuple[EntityTable, np.ndarray | None, np.ndarray, np.ndarray]:
