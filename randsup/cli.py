@@ -215,6 +215,9 @@ def _progress() -> _StageProgress | None:
     return _StageProgress() if err.is_terminal else None
 
 
+SourceOpt = Annotated[list[str], typer.Option(
+    "--source", help='The published values of one seed source the spec names, e.g. "02 05 12 20 25 31 08"; '
+                     "one --source per named source, in the spec's order.")]
 SaltFileOpt = Annotated[Path | None, typer.Option(
     "--salt-file", help="The file `randsup salt new` wrote; its SHA-256 is the spec's seed.salt_commitment.")]
 SaltOpt = Annotated[str | None, typer.Option(
@@ -282,9 +285,7 @@ def _supersede_reason(supersede: bool, reason: str | None) -> str | None:
 def plan_cmd(
     data: Annotated[Path, typer.Argument(help="The data folder (一单两库) the plan is drawn from.")],
     spec: Annotated[Path, typer.Argument(help="The plan specification (TOML), e.g. DATA/plan-2027Q1.toml.")],
-    source: Annotated[list[str], typer.Option(
-        "--source", help='The published values of one seed source the spec names, e.g. "02 05 12 20 25 31 08"; '
-                         "one --source per named source, in the spec's order.")],
+    source: SourceOpt,
     out_dir: Annotated[Path, typer.Option("--out", help="A new folder for the plan directory.")],
     salt_file: SaltFileOpt = None,
     salt: SaltOpt = None,
@@ -366,8 +367,7 @@ DatabaseOpt = Annotated[str | None, typer.Option(
 def draw_cmd(
     data: Annotated[Path, typer.Argument(help="The data folder (一单两库); entities.csv or entities.parquet.")],
     spec: Annotated[Path, typer.Argument(help="The plan specification (TOML); only its draw settings are used.")],
-    source: Annotated[list[str], typer.Option(
-        "--source", help="The published values of one seed source the spec names; one --source per source.")],
+    source: SourceOpt,
     out_dir: Annotated[Path, typer.Option("--out", help="A new folder for the draw directory.")],
     salt_file: SaltFileOpt = None,
     salt: SaltOpt = None,
