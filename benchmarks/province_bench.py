@@ -167,11 +167,11 @@ def sql_key_rate(n: int, repeat: int) -> float:
     """Ticket keys per second computed entirely in DuckDB SQL (draw/sql.py's expression)."""
     import duckdb
 
+    from randsup._runtime import available_cores
     from randsup.draw.sql import DUCKDB, keyed_sql
-    from randsup.draw.tickets import _available_cores
 
     con = duckdb.connect()
-    con.execute(f"SET threads = {_available_cores()}")
+    con.execute(f"SET threads = {available_cores()}")
     con.execute(f"CREATE TABLE t AS SELECT '91310117M' || lpad(i::VARCHAR, 9, '0') AS entity_id, 0 AS pid, "
                 f"0 AS risk FROM range({n}) r(i)")
     sql = f"SELECT sum(hash(ticket_key)) FROM ({keyed_sql(DUCKDB, 't', SEED)})"

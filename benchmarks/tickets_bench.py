@@ -28,7 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from randsup.draw.tickets import _available_cores, _digest_keys, _encode, _seed_prefix, ticket_keys
+from randsup._runtime import available_cores
+from randsup.draw.tickets import _digest_keys, _encode, _seed_prefix, ticket_keys
 
 SEED = "randsup-benchmark-seed"
 
@@ -48,7 +49,7 @@ def machine() -> str:
             sha_ni = " sha_ni" if " sha_ni" in f.read() else ""
     except OSError:
         pass
-    return (f"{platform.system()} {platform.machine()}, {cpu}{sha_ni}, {_available_cores()} usable cores "
+    return (f"{platform.system()} {platform.machine()}, {cpu}{sha_ni}, {available_cores()} usable cores "
             f"(os.cpu_count {os.cpu_count()}); Python {platform.python_version()}, numpy {np.__version__}, "
             f"duckdb {duckdb.__version__}, {ssl.OPENSSL_VERSION}")
 
@@ -80,7 +81,7 @@ def duckdb_rates(n: int, repeat: int) -> tuple[tuple[float, float], tuple[float,
     import duckdb
 
     con = duckdb.connect()
-    con.execute(f"SET threads = {_available_cores()}")
+    con.execute(f"SET threads = {available_cores()}")
     con.execute(f"CREATE TABLE t AS SELECT '91310117M' || lpad(i::VARCHAR, 9, '0') AS id FROM range({n}) r(i)")
     prefix = _seed_prefix(SEED).decode("ascii")
     same = f"SELECT sum(hash(sha256('{prefix}' || id))) FROM t"
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         (t_same, cpu_same), (t_bare, cpu_bare) = duckdb_rates(n, args.repeat)
         # At a tiny size the process CPU clock may not tick at all: never divide by a zero reading.
         cpu_par, cpu_same, cpu_bare = (max(c, 1e-9) for c in (cpu_par, cpu_same, cpu_bare))
-        threads = thread_rate(ids[: min(n, 1_000_000)], _available_cores())
+        threads = thread_rate(ids[: min(n, 1_000_000)], available_cores())
         ours, ref_same, ref_bare = n / t_par, n / t_same, n / t_bare
         # A tiny smoke run can use less CPU than the clock resolves; never divide by zero.
         cpu_par, cpu_same, cpu_bare = (max(c, 1e-6) for c in (cpu_par, cpu_same, cpu_bare))

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Protocol
 
+from ._runtime import paused_gc
 from .assign.dates import DateSchedule, schedule_dates
 from .assign.teams import TeamsResult, Unstaffed, solve_teams
 from .assign.workdays import WorkingCalendar
@@ -51,7 +52,6 @@ def _split(visits: Sequence[Visit], unstaffed: Sequence[Unstaffed], directory: D
     a second inspection everywhere: work lists, notices, the ledger). The new visit's id is the
     old one + "." + the department.
     """
-    index = directory.entities.index
     year = inspections_in_year(directory, spec.year)
     out_depts: dict[str, set[str]] = {}
     for u in unstaffed:
@@ -60,6 +60,7 @@ def _split(visits: Sequence[Visit], unstaffed: Sequence[Unstaffed], directory: D
     scope_depts = {t: set(task_scope(directory, by_id[t]).departments) for t in by_id}
     result: list[Visit] = []
     split = 0
+    index = directory.entities.row_map(v.entity_id for v in visits if v.visit_id in out_depts)
     for v in visits:
         depts = sorted(out_depts.get(v.visit_id, set()) & set(v.departments))
         if len(v.departments) < 2 or not depts or len(depts) == len(v.departments) \
@@ -158,6 +159,12 @@ def make_plan(directory: Directory, spec: PlanSpec, seed: PublicSeed, *,
         InfeasibleError: no dates or teams satisfy the rules; says which departments and what to relax.
         SolverTimeoutError: a solver stopped before a proven optimum (such a plan is never written).
     """
+    with paused_gc():  # planning allocates ~10 objects per visit and makes almost no cycles
+        return _make_plan(directory, spec, seed, progress, num_workers, allow_unstaffed, draw)
+
+
+def _make_plan(directory: Directory, spec: PlanSpec, seed: PublicSeed, progress: Progress | None,
+               num_workers: int, allow_unstaffed: bool, draw: DrawResult | None) -> Plan:
     def stage(name: str, done: int) -> None:
         if progress is not None:
             progress(name, done, 1)

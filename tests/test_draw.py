@@ -196,7 +196,7 @@ def test_min_per_class_and_population_bound() -> None:
 
 
 def _run(spec: PlanSpec, d: Directory, seeds: range) -> tuple[dict[str, np.ndarray], list[DrawResult]]:
-    index = d.entities.index
+    index = {e: i for i, e in enumerate(d.entities.entity_id.tolist())}
     counts = {t.task_id: np.zeros(len(d.entities), dtype=np.int64) for t in spec.tasks}
     results = []
     for i in seeds:

@@ -17,7 +17,7 @@ ROOT = Path(randsup.__file__).parent
 
 # The pipeline's order; a module may import from its own tier or any earlier one, never a later one.
 TIERS: dict[str, int] = {
-    "version": 0, "errors": 0, "io": 0, "model": 0, "spec": 0, "i18n": 0,
+    "version": 0, "_runtime": 0, "errors": 0, "io": 0, "model": 0, "spec": 0, "i18n": 0,
     "inputs": 1, "draw": 1, "demo": 2, "assign": 3, "plan": 4, "publish": 5, "history": 6,
     "verify": 7, "bench": 8, "cli": 9, "__main__": 10, "__init__": 10,
 }

@@ -280,7 +280,7 @@ def test_side_tables_point_at_existing_rows(demo: tuple[Path, randsup.Directory]
         assert h.entity_id in ids and people[h.inspector_id].department_id == h.department_id
         assert h.date.year == 2026 and not people[h.inspector_id].is_expert
     # last_inspected is never earlier than the entity's latest recorded visit
-    pos = d.entities.index
+    pos = {e: i for i, e in enumerate(d.entities.entity_id.tolist())}
     for h in d.history:
         assert d.entities.last_inspected[pos[h.entity_id]] >= np.datetime64(h.date, "D")
 

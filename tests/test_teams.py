@@ -444,3 +444,47 @@ def test_rules_hold_or_infeasibility_is_explained(inst: tuple[list[Visit], Direc
     assert feasible
     assert check_plan_rules(out, d, spec()) == []
     assert stats["teams_status"] == "OPTIMAL"
+
+
+# ---------------------------------------------------------------------------------------
+# Departments solved in parallel processes give what one process gives.
+
+
+def _unstaffed_of(result: teams.TeamsResult) -> list[tuple[str, str, str]]:
+    return [(u.visit_id, u.department_id, u.reason) for u in result.unstaffed]
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_parallel_departments_give_the_same_teams(allow: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two departments and D2's experts, solved by one process and by two forked workers."""
+    monkeypatch.setattr(teams, "PARALLEL_MIN_DEMANDS", 0)
+    vs, d = small_instance()
+    one = teams.solve_teams(vs, d, spec(), StubSeed("par"), allow_unstaffed=allow, workers=1)
+    two = teams.solve_teams(vs, d, spec(), StubSeed("par"), allow_unstaffed=allow, workers=2)
+    assert teams_of(one.visits) == teams_of(two.visits)
+    assert one.stats == two.stats
+    assert any(a.is_expert for v in two.visits for a in v.inspectors)  # the expert job ran too
+    assert check_plan_rules(two.visits, d, spec()) == []
+
+
+def test_parallel_departments_explain_a_shortfall_the_same_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A department short of places: the worker's failure is raised (or left unstaffed) as in one process."""
+    monkeypatch.setattr(teams, "PARALLEL_MIN_DEMANDS", 0)
+    staff = ([inspector(f"A{k}", "D1", per_quarter=2) for k in range(1, 4)]
+             + [inspector(f"B{k}", "D2", ("特种设备",)) for k in range(1, 4)]
+             + [inspector("BX", "D2", ("特种设备",), expert=True)])
+    ents = [f"E{k}" for k in range(5)]
+    vs = [visit(f"V{k}", f"E{k}", day(k), ("C1", "C2")) for k in range(4)] + [visit("V4", "E4", day(1), ("C2",))]
+    d = directory(staff, ents)
+    errors = []
+    for workers in (1, 2):
+        with pytest.raises(InfeasibleError) as info:
+            teams.solve_teams(vs, d, spec(), StubSeed("x"), workers=workers)
+        errors.append((info.value.message, info.value.reasons, info.value.fixes))
+    assert errors[0] == errors[1]
+    assert "workload caps" in errors[0][0]
+    one, two = (teams.solve_teams(vs, d, spec(), StubSeed("x"), allow_unstaffed=True, workers=w) for w in (1, 2))
+    assert _unstaffed_of(one) == _unstaffed_of(two) != []
+    assert teams_of(one.visits) == teams_of(two.visits)
+    # An unstaffed D1 part keeps no expert question open; D2's expert still goes where D2 is staffed.
+    assert one.stats == two.stats

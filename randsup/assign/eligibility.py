@@ -179,6 +179,47 @@ def demands_by_department(visits: Sequence[Visit], directory: Directory) -> dict
     return dict(sorted(by_dept.items()))
 
 
+def _lacking(needed: tuple[str, ...], inspectors: Sequence[Inspector]) -> np.ndarray:
+    """The field rule for one field set: bool per inspector, holds none of them (nobody lacks an empty set)."""
+    if not needed:
+        return np.zeros(len(inspectors), dtype=bool)
+    want = set(needed)
+    return np.array([not (want & set(p.fields)) for p in inspectors], dtype=bool)
+
+
+@dataclass(frozen=True)
+class _Dated:
+    """The inspectors' date facts by column: 执法证 end and unavailable spans, as ordinals."""
+
+    valid_until: np.ndarray
+    away_col: np.ndarray
+    away_from: np.ndarray
+    away_to: np.ndarray
+
+    @classmethod
+    def of(cls, inspectors: Sequence[Inspector], rules: Rules) -> _Dated:
+        spans = [(j, a.toordinal(), b.toordinal()) for j, p in enumerate(inspectors)
+                 for a, b in rules.unavailable.get(p.inspector_id, ())]
+        cols, lo, hi = (np.array(x, dtype=np.int64) for x in zip(*spans, strict=True)) if spans else \
+            (np.zeros(0, dtype=np.int64),) * 3
+        return cls(np.array([p.certificate_valid_until.toordinal() for p in inspectors], dtype=np.int64),
+                   cols, lo, hi)
+
+    def fails(self, day: dt.date) -> tuple[np.ndarray, np.ndarray]:
+        """The date rules on ``day``: (执法证 expired, unavailable), bool per column."""
+        o = day.toordinal()
+        away = np.zeros(self.valid_until.shape[0], dtype=bool)
+        away[self.away_col[(self.away_from <= o) & (o <= self.away_to)]] = True
+        return self.valid_until < o, away
+
+
+def _personal(d: Demand, col: dict[str, int], rules: Rules) -> tuple[list[int], list[int]]:
+    """The per-demand rules: columns recused (回避) from the entity, and on its last visit (rotation)."""
+    conflict = sorted(col[pid] for pid in rules.conflicts.get(d.entity_id, ()) if pid in col)
+    rotation = sorted(col[pid] for pid in rules.previous_team(d.entity_id, d.department, d.date) if pid in col)
+    return conflict, rotation
+
+
 @dataclass
 class Pool:
     """The demand nodes of one department and the inspectors who may fill them."""
@@ -188,16 +229,38 @@ class Pool:
     inspectors: list[Inspector]  # sorted by inspector_id
     need: np.ndarray  # int64 per demand: team places (see slots), or 1 for the optional expert
     optional: bool  # experts: serve as many as possible, never required
-    fails: dict[str, np.ndarray]  # rule → bool [demand, inspector], True where the rule excludes
-    eligible: np.ndarray = field(init=False)  # bool [demand, inspector]
-    _held: dict[str, np.ndarray] = field(init=False, default_factory=dict, repr=False)  # field → holds()
+    rules: Rules
+    eligible: np.ndarray  # bool [demand, inspector]: every personal rule passes
+    _held: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # field → holds()
 
-    def __post_init__(self) -> None:
-        shape = (len(self.demands), len(self.inspectors))
-        ok = np.ones(shape, dtype=bool)
-        for rule in RULES:
-            ok &= ~self.fails[rule]
-        self.eligible = ok
+    def fails(self, rows: Sequence[int] | np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Rule → bool [row, inspector], True where that rule excludes: for explanations, so made
+        only for the rows asked (default all), from the same rule pieces as ``eligible``."""
+        idx = np.arange(len(self.demands)) if rows is None else np.asarray(rows, dtype=np.int64).reshape(-1)
+        m = len(self.inspectors)
+        out = {r: np.zeros((idx.shape[0], m), dtype=bool) for r in RULES}
+        col = {p.inspector_id: j for j, p in enumerate(self.inspectors)}
+        days: dict[dt.date, tuple[np.ndarray, np.ndarray]] = {}
+        lacking: dict[tuple[str, ...], np.ndarray] = {}
+        dated = _Dated.of(self.inspectors, self.rules)
+        for k, i in enumerate(idx.tolist()):
+            d = self.demands[i]
+            if d.fields not in lacking:
+                lacking[d.fields] = _lacking(d.fields, self.inspectors)
+            if d.date not in days:
+                days[d.date] = dated.fails(d.date)
+            out["field"][k] = lacking[d.fields]
+            out["certificate"][k], out["unavailable"][k] = days[d.date]
+            conflict, rotation = _personal(d, col, self.rules)
+            out["conflict"][k, conflict] = True
+            out["rotation"][k, rotation] = True
+        return out
+
+    def subset(self, rows: Sequence[int]) -> Pool:
+        """The pool restricted to these demand rows."""
+        idx = np.asarray(rows, dtype=np.int64)
+        return Pool(self.department, [self.demands[i] for i in idx.tolist()], self.inspectors, self.need[idx],
+                    self.optional, self.rules, self.eligible[idx])
 
     def holds(self, field_name: str) -> np.ndarray:
         """Bool per inspector column: holds this field (computed once per field)."""
@@ -227,35 +290,31 @@ class Pool:
 
 def eligible_pool(department: str, demands: list[Demand], inspectors: list[Inspector], rules: Rules,
                   team_size: int, optional: bool) -> Pool:
-    """Which inspector may go on which demand under the personal rules (experts: one each, optional)."""
+    """Which inspector may go on which demand under the personal rules (experts: one each, optional).
+
+    The field and date rules depend only on a demand's (field set, day): one inspector mask is
+    made per such pair and copied to its rows; the per-demand rules (回避, rotation) then strike
+    single cells. So the work is rows × inspectors bytes, not Python steps.
+    """
     n, m = len(demands), len(inspectors)
     col = {p.inspector_id: j for j, p in enumerate(inspectors)}
-    fails = {r: np.zeros((n, m), dtype=bool) for r in RULES}
-
-    # Qualification: at least one of the needed fields, one inspector mask per distinct field set.
-    held = [frozenset(p.fields) for p in inspectors]
-    by_fields: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    keys: dict[tuple[tuple[str, ...], dt.date], int] = {}
+    combo = np.array([keys.setdefault((d.fields, d.date), len(keys)) for d in demands], dtype=np.int64)
+    lacking: dict[tuple[str, ...], np.ndarray] = {}
+    days: dict[dt.date, np.ndarray] = {}
+    dated = _Dated.of(inspectors, rules)
+    template = np.empty((len(keys), m), dtype=bool)
+    for (fields, day), c in keys.items():
+        if fields not in lacking:
+            lacking[fields] = _lacking(fields, inspectors)
+        if day not in days:
+            expired, away = dated.fails(day)
+            days[day] = expired | away
+        template[c] = ~(lacking[fields] | days[day])
+    eligible = template[combo] if n else np.zeros((0, m), dtype=bool)
     for i, d in enumerate(demands):
-        by_fields[d.fields].append(i)
-    for req, rows in by_fields.items():
-        if req:
-            lacking = np.array([not (set(req) & h) for h in held], dtype=bool)
-            fails["field"][np.asarray(rows)] = lacking
-
-    day = np.array([d.date.toordinal() for d in demands], dtype=np.int64)
-    valid_until = np.array([p.certificate_valid_until.toordinal() for p in inspectors], dtype=np.int64)
-    fails["certificate"] = valid_until[None, :] < day[:, None]
-
-    for j, p in enumerate(inspectors):
-        for start, end in rules.unavailable.get(p.inspector_id, ()):
-            fails["unavailable"][:, j] |= (day >= start.toordinal()) & (day <= end.toordinal())
-
-    for i, d in enumerate(demands):
-        for pid in rules.conflicts.get(d.entity_id, ()):
-            if pid in col:
-                fails["conflict"][i, col[pid]] = True
-        for pid in rules.previous_team(d.entity_id, department, d.date):
-            if pid in col:
-                fails["rotation"][i, col[pid]] = True
+        conflict, rotation = _personal(d, col, rules)
+        eligible[i, conflict] = False
+        eligible[i, rotation] = False
     need = np.array([1 if optional else slots(team_size, len(d.fields)) for d in demands], dtype=np.int64)
-    return Pool(department, demands, inspectors, need, optional, fails)
+    return Pool(department, demands, inspectors, need, optional, rules, eligible)

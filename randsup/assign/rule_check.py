@@ -167,7 +167,7 @@ def check_same_day(visits: Sequence[Visit], directory: Directory) -> list[str]:
     this check does not know: it is meant for plans made in one round.)
     """
     ent = directory.entities
-    index = ent.index
+    index = ent.row_map(v.entity_id for v in visits)
     resp = ent.responsible_entity_id
     items = directory.check_item_by_id
     families: dict[str, list[Visit]] = defaultdict(list)

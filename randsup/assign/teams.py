@@ -15,6 +15,7 @@ import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 from ortools.sat.python import cp_model
 
+from .._runtime import available_cores, map_jobs
 from ..errors import InfeasibleError, RandsupError, SolverTimeoutError
 from ..model import Assignment, Directory, Inspector, Visit
 from ..spec import PlanSpec
@@ -45,6 +46,7 @@ FIELD_SEEN = 3  # … and for a multi-field node, until this many holders of eac
 BF_PASSES = 500  # Bellman–Ford passes for the shortlist's certificate (about ten suffice in practice)
 SHORTLIST_ROUNDS = 12  # rounds of ranking further where the certificate fails, before ranking everything
 DAY_CODE = 10_000_000  # inspector-day code = inspector column × DAY_CODE + date ordinal
+PARALLEL_MIN_DEMANDS = 20_000  # visit-departments from which departments are solved in parallel processes
 SHOW = 20  # visits or caps listed in an explanation before "and N more"
 CPSAT_WORK_LIMIT = 60.0  # CP-SAT deterministic time (≈ seconds); short of OPTIMAL is a SolverTimeoutError
 
@@ -540,7 +542,8 @@ def _row_reason(pool: Pool, i: int, team_size: int) -> str:
     d = pool.demands[i]
     m = len(pool.inspectors)
     count = int(pool.eligible[i].sum())
-    why = [f"{int(pool.fails[r][i].sum())} {RULE_TEXT[r]}" for r in RULES if pool.fails and pool.fails[r][i].any()]
+    fails = pool.fails([i])
+    why = [f"{int(fails[r][0].sum())} {RULE_TEXT[r]}" for r in RULES if fails[r][0].any()]
     missing = [f for f in d.fields if len(d.fields) > 1 and pool.holders(i, f).size == 0]
     head = f"{d.department}: {_where(d)} has {count} eligible of {m}"
     if missing:
@@ -565,9 +568,10 @@ def _explain_ineligible(pool: Pool, rows: np.ndarray, team_size: int,
     reasons += _listed([_row_reason(pool, i, team_size) for i in rows.tolist()])
     missing_fields: Counter[str] = Counter()
     rule_hits: Counter[str] = Counter()
-    for i in rows.tolist():
+    fails = pool.fails(rows)
+    for k, i in enumerate(rows.tolist()):
         for rule in RULES:
-            if pool.fails and pool.fails[rule][i].any():
+            if fails[rule][k].any():
                 rule_hits[rule] += 1
         for f in pool.demands[i].fields:
             if sum(f in p.fields for p in pool.inspectors) < (1 if len(pool.demands[i].fields) > 1 else team_size):
@@ -688,6 +692,18 @@ class _Solved:
     shortlisted: int = 0  # departments whose teams were proven optimal on their shortlist
     ranked: int = 0  # (node, inspector) ranks drawn, i.e. pairs hashed
     unstaffed: list[Unstaffed] = field(default_factory=list)
+
+    def merge(self, other: _Solved) -> None:
+        """Add what another department's solve found (parts merge in department order)."""
+        for k, got in other.chosen.items():
+            self.chosen[k].extend(got)
+        self.status.update(other.status)
+        self.arcs += other.arcs
+        self.experts += other.experts
+        self.cpsat += other.cpsat
+        self.shortlisted += other.shortlisted
+        self.ranked += other.ranked
+        self.unstaffed += other.unstaffed
 
 
 @dataclass(frozen=True)
@@ -813,17 +829,6 @@ def _solve_shortlisted(pool: Pool, rules: Rules, rk: Rankings, team_size: int) -
     return None
 
 
-def _subset(pool: Pool, rows: Sequence[int]) -> Pool:
-    """The pool restricted to these demand rows (fails kept if present)."""
-    idx = np.asarray(rows, dtype=np.int64)
-    m = len(pool.inspectors)
-    fails = {r: (pool.fails[r][idx] if pool.fails else np.zeros((idx.shape[0], m), dtype=bool)) for r in RULES}
-    sub = Pool(pool.department, [pool.demands[i] for i in idx.tolist()], pool.inspectors, pool.need[idx],
-               pool.optional, fails)
-    sub.eligible = pool.eligible[idx]
-    return sub
-
-
 def _solve_pool(pool: Pool, rules: Rules, seed_string: str, solved: _Solved, directory: Directory,
                 team_size: int, *, allow_unstaffed: bool = False, method: str = "auto"
                 ) -> tuple[list[str], list[str]] | None:
@@ -864,7 +869,7 @@ def _solve_pool(pool: Pool, rules: Rules, seed_string: str, solved: _Solved, dir
         keep = [i for i in range(len(pool.demands)) if i not in dropped]
         if keep:
             solved.arcs -= int(rk.counts.sum())
-            return _solve_pool(_subset(pool, keep), rules, seed_string, solved, directory, team_size,
+            return _solve_pool(pool.subset(keep), rules, seed_string, solved, directory, team_size,
                                allow_unstaffed=True, method=method)
         return None
     arcs, chosen, status = out.arcs, out.chosen, out.status
@@ -875,8 +880,10 @@ def _solve_pool(pool: Pool, rules: Rules, seed_string: str, solved: _Solved, dir
     solved.status[f"{pool.department} {kind}"] = f"{status} ({solver})"
     for r, c in zip(rows[chosen].tolist(), cols[chosen].tolist(), strict=True):
         p = pool.inspectors[c]
+        # The fields come from validated Inspector rows, so the model is built without validating again.
         solved.chosen[pool.demands[r].visit_index].append(
-            Assignment(inspector_id=p.inspector_id, department_id=pool.department, is_expert=p.is_expert))
+            Assignment.model_construct(inspector_id=p.inspector_id, department_id=pool.department,
+                                       is_expert=p.is_expert))
         solved.experts += int(p.is_expert)
     return None
 
@@ -891,7 +898,7 @@ class TeamsResult:
 
 
 def solve_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, seed: SubSeeded, *,
-                allow_unstaffed: bool = False, method: str = "auto") -> TeamsResult:
+                allow_unstaffed: bool = False, method: str = "auto", workers: int | None = None) -> TeamsResult:
     """Draw the inspector team of every department of every dated visit (第二随机).
 
     Args:
@@ -904,6 +911,8 @@ def solve_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, s
         method: "auto" (flow on a certified shortlist, CP-SAT where needed), "full" (the same on all
             pairs, no shortlist) or "cp-sat" (CP-SAT for every department); the last two are for
             measurement and tests, and give the same teams as "auto" where the flow's answer stands.
+        workers: processes for the departments' solves (default: the cores this process may use;
+            one below PARALLEL_MIN_DEMANDS visit-departments). The result does not depend on it.
 
     Returns:
         The visits in the given order with ``inspectors`` filled (per department in the visit's
@@ -946,7 +955,7 @@ def solve_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, s
                 solved.unstaffed.append(Unstaffed(d.visit_id, dept, d.date, d.fields, _row_reason(pool, i, team_size)))
             rest = sorted(set(range(len(pool.demands))) - set(short.tolist()))
             if rest:
-                pools[dept] = _subset(pool, rest)
+                pools[dept] = pool.subset(rest)
             else:
                 del pools[dept]
         else:
@@ -957,11 +966,42 @@ def solve_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, s
                               f"department(s) ({', '.join(short_depts)}) have no legal team of at least "
                               f"{team_size} eligible inspectors covering their fields", reasons=reasons, fixes=fixes)
 
-    for dept in list(pools):
-        pool = pools.pop(dept)  # one department's matrices in memory at a time
-        pool.fails.clear()
-        gap = _solve_pool(pool, rules, seed_string, solved, directory, team_size,
-                          allow_unstaffed=allow_unstaffed, method=method)
+    # Experts join where a 重点 item is checked; optional, after the required teams, and not on a
+    # visit-department left unstaffed. Their pools are made now, beside the teams', and remade
+    # below for a department whose teams' solve left more visits unstaffed.
+    def expert_pool(dept: str, unstaffed: set[tuple[str, str]]) -> Pool | None:
+        keyed = [d for d in by_dept[dept] if d.key_item and (d.visit_id, dept) not in unstaffed]
+        if not keyed or not staff[(dept, True)]:
+            return None
+        return eligible_pool(dept, keyed, staff[(dept, True)], rules, 1, optional=True)
+
+    known = {(u.visit_id, u.department_id) for u in solved.unstaffed}
+    experts = {d: p for d in by_dept if (p := expert_pool(d, known)) is not None}
+    jobs = [(p, allow_unstaffed, method) for p in pools.values()] + [(p, False, "auto") for p in experts.values()]
+    del pools
+
+    def solve(k: int) -> tuple[_Solved, tuple[list[str], list[str]] | None]:
+        pool, allow, how = jobs[k]
+        part = _Solved()
+        return part, _solve_pool(pool, rules, seed_string, part, directory, team_size, allow_unstaffed=allow,
+                                 method=how)
+
+    n_teams = len(jobs) - len(experts)
+    procs = (available_cores() if workers is None else workers) \
+        if sum(len(p.demands) for p, _, _ in jobs) >= PARALLEL_MIN_DEMANDS else 1
+    done = map_jobs(solve, [len(p.demands) for p, _, _ in jobs], workers=procs)
+
+    def result(k: int) -> tuple[_Solved, tuple[list[str], list[str]] | None]:
+        ok, got = done[k]
+        if ok:
+            return got  # type: ignore[return-value]
+        if got is None:
+            return solve(k)  # it raised in a worker: raise it here
+        raise got  # type: ignore[misc]
+
+    for k in range(n_teams):
+        part, gap = result(k)
+        solved.merge(part)
         if gap is not None:
             reasons += gap[0]
             fixes += gap[1]
@@ -969,13 +1009,15 @@ def solve_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, s
         raise InfeasibleError("no inspector teams within the workload caps (max_visits_per_day, "
                               "max_visits_per_quarter)", reasons=reasons, fixes=fixes)
 
-    # Experts join where a 重点 item is checked; optional, after the required teams.
     unstaffed_keys = {(u.visit_id, u.department_id) for u in solved.unstaffed}
-    for dept, dem in by_dept.items():
-        keyed = [d for d in dem if d.key_item and (d.visit_id, dept) not in unstaffed_keys]
-        if keyed and staff[(dept, True)]:
-            pool = eligible_pool(dept, keyed, staff[(dept, True)], rules, 1, optional=True)
-            _solve_pool(pool, rules, seed_string, solved, directory, team_size)
+    later = {u[1] for u in unstaffed_keys - known}
+    for k, dept in enumerate(experts, start=n_teams):
+        if dept in later:  # its expert pool changed: solve it again, here
+            pool = expert_pool(dept, unstaffed_keys)
+            if pool is not None:
+                _solve_pool(pool, rules, seed_string, solved, directory, team_size)
+            continue
+        solved.merge(result(k)[0])
 
     out = []
     for k, v in enumerate(visits):

@@ -10,13 +10,9 @@ import datetime as dt
 import importlib.util
 import io
 import math
-import multiprocessing
-import os
 import platform
 import random
-import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -28,6 +24,7 @@ from typing import Any
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from .._runtime import available_cores, pool_context
 from ..assign import eligibility as teams_mod
 from ..assign.dates import assign_dates
 from ..assign.teams import assign_teams
@@ -374,7 +371,7 @@ def _eligibility(visits: Sequence[Visit], directory: Directory, spec: PlanSpec
     for dept, demands in by_dept.items():
         people = staff.get(dept, [])
         pool = teams_mod.eligible_pool(dept, demands, people, rules, spec.team_size, optional=False)
-        out.append((dept, demands, people, pool.fails))
+        out.append((dept, demands, people, pool.fails()))
     return out
 
 
@@ -482,12 +479,12 @@ class _Quarter:
 
 
 def _drawn(directory: Directory, draw: DrawResult, visits: Sequence[Visit]) -> _Drawn:
-    index = directory.entities.index
-    selected = {t.task_id: np.array([index[e] for e in t.selected], dtype=np.int64) for t in draw.tasks}
+    rows_of = directory.entities.rows_of
+    selected = {t.task_id: rows_of(list(t.selected)) for t in draw.tasks}
     sizes = {t.task_id: tuple((s.population, s.expected, s.sample) for _, s in sorted(t.strata.items()))
              for t in draw.tasks}
     return _Drawn(selected, sizes, len(visits), sum(len(v.departments) > 1 for v in visits),
-                  sum(len(v.tasks) for v in visits), np.array([index[v.entity_id] for v in visits], dtype=np.int64))
+                  sum(len(v.tasks) for v in visits), rows_of([v.entity_id for v in visits]))
 
 
 def check_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, *, dated: bool) -> _Teams:
@@ -498,7 +495,7 @@ def check_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, *
     target of an inspector adds, for every (visit, department) it is eligible for,
     team_size / (eligible inspectors of that place).
     """
-    index = directory.entities.index
+    index = directory.entities.row_map(v.entity_id for v in visits)
     target: dict[str, float] = {}
     places: list[tuple[int, str, tuple[str, ...]]] = []
     eligible: list[frozenset[str]] = []
@@ -648,11 +645,10 @@ def _run_year(year: int) -> tuple[list[_Quarter], dict[str, _Repeats]]:
         w_visits = round_robin_teams(wanning_visits(base, spec, rows, first_day), base, spec.team_size)
         teams["wanning"] = check_teams(w_visits, dirs["wanning"], spec, dated=False)
         nxt["wanning"] = _history(w_visits, previous_day)
-        index = base.entities.index
         drawn["wanning"] = _Drawn(
             {k: np.asarray(v, dtype=np.int64) for k, v in rows.items()}, {}, len(w_visits),
             sum(len(v.departments) > 1 for v in w_visits), len(w_visits),
-            np.array([index[v.entity_id] for v in w_visits], dtype=np.int64))
+            base.entities.rows_of([v.entity_id for v in w_visits]))
         prev = nxt
         out.append(_Quarter(r, drawn, teams, seconds))
     repeats = {k: _repeats([q.teams[k] for q in out], spec.team_size) for k in ("randsup", "wanning", "fixed")}
@@ -1024,7 +1020,7 @@ def run_fairness(setting: BenchSetting, *, seeds: int = DEFAULT_SEEDS, workers: 
             if progress:
                 progress(len(years), n_years)
     else:
-        with ProcessPoolExecutor(max_workers=procs, mp_context=_pool_context(), initializer=_init_worker,
+        with ProcessPoolExecutor(max_workers=procs, mp_context=pool_context(), initializer=_init_worker,
                                  initargs=(worker,)) as pool:
             for got in pool.map(_run_year, range(n_years)):
                 years.append(got)
@@ -1057,22 +1053,6 @@ def run_fairness(setting: BenchSetting, *, seeds: int = DEFAULT_SEEDS, workers: 
                           team_size=spec.team_size, methods=tuple(methods), populations_constant=constant,
                           workers=procs, seconds=time.perf_counter() - started, stage_seconds=stages,
                           machine=machine_description())
-
-
-def available_cores() -> int:
-    """Cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def _pool_context() -> multiprocessing.context.BaseContext:
-    # fork shares the parent's directory without pickling it, but is safe only while the parent
-    # runs one thread (OR-Tools or a caller may have started others); then spawn.
-    if sys.platform == "linux" and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
 
 
 def _require(module: str, purpose: str) -> None:

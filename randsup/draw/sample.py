@@ -152,11 +152,9 @@ def cap_flags(entities: EntityTable, own: Collection[str], full: Collection[str]
     via = np.zeros(n, dtype=bool)
     if not own and not full:
         return own_mask, via
-    index = entities.index
     for ids, mask in ((own, own_mask), (full, via)):
-        for e in ids:
-            if (i := index.get(e)) is not None:
-                mask[i] = True
+        rows = entities.rows_of(sorted(ids))
+        mask[rows[rows >= 0]] = True
     if full:
         via |= entities.responsible_entity_id.mask(full)
     via &= ~own_mask
@@ -215,11 +213,10 @@ def inspections_in_year(directory: Directory, year: int, *, history: Iterable[Hi
     per_entity = inspections_by_entity(directory, year, history=history, year_counts=year_counts)
     counts = np.zeros(len(directory.entities), dtype=np.int64)
     if per_entity:
-        index = directory.entities.index
-        for e, c in per_entity.items():
-            i = index.get(e)
-            if i is not None:
-                counts[i] += c
+        ids = sorted(per_entity)
+        rows = directory.entities.rows_of(ids)
+        found = rows >= 0
+        np.add.at(counts, rows[found], np.array([per_entity[e] for e in ids], dtype=np.int64)[found])
     return counts
 
 

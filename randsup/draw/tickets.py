@@ -6,10 +6,6 @@ Design notes: docs/draw.md (section randsup/draw/tickets.py).
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
-import sys
-import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -18,6 +14,8 @@ from functools import cache
 from itertools import repeat
 
 import numpy as np
+
+from .._runtime import available_cores, pool_context
 
 __all__ = [
     "KEY_DIGITS",
@@ -181,21 +179,6 @@ def _encode(ids: Sequence[str] | np.ndarray) -> np.ndarray:
     return np.char.encode(ids, "utf-8")
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
-    # fork shares the parent's imports and starts in milliseconds; it is safe only while the
-    # parent runs a single thread. Elsewhere spawn pays one import of randsup per worker.
-    if sys.platform == "linux" and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
-
-def _available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def ticket_keys(seed_string: str, ids: Sequence[str] | np.ndarray, *, workers: int | None = None) -> np.ndarray:
     """Sort keys (uint64, the first 19 ticket digits) of every id, on all cores.
 
@@ -205,10 +188,10 @@ def ticket_keys(seed_string: str, ids: Sequence[str] | np.ndarray, *, workers: i
     enc = _encode(ids)
     prefix = _seed_prefix(seed_string)
     n = int(enc.shape[0])
-    context = _pool_context()
+    context = pool_context()
     # A spawned worker first imports randsup (about a second), which only pays off for big jobs.
     min_ids = PARALLEL_MIN_IDS if context.get_start_method() == "fork" else 8 * PARALLEL_MIN_IDS
-    procs = _available_cores() if workers is None else max(1, int(workers))
+    procs = available_cores() if workers is None else max(1, int(workers))
     procs = min(procs, max(1, n // (min_ids // 2)))
     if procs <= 1 or n < min_ids:
         return _digest_keys(prefix, enc)

@@ -147,16 +147,17 @@ def build_visits(directory: Directory, spec: PlanSpec, draw: DrawResult) -> tupl
             on_site[e] = on_site[e] or e not in desk
             pairs += 1
 
-    index = directory.entities.index
+    ordered = sorted(by_entity)
+    row_of = dict(zip(ordered, directory.entities.rows_of(ordered).tolist(), strict=True))
     names = directory.entities.name
     kinds = directory.entities.object_kind
-    unknown = sorted(e for e in by_entity if e not in index)
+    unknown = [e for e in ordered if row_of[e] < 0]
     if unknown:
         raise SpecError(f"the draw names {len(unknown)} entities not in the entity directory "
                         f"(first: {', '.join(unknown[:5])}); draw again from this directory")
 
     visits: list[Visit] = []
-    for n, entity_id in enumerate(sorted(by_entity), start=1):
+    for n, entity_id in enumerate(ordered, start=1):
         task_ids = sorted(set(by_entity[entity_id]))
         sc = [scopes[t] for t in task_ids]
         joint = [s for s in sc if s.joint_item is not None]
@@ -166,8 +167,8 @@ def build_visits(directory: Directory, spec: PlanSpec, draw: DrawResult) -> tupl
         visits.append(Visit(
             visit_id=f"V{n:05d}",
             entity_id=entity_id,
-            entity_name=str(names[index[entity_id]]),
-            object_kind=kinds.categories[kinds.codes[index[entity_id]]],
+            entity_name=str(names[row_of[entity_id]]),
+            object_kind=kinds.categories[kinds.codes[row_of[entity_id]]],
             lead_department=lead,
             departments=tuple(sorted({d for s in sc for d in s.departments})),
             tasks=tuple(task_ids),

@@ -137,7 +137,8 @@ def _next_inspector(plan: Plan, directory: Directory, spec: PlanSpec, seed_strin
         if per_quarter[pid] + rules.used_quarter.get(pid, 0) >= p.max_visits_per_quarter:
             continue
         return pid, rank, []
-    why = [f"{int(pool.fails[r][0].sum())} fail the rule '{r}'" for r in RULES if pool.fails[r][0].any()]
+    fails = pool.fails()
+    why = [f"{int(fails[r][0].sum())} fail the rule '{r}'" for r in RULES if fails[r][0].any()]
     taken = [p.inspector_id for p in ranked]
     why.append(f"of the {len(taken)} eligible who keep the team's fields covered, all are recused, on this visit already, on another visit "
                "to the entity, or at a daily/quarterly cap")

@@ -97,8 +97,8 @@ def reveal_files(plan: Plan, spec: PlanSpec, directory: Directory, salt: str, *,
             raise VerificationError(f"plan {plan.plan_id}, task {td.task_id}: the recomputed draw differs from "
                                     "plan.json; run `randsup verify` to see what changed")
     ent = directory.entities
-    index = ent.index
     ids = {e for td in draw.tasks for e in (*td.selected, *(a for k in RISK_CLASSES for a in td.alternates.get(k, ())))}
+    index = ent.row_map(ids)
     # An ungraded object (not a 市场主体) is in its task's default class (docs/object-kinds.md).
     class_of: dict[str, str] = {}
     task_spec = {t.task_id: t for t in spec.tasks}

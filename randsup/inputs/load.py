@@ -6,7 +6,6 @@ Design notes: docs/inputs.md (section randsup/inputs/load.py).
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import os
 import re
@@ -16,7 +15,6 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -25,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
+from .._runtime import paused_gc
 from ..errors import InputError, Problem
 from ..io import unneutralise_cell
 from ..model import (
@@ -1047,8 +1046,8 @@ class _EntityBuilder:
                               why)
         self.problems.count_more(self.label, column, max(hit.size - _PER_COLUMN, 0))
 
-    def finish(self) -> tuple[EntityTable, np.ndarray]:
-        """The table and its entity ids sorted (for lookups)."""
+    def finish(self) -> EntityTable:
+        """The table, with its id order (for lookups) already made by the duplicate check."""
         rows = np.concatenate(self.rows) if self.rows else np.zeros(0, np.int64)
         ids = np.concatenate(self.ids) if self.ids else np.zeros(0, "U18")
         names = np.concatenate(self.names) if self.names else np.zeros(ids.size, "U1")
@@ -1075,7 +1074,7 @@ class _EntityBuilder:
             if why:
                 self.problems.add(self.label, int(rows[k]), "entity_id", code or None,
                                   f"{why}; the id of a {kind} (检查对象类别) must be {ID_RULES[kind]}")
-        sorted_ids = self._report_duplicates(ids, rows, kind_of)
+        id_order = self._report_duplicates(ids, rows, kind_of)
 
         def entity_type(v: str) -> str:
             # Empty is allowed for objects that are not market entities; checked below.
@@ -1137,14 +1136,15 @@ class _EntityBuilder:
             object_kind=kinds,
             responsible_entity_id=resp,
         )
-        return table, sorted_ids
+        table.remember_id_order(id_order)  # the index of EntityTable.rows_of, made here anyway
+        return table
 
     def _report_duplicates(self, ids: np.ndarray, rows: np.ndarray, kinds: np.ndarray) -> np.ndarray:
-        s = np.sort(ids)
-        if s.size < 2 or not (s[1:] == s[:-1]).any():
-            return s
-        order = np.argsort(ids, kind="stable")  # only when there are duplicates: first row wins
+        """Report repeated ids (the first row wins); returns the ids' stable sort order."""
+        order = np.argsort(ids, kind="stable")
         s = ids[order]
+        if s.size < 2 or not (s[1:] == s[:-1]).any():
+            return order
         same = np.flatnonzero(s[1:] == s[:-1]) + 1
         first: dict[str, int] = {}
         for k in same.tolist():
@@ -1162,11 +1162,11 @@ class _EntityBuilder:
                        "an id is unique across all 检查对象类别 (it is the ticket id): give one of the two "
                        "objects another code")
             self.problems.add(self.label, int(rows[order[k]]), "entity_id", v, why)
-        return s
+        return order
 
 
 def _read_entities(table: _Table, problems: _Problems, pool: ThreadPoolExecutor,
-                   progress: Callable[[str, int, int | None], None] | None = None) -> tuple[EntityTable, np.ndarray]:
+                   progress: Callable[[str, int, int | None], None] | None = None) -> EntityTable:
     b = _EntityBuilder(table.label, problems, pool)
     n = 0
     for rows, cols in table.chunks(problems):
@@ -1200,11 +1200,11 @@ class _Refs:
         return False
 
 
-def _check_refs(parsed: dict[str, _Parsed | None], entity_ids: np.ndarray | None, entity_label: str,
+def _check_refs(parsed: dict[str, _Parsed | None], entities: EntityTable | None, entity_label: str,
                 problems: _Problems) -> None:
     """Every department, item, check item, inspector and entity referred to exists.
 
-    ``entity_ids`` is sorted (the duplicate check sorted it anyway), so lookups are binary searches.
+    Entity ids are found by binary search (``EntityTable.rows_of``); None: the entities were not read.
     """
     refs = _Refs(problems)
     for name in ("departments", "supervision_items", "check_items", "inspectors"):
@@ -1245,15 +1245,14 @@ def _check_refs(parsed: dict[str, _Parsed | None], entity_ids: np.ndarray | None
     for label, r, v in rows("conflicts"):
         refs.check(label, r, "inspector_id", str(v["inspector_id"]), "inspectors")
 
-    if entity_ids is None or "entities" in problems.incomplete:
+    if entities is None or "entities" in problems.incomplete:
         return
     for name in ("conflicts", "history"):
         items = rows(name)
         if not items:
             continue
         q = np.asarray([str(v["entity_id"]) for _, _, v in items], dtype=str)
-        pos = np.minimum(np.searchsorted(entity_ids, q), max(entity_ids.size - 1, 0))
-        found = entity_ids[pos] == q if entity_ids.size else np.zeros(q.size, dtype=bool)
+        found = entities.rows_of(q) >= 0
         for k in np.flatnonzero(~found).tolist():
             label, r, _ = items[k]
             problems.add(label, r, "entity_id", str(q[k]),
@@ -1261,19 +1260,6 @@ def _check_refs(parsed: dict[str, _Parsed | None], entity_ids: np.ndarray | None
 
 
 # ---------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: parsing allocates millions of short-lived lists that
-    contain no cycles, and collections triggered by them would double the load time."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 _MODELS: dict[str, type[BaseModel]] = {
@@ -1311,15 +1297,15 @@ def load_directory(path: str | os.PathLike[str], *, with_entities: bool = True,
     problems = _Problems()
     parsed: dict[str, _Parsed | None] = {}
     entities: EntityTable | None = None
-    entity_ids: np.ndarray | None = None
+    checked: EntityTable | None = None  # the entities read from a file, whose ids the references must name
     entity_label = ""
     # One worker beside the parser: file digests and check digits (hashlib and numpy release the GIL).
-    with ThreadPoolExecutor(max_workers=1) as pool, _no_gc():
+    with ThreadPoolExecutor(max_workers=1) as pool, paused_gc():
         source = _Source(p, problems, pool)
         try:
             for spec in _TABLES:
                 if spec.name == "entities" and not with_entities:
-                    entities = _read_entities(_Table(spec, "", 0, 0, {}, iter(())), problems, pool)[0]
+                    entities = _read_entities(_Table(spec, "", 0, 0, {}, iter(())), problems, pool)
                     continue
                 sheet = source.open(spec)
                 keep = entity_columns if spec.name == "entities" else None
@@ -1330,7 +1316,7 @@ def load_directory(path: str | os.PathLike[str], *, with_entities: bool = True,
                     parsed[spec.name] = None
                     continue
                 if spec.name == "entities":
-                    entities, entity_ids = _read_entities(table, problems, pool, progress)
+                    entities = checked = _read_entities(table, problems, pool, progress)
                     entity_label = table.label
                     n = len(entities)
                 else:
@@ -1343,7 +1329,7 @@ def load_directory(path: str | os.PathLike[str], *, with_entities: bool = True,
         finally:
             source.close()
         digests = source.digests()
-    _check_refs(parsed, entity_ids, entity_label, problems)
+    _check_refs(parsed, checked, entity_label, problems)
     models = {name: tuple(_models(parsed.get(name), model, problems)) for name, model in _MODELS.items()}
     if problems or entities is None:
         raise problems.error()

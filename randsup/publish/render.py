@@ -218,7 +218,7 @@ def _worklist_rows(plan: Plan, names: _Names) -> list[list[str]]:
     task_names = {t.task_id: t.name for t in plan.tasks}
     ents = names.directory.entities if names.directory is not None else None
     contact_cols = [getattr(ents, c) for c, _ in CONTACT_COLUMNS if ents is not None and getattr(ents, c) is not None]
-    index = ents.index if contact_cols and ents is not None else {}
+    index = ents.row_map(v.entity_id for v in plan.visits) if contact_cols and ents is not None else {}
     order = sorted(plan.visits, key=lambda v: (v.date or dt.date.max, v.lead_department, v.visit_id))
     rows: list[list[str]] = []
     for v in order:
