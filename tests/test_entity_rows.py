@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from factories import entity_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from tests.factories import entity_table
 
 _ID = st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=1, max_size=18)
 

@@ -222,7 +222,13 @@ def _personal(d: Demand, col: dict[str, int], rules: Rules) -> tuple[list[int], 
 
 @dataclass
 class Pool:
-    """The demand nodes of one department and the inspectors who may fill them."""
+    """The demand nodes of one department and the inspectors who may fill them.
+
+    Eligibility is kept as the rules shape it: a row of ``template`` per (field set, date) pair
+    (the field and date rules), the demand's row in ``combo``, and the cells the per-demand
+    rules (回避, rotation) strike. A department at 10× the demo has ~29,000 demands × ~4,700
+    inspectors; the dense table is made only when asked for (``eligible``).
+    """
 
     department: str
     demands: list[Demand]
@@ -230,12 +236,75 @@ class Pool:
     need: np.ndarray  # int64 per demand: team places (see slots), or 1 for the optional expert
     optional: bool  # experts: serve as many as possible, never required
     rules: Rules
-    eligible: np.ndarray  # bool [demand, inspector]: every personal rule passes
+    combo: np.ndarray  # int64 per demand: its row of ``template``
+    template: np.ndarray  # bool [field set × date, inspector]: the field and date rules pass
+    struck: np.ndarray  # sorted unique int64 codes row × m + column: template passes, 回避 or rotation fails
     _held: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # field → holds()
+    _dense: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def eligible(self) -> np.ndarray:
+        """bool [demand, inspector]: every personal rule passes (dense; made once, on first use)."""
+        if self._dense is None:
+            dense = self.template[self.combo] if len(self.demands) else np.zeros((0, len(self.inspectors)), bool)
+            dense.reshape(-1)[self.struck] = False
+            self._dense = dense
+        return self._dense
+
+    def counts(self) -> np.ndarray:
+        """Eligible inspectors per demand (int64)."""
+        per_mask = self.template.sum(axis=1, dtype=np.int64)
+        m = max(len(self.inspectors), 1)
+        return per_mask[self.combo] - np.bincount(self.struck // m, minlength=len(self.demands))
+
+    def is_eligible(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Bool per (row, column) pair."""
+        ok = self.template[self.combo[rows], cols]
+        if self.struck.size:
+            code = rows * len(self.inspectors) + cols
+            at = np.minimum(np.searchsorted(self.struck, code), self.struck.shape[0] - 1)
+            ok &= self.struck[at] != code
+        return ok
+
+    def row(self, i: int) -> np.ndarray:
+        """Bool per inspector column: eligible for demand ``i``."""
+        out = self.template[self.combo[i]].copy()
+        m = len(self.inspectors)
+        lo, hi = np.searchsorted(self.struck, [i * m, (i + 1) * m])
+        out[self.struck[lo:hi] - i * m] = False
+        return out
+
+    def field_counts(self, rows: np.ndarray, names: Sequence[str]) -> np.ndarray:
+        """Eligible holders of each named field, per row of ``rows`` (int64 [row, field])."""
+        held = np.zeros((len(self.inspectors), len(names)), dtype=np.int64)  # [inspector, field]
+        for k, f in enumerate(names):
+            held[:, k] = self.holds(f)
+        per_mask = self.template.astype(np.int64) @ held
+        have = per_mask[self.combo[rows]]
+        if self.struck.size and len(names):
+            m = len(self.inspectors)
+            local = np.full(len(self.demands), -1, dtype=np.int64)
+            local[rows] = np.arange(rows.shape[0])
+            r, c = self.struck // m, self.struck % m
+            keep = local[r] >= 0
+            np.subtract.at(have, local[r[keep]], held[c[keep]])
+        return have
+
+    def subset(self, rows: Sequence[int]) -> Pool:
+        """The pool restricted to these demand rows (ascending)."""
+        idx = np.asarray(rows, dtype=np.int64)
+        m = len(self.inspectors)
+        new = np.full(len(self.demands), -1, dtype=np.int64)
+        new[idx] = np.arange(idx.shape[0])
+        r, c = self.struck // max(m, 1), self.struck % max(m, 1)
+        keep = new[r] >= 0
+        struck = np.sort(new[r[keep]] * m + c[keep])
+        return Pool(self.department, [self.demands[i] for i in idx.tolist()], self.inspectors, self.need[idx],
+                    self.optional, self.rules, self.combo[idx], self.template, struck)
 
     def fails(self, rows: Sequence[int] | np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Rule → bool [row, inspector], True where that rule excludes: for explanations, so made
-        only for the rows asked (default all), from the same rule pieces as ``eligible``."""
+        only for the rows asked (default all), from the same rule pieces as the eligibility."""
         idx = np.arange(len(self.demands)) if rows is None else np.asarray(rows, dtype=np.int64).reshape(-1)
         m = len(self.inspectors)
         out = {r: np.zeros((idx.shape[0], m), dtype=bool) for r in RULES}
@@ -256,12 +325,6 @@ class Pool:
             out["rotation"][k, rotation] = True
         return out
 
-    def subset(self, rows: Sequence[int]) -> Pool:
-        """The pool restricted to these demand rows."""
-        idx = np.asarray(rows, dtype=np.int64)
-        return Pool(self.department, [self.demands[i] for i in idx.tolist()], self.inspectors, self.need[idx],
-                    self.optional, self.rules, self.eligible[idx])
-
     def holds(self, field_name: str) -> np.ndarray:
         """Bool per inspector column: holds this field (computed once per field)."""
         if field_name not in self._held:
@@ -270,7 +333,7 @@ class Pool:
 
     def holders(self, row: int, field_name: str) -> np.ndarray:
         """Columns of eligible inspectors of this demand who hold this field."""
-        return np.flatnonzero(self.eligible[row] & self.holds(field_name))
+        return np.flatnonzero(self.row(row) & self.holds(field_name))
 
     def short_rows(self, team_size: int) -> np.ndarray:
         """Demands no legal team can fill even without caps: too few eligible, or a field nobody holds.
@@ -280,11 +343,13 @@ class Pool:
         """
         if self.optional:
             return np.zeros(0, dtype=np.int64)
-        short = self.eligible.sum(axis=1) < team_size
-        multi = np.array([len(d.fields) > 1 for d in self.demands], dtype=bool)
-        for f in sorted({f for d in self.demands if len(d.fields) > 1 for f in d.fields}):
-            rows = np.flatnonzero(multi & np.array([f in d.fields for d in self.demands], dtype=bool))
-            short[rows] |= ~(self.eligible[rows] & self.holds(f)).any(axis=1)
+        short = self.counts() < team_size
+        multi = np.flatnonzero([len(d.fields) > 1 for d in self.demands])
+        names = sorted({f for i in multi.tolist() for f in self.demands[i].fields})
+        if multi.size and names:
+            have = self.field_counts(multi, names)
+            needs = np.array([[f in self.demands[i].fields for f in names] for i in multi.tolist()], dtype=bool)
+            short[multi] |= (needs & (have == 0)).any(axis=1)
         return np.flatnonzero(short)
 
 
@@ -293,10 +358,10 @@ def eligible_pool(department: str, demands: list[Demand], inspectors: list[Inspe
     """Which inspector may go on which demand under the personal rules (experts: one each, optional).
 
     The field and date rules depend only on a demand's (field set, day): one inspector mask is
-    made per such pair and copied to its rows; the per-demand rules (回避, rotation) then strike
-    single cells. So the work is rows × inspectors bytes, not Python steps.
+    made per such pair; the per-demand rules (回避, rotation) then strike single cells. So the
+    work grows with the demands and the inspectors, not with their product.
     """
-    n, m = len(demands), len(inspectors)
+    m = len(inspectors)
     col = {p.inspector_id: j for j, p in enumerate(inspectors)}
     keys: dict[tuple[tuple[str, ...], dt.date], int] = {}
     combo = np.array([keys.setdefault((d.fields, d.date), len(keys)) for d in demands], dtype=np.int64)
@@ -311,10 +376,10 @@ def eligible_pool(department: str, demands: list[Demand], inspectors: list[Inspe
             expired, away = dated.fails(day)
             days[day] = expired | away
         template[c] = ~(lacking[fields] | days[day])
-    eligible = template[combo] if n else np.zeros((0, m), dtype=bool)
+    codes = []
     for i, d in enumerate(demands):
         conflict, rotation = _personal(d, col, rules)
-        eligible[i, conflict] = False
-        eligible[i, rotation] = False
+        codes += [i * m + j for j in (*conflict, *rotation) if template[combo[i], j]]
+    struck = np.unique(np.array(codes, dtype=np.int64))
     need = np.array([1 if optional else slots(team_size, len(d.fields)) for d in demands], dtype=np.int64)
-    return Pool(department, demands, inspectors, need, optional, rules, eligible)
+    return Pool(department, demands, inspectors, need, optional, rules, combo, template, struck)

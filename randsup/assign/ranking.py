@@ -31,7 +31,6 @@ __all__ = [
 COST_SCALE = 1 << 42  # costs lie in [0, 2^42): ×nodes stays below OR-Tools' 2^63 to ~2·10^6 nodes
 MAX_CANDIDATES = 1 << 20  # (E + 1)·2^42 must fit in a signed 64-bit integer
 _WORD = 1 << 64
-_ROW_BLOCK = 4096  # rows per block when listing eligible columns: bounds np.nonzero's temporaries
 
 
 def node_id(visit_id: str, department_id: str, expert: bool = False) -> str:
@@ -103,30 +102,58 @@ def inspector_ranking(seed_string: str, visit_id: str, department_id: str, inspe
     return ranking(seed_string, node_id(visit_id, department_id, expert), inspector_ids, k)
 
 
-class Rankings:
-    """The rankings of many nodes (rows of a bool eligibility matrix [node, inspector column]).
+def _check_width(m: int) -> None:
+    if m >= MAX_CANDIDATES:
+        raise RandsupError(f"{m:,} inspectors in one department; rankings support fewer than {MAX_CANDIDATES:,}")
 
-    Columns must be in inspector_id order, so that a row's eligible columns are its candidates
-    sorted as ``ranking`` sorts them. Ranks are drawn on demand (``advance``); ``arcs`` lists
-    the drawn (row, column, cost) and ``rest(row)`` the columns not drawn yet.
+
+class Rankings:
+    """The rankings of many nodes, each over its eligible inspector columns in inspector_id order.
+
+    Eligibility comes as the rules shape it (eligibility.Pool): node i's candidates are the
+    ascending columns of mask ``template[combo[i]]`` less its ``struck`` cells. The Fisher–Yates
+    working array is virtual: position p of node i holds its p-th candidate unless a swap moved
+    another there (kept in a dict), so a department of 29,000 nodes × 2,000 candidates costs the
+    ranks drawn, not 58 million entries. Ranks are drawn on demand (``advance``); ``arcs`` lists
+    the drawn (row, column, cost) and ``undrawn`` the pairs not drawn yet.
     """
 
     def __init__(self, seed_string: str, nodes: Sequence[str], eligible: np.ndarray) -> None:
+        """From a dense bool table [node, inspector column] (each row its own mask)."""
         n, m = eligible.shape
-        if m >= MAX_CANDIDATES:
-            raise RandsupError(f"{m:,} inspectors in one department; rankings support fewer than {MAX_CANDIDATES:,}")
-        self.counts = eligible.sum(axis=1).astype(np.int64)  # E per row
-        self.start = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(self.counts, out=self.start[1:])
-        # The Fisher–Yates working array: row i's eligible columns at start[i]:start[i+1]; its
-        # first drawn[i] entries are the ranked ones, the rest the undrawn candidates.
-        dtype = np.uint16 if m <= np.iinfo(np.uint16).max else np.int32
-        self.perm = np.empty(int(self.start[-1]), dtype=dtype)
-        for lo in range(0, n, _ROW_BLOCK):
-            flat = np.flatnonzero(eligible[lo:lo + _ROW_BLOCK])
-            self.perm[self.start[lo]:self.start[min(lo + _ROW_BLOCK, n)]] = flat % max(m, 1)
+        self._setup(seed_string, nodes, eligible, np.arange(n, dtype=np.int64), np.zeros(0, dtype=np.int64), m)
+
+    @classmethod
+    def of_masks(cls, seed_string: str, nodes: Sequence[str], template: np.ndarray, combo: np.ndarray,
+                 struck: np.ndarray) -> Rankings:
+        """From masks shared by many nodes: node i's candidates are ``template[combo[i]]`` less the
+        cells ``struck`` (sorted unique codes row × m + column, each inside its node's mask)."""
+        self = cls.__new__(cls)
+        self._setup(seed_string, nodes, template, np.asarray(combo, dtype=np.int64), struck, template.shape[1])
+        return self
+
+    def _setup(self, seed_string: str, nodes: Sequence[str], template: np.ndarray, combo: np.ndarray,
+               struck: np.ndarray, m: int) -> None:
+        _check_width(m)
+        n = combo.shape[0]
+        self.m = m
+        self._width = m + 1  # key = row × width + position (a position is below m + 1)
+        masks = [np.flatnonzero(t) for t in template]
+        sizes = np.array([x.shape[0] for x in masks], dtype=np.int64)
+        self._cand = np.concatenate(masks).astype(np.int64) if masks else np.zeros(0, dtype=np.int64)
+        self._cstart = np.zeros(len(masks) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=self._cstart[1:])
+        self._combo = combo
+        rows, cols = struck // max(m, 1), struck % max(m, 1)
+        # Node i's p-th candidate is mask position p + #{j : s_j − j ≤ p}, s_0 < s_1 < … the positions
+        # of its struck cells in the mask (select with deletions); keyed row × width + s_j − j.
+        pos = np.cumsum(template, axis=1, dtype=np.int64)[combo[rows], cols] - 1 if struck.size else rows
+        first = np.searchsorted(rows, rows, side="left")
+        self._skey = rows * self._width + (pos - (np.arange(rows.shape[0]) - first))
+        self.counts = (sizes[combo] if n else np.zeros(0, dtype=np.int64)) - np.bincount(rows, minlength=n)
         self.drawn = np.zeros(n, dtype=np.int64)
         self.counter = np.zeros(n, dtype=np.int64)
+        self._swaps: dict[int, int] = {}  # row × width + position → column moved there by a swap
         self._base = [hashlib.sha256(_message(seed_string, node)) for node in nodes]
         self._rows: list[np.ndarray] = []
         self._ranks: list[np.ndarray] = []
@@ -141,6 +168,24 @@ class Rankings:
     def full(self) -> np.ndarray:
         """Bool per row: every candidate ranked."""
         return self.drawn >= self.counts
+
+    def _candidate(self, rows: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """The p-th candidate (column) of each row, before any swap."""
+        if self._skey.size:
+            lo = rows * self._width
+            pos = pos + np.searchsorted(self._skey, lo + pos, side="right") - np.searchsorted(self._skey, lo)
+        return self._cand[self._cstart[self._combo[rows]] + pos]
+
+    def _at(self, rows: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """What the working array holds at these positions: the candidate, or what a swap put there."""
+        out = self._candidate(rows, pos)
+        if self._swaps:
+            swaps = self._swaps
+            for k, key in enumerate((rows * self._width + pos).tolist()):
+                moved = swaps.get(key)
+                if moved is not None:
+                    out[k] = moved
+        return out
 
     def advance(self, rows: np.ndarray) -> np.ndarray:
         """Draw one more rank for each of ``rows`` (not full); the columns drawn, −1 where rejected."""
@@ -163,21 +208,43 @@ class Rankings:
         if not ok.any():
             return out
         rows, t, e, r, jitter = rows[ok], t[ok], e[ok], r[ok].astype(np.int64), jitter[ok]
-        here = self.start[rows] + t
-        there = here + r
-        a, b = self.perm[here], self.perm[there]
-        self.perm[there] = a
-        self.perm[here] = b
-        width = (np.int64(COST_SCALE) // (e + 1)).astype(np.uint64)
-        cost = (t + 1) * np.int64(COST_SCALE) // (e + 1) + (jitter % width).astype(np.int64)
+        there = t + r
+        a, b = self._at(rows, t), self._at(rows, there)
+        # Position t is ranked now (b); what stood at t moves to `there`. Positions below drawn are
+        # never read again, so only `there` needs remembering.
+        swaps, width = self._swaps, self._width
+        for i, here, to, moved in zip(rows.tolist(), t.tolist(), there.tolist(), a.tolist(), strict=True):
+            swaps.pop(i * width + here, None)
+            if to != here:
+                swaps[i * width + to] = moved
+        width_cost = (np.int64(COST_SCALE) // (e + 1)).astype(np.uint64)
+        cost = (t + 1) * np.int64(COST_SCALE) // (e + 1) + (jitter % width_cost).astype(np.int64)
         self._rows.append(rows)
         self._ranks.append(t)
-        self._cols.append(b.astype(np.int64))
+        self._cols.append(b)
         self._costs.append(cost)
         self._arcs = None
         self.drawn[rows] += 1
         out[ok] = b
         return out
+
+    def candidates(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every (row, column) pair of these rows, drawn or not, rows as given and columns ascending."""
+        rows = np.asarray(rows, dtype=np.int64)
+        left = self.counts[rows]
+        rep = np.repeat(rows, left)
+        pos = np.arange(rep.shape[0], dtype=np.int64) - np.repeat(np.cumsum(left) - left, left)
+        return rep, self._candidate(rep, pos)
+
+    def undrawn(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every (row, column) pair of these rows not ranked yet."""
+        rep, cols = self.candidates(rows)
+        drawn_rows, drawn_cols, _ = self.arcs()
+        done = np.sort(drawn_rows * self.m + drawn_cols)
+        code = rep * self.m + cols
+        at = np.minimum(np.searchsorted(done, code), max(done.shape[0] - 1, 0))
+        new = done[at] != code if done.size else np.ones(code.shape[0], dtype=bool)
+        return rep[new], cols[new]
 
     def grow(self, targets: np.ndarray) -> None:
         """Draw until row i has min(targets[i], E_i) ranks (targets: int per row)."""
@@ -199,8 +266,8 @@ class Rankings:
         return np.where(self.full, np.iinfo(np.int64).max, bound)
 
     def rest(self, row: int) -> np.ndarray:
-        """The columns of ``row`` not ranked yet (in no meaningful order)."""
-        return self.perm[self.start[row] + self.drawn[row]:self.start[row + 1]].astype(np.int64)
+        """The columns of ``row`` not ranked yet (ascending)."""
+        return self.undrawn(np.array([row], dtype=np.int64))[1]
 
     def arcs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows, columns, costs) of every drawn rank, ordered by row then rank."""

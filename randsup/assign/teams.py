@@ -85,7 +85,7 @@ class _Arcs:
 def _rankings(seed_string: str, pool: Pool) -> Rankings:
     """The pool's nodes' rankings, nothing drawn yet (experts have rankings of their own)."""
     nodes = [node_id(d.visit_id, pool.department, pool.optional) for d in pool.demands]
-    return Rankings(seed_string, nodes, pool.eligible)
+    return Rankings.of_masks(seed_string, nodes, pool.template, pool.combo, pool.struck)
 
 
 def _ranked(rk: Rankings) -> _Arcs:
@@ -94,8 +94,7 @@ def _ranked(rk: Rankings) -> _Arcs:
 
 def _all_pairs(pool: Pool, rk: Rankings) -> tuple[np.ndarray, np.ndarray]:
     """Every eligible pair (rows, columns), ranked or not, for a cost-free max flow."""
-    rows = np.repeat(np.arange(len(pool.demands), dtype=np.int64), rk.counts)
-    return rows, rk.perm.astype(np.int64)
+    return rk.candidates(np.arange(len(pool.demands), dtype=np.int64))
 
 
 def _first_ranks(pool: Pool, rk: Rankings) -> None:
@@ -109,7 +108,7 @@ def _first_ranks(pool: Pool, rk: Rankings) -> None:
     names = sorted(holds)
     held = np.array([holds[f] for f in names], dtype=bool).T  # [inspector column, field]
     needs = np.array([[f in pool.demands[i].fields for f in names] for i in multi.tolist()], dtype=bool)
-    have = (pool.eligible[multi].astype(np.float64) @ held.astype(np.float64)).astype(np.int64)  # holders per field
+    have = pool.field_counts(multi, names)  # eligible holders per field
     want = np.where(needs, np.minimum(have, FIELD_SEEN), 0)
     local = np.full(len(pool.demands), -1, dtype=np.int64)
     local[multi] = np.arange(multi.size)
@@ -183,7 +182,7 @@ def _uncertified(pool: Pool, rk: Rankings, arcs: _Arcs, net: _Network, dist: np.
     code = rep * m + cols
     at = np.minimum(np.searchsorted(drawn, code), max(drawn.shape[0] - 1, 0))
     is_drawn = drawn[at] == code if drawn.size else np.zeros(code.shape[0], dtype=bool)
-    keep = pool.eligible[rep, cols] & ~is_drawn
+    keep = pool.is_eligible(rep, cols) & ~is_drawn
     rep, cols = rep[keep], cols[keep]
     gap = _entry_potential(pool, net, dist, rep, cols) - frm[date_of[rep], cols]
     bad = gap > bound[rep]
@@ -541,7 +540,7 @@ def _row_reason(pool: Pool, i: int, team_size: int) -> str:
     """Why one demand has no legal team even without caps: visit, department, field, date, rules."""
     d = pool.demands[i]
     m = len(pool.inspectors)
-    count = int(pool.eligible[i].sum())
+    count = int(pool.counts()[i])
     fails = pool.fails([i])
     why = [f"{int(fails[r][0].sum())} {RULE_TEXT[r]}" for r in RULES if fails[r][0].any()]
     missing = [f for f in d.fields if len(d.fields) > 1 and pool.holders(i, f).size == 0]
@@ -750,14 +749,6 @@ def _served(net: _Network, flows: np.ndarray) -> int:
     return int(flows[net.heads == net.sink].sum())
 
 
-def _unranked(rk: Rankings, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every (row, column) pair of these rows not ranked yet."""
-    left = rk.counts[rows] - rk.drawn[rows]
-    rep = np.repeat(rows, left)
-    at = np.repeat(rk.start[rows] + rk.drawn[rows], left) + np.arange(rep.shape[0]) - np.repeat(np.cumsum(left) - left, left)
-    return rep, rk.perm[at].astype(np.int64)
-
-
 def _augmentable_rows(pool: Pool, rk: Rankings, net: _Network) -> np.ndarray:
     """Nodes with an unranked pair that could carry more flow: its inspector-day (or the inspector,
     for a day not in the network) is reachable from the source in the shortlist's residual graph
@@ -773,7 +764,7 @@ def _augmentable_rows(pool: Pool, rk: Rankings, net: _Network) -> np.ndarray:
     rows = np.flatnonzero(to_sink[net.demand_node0 + np.arange(n)] & ~rk.full)
     if rows.size == 0:
         return rows
-    rep, cols = _unranked(rk, rows)
+    rep, cols = rk.undrawn(rows)
     day = np.array([d.date.toordinal() for d in pool.demands], dtype=np.int64)
     code = cols * DAY_CODE + day[rep]
     pos = np.minimum(np.searchsorted(net.day_code, code), max(net.day_code.shape[0] - 1, 0))
