@@ -716,7 +716,7 @@ class _Outcome:
 
 
 def _solve_arcs(pool: Pool, rules: Rules, arcs: _Arcs, team_size: int,
-                exact: bool = True, method: str = "auto") -> _Outcome:
+                exact: bool = True, method: str = "auto", net: _Network | None = None) -> _Outcome:
     """Min-cost flow on these pairs; CP-SAT when the flow breaks rotation between plan visits, or
     when it finds no one-officer-per-field teams but a smaller team covering two fields might exist.
 
@@ -724,7 +724,8 @@ def _solve_arcs(pool: Pool, rules: Rules, arcs: _Arcs, team_size: int,
     ``method="cp-sat"``: CP-SAT for the department in any case (for measurement).
     """
     costs = arcs.costs
-    net = _network(pool, rules, arcs.rows, arcs.cols, costs)
+    if net is None:  # (the caller may have built it from these arcs already)
+        net = _network(pool, rules, arcs.rows, arcs.cols, costs)
     pairs = _rotation_pairs(pool.demands)
     if method == "cp-sat" and exact:
         picked, status = _solve_cpsat(pool, net, arcs.rows, arcs.cols, costs, pairs, None, team_size)
@@ -742,11 +743,6 @@ def _solve_arcs(pool: Pool, rules: Rules, arcs: _Arcs, team_size: int,
         picked, status = _solve_cpsat(pool, net, arcs.rows, arcs.cols, costs, pairs, chosen, team_size)
         return _Outcome(arcs, net, picked, status, "CP-SAT")
     return _Outcome(arcs, net, chosen, status, "min-cost flow", flows)
-
-
-def _served(net: _Network, flows: np.ndarray) -> int:
-    """Flow into the sink: the team places (or experts) filled."""
-    return int(flows[net.heads == net.sink].sum())
 
 
 def _augmentable_rows(pool: Pool, rk: Rankings, net: _Network) -> np.ndarray:
@@ -782,14 +778,29 @@ def _solve_shortlisted(pool: Pool, rules: Rules, rk: Rankings, team_size: int) -
     ranks everything and solves all pairs): the shortlist breaks rotation, is infeasible with every
     node of its cut fully ranked, or runs out of rounds. Experts: the shortlist must also serve as
     many nodes as a maximum flow over all pairs (computed without costs); unserved nodes are ranked
-    further until it does.
+    further until it does, checked with cost-free maximum flows before any min-cost flow is solved.
     """
     _first_ranks(pool, rk)
     most: int | None = None  # experts: the maximum flow over all pairs, once needed
     for _ in range(SHORTLIST_ROUNDS):
         if rk.full.all():
             return None
-        out = _solve_arcs(pool, rules, _ranked(rk), team_size, exact=False)
+        arcs = _ranked(rk)
+        net = None
+        if pool.optional:  # experts: first a shortlist that serves as many as all pairs (max flows only)
+            net = _network(pool, rules, arcs.rows, arcs.cols, arcs.costs)
+            served = _max_flow_cut(net)[0]
+            if served < net.total_demand:
+                if most is None:
+                    rows, cols = _all_pairs(pool, rk)
+                    most = _max_flow_cut(_network(pool, rules, rows, cols, np.zeros(rows.shape[0], dtype=np.int64)))[0]
+                if served < most:  # not yet a maximum flow of all pairs: rank further where a path opens
+                    grow = _augmentable_rows(pool, rk, net)
+                    if grow.size == 0:
+                        return None
+                    _grow_to(rk, grow, 2 * rk.drawn[grow])
+                    continue
+        out = _solve_arcs(pool, rules, arcs, team_size, exact=False, net=net)
         if out.flows is None:
             if out.status == "rotation":
                 return None
@@ -799,17 +810,6 @@ def _solve_shortlisted(pool: Pool, rules: Rules, rk: Rankings, team_size: int) -
                 return None
             _grow_to(rk, cut, 2 * rk.drawn[cut])
             continue
-        served = _served(out.net, out.flows)
-        if pool.optional and served < out.net.total_demand:
-            if most is None:
-                rows, cols = _all_pairs(pool, rk)
-                most = _max_flow_cut(_network(pool, rules, rows, cols, np.zeros(rows.shape[0], dtype=np.int64)))[0]
-            if served < most:  # not yet a maximum flow of all pairs: rank further where a path opens
-                grow = _augmentable_rows(pool, rk, out.net)
-                if grow.size == 0:
-                    return None
-                _grow_to(rk, grow, 2 * rk.drawn[grow])
-                continue
         dist = _potentials(out.net, out.flows)
         if dist is None:
             return None
