@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import re
 import sys
@@ -47,6 +48,30 @@ def fail(exc: RandsupError) -> typer.Exit:
     return typer.Exit(code=exc.exit_code)
 
 
+_KEEP_LINE = re.compile(r"\s|[-*•]\s|\d+[.)]\s")  # an indented line or a list item keeps its own line
+
+
+def reflowed(doc: str | None) -> str | None:
+    """A docstring as help text: the lines of each paragraph joined into one.
+
+    Rich keeps a docstring's single line breaks, so text wrapped at 100 columns in the source
+    was wrapped again at the terminal's width ("… this year's earlier" / "plans"). Indented
+    lines and list items keep their own line.
+    """
+    if doc is None:
+        return None
+    paragraphs = []
+    for para in inspect.cleandoc(doc).split("\n\n"):
+        lines: list[str] = []
+        for line in para.split("\n"):
+            if lines and not _KEEP_LINE.match(line):
+                lines[-1] += " " + line.strip()
+            else:
+                lines.append(line.rstrip())
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
 def command(group: typer.Typer, name: str, **kwargs: Any) -> Callable[[F], F]:
     """Register a command behind the CLI's one error boundary.
 
@@ -63,7 +88,7 @@ def command(group: typer.Typer, name: str, **kwargs: Any) -> Callable[[F], F]:
                 raise fail(exc) from None
             except OSError as exc:
                 raise fail(os_error(exc)) from None
-        group.command(name, **kwargs)(guarded)
+        group.command(name, **{"help": reflowed(fn.__doc__), **kwargs})(guarded)
         return fn
     return register
 
@@ -298,12 +323,12 @@ def plan_cmd(
         "day: they are marked unstaffed with the reason (the notice and summary say how many).")] = False,
     published_on: Annotated[str | None, typer.Option(
         "--published-on", help="Publication date of the notice (发布日期, 落款), YYYY-MM-DD; recorded in the plan "
-                               "[default: the spec's publication.date].")] = None,
+                               "(default: the spec's publication.date).")] = None,
     contact: Annotated[str | None, typer.Option(
         "--contact", help="Contact and complaint line printed on the notice (联系方式、投诉举报) "
-                          "[default: the spec's publication.contact].")] = None,
+                          "(default: the spec's publication.contact).")] = None,
     worklist_headers: Annotated[str | None, typer.Option(
-        "--worklist-headers", help="Header language of visits.csv/.xlsx: zh or en [default: the spec's, zh].")]
+        "--worklist-headers", help="Header language of visits.csv/.xlsx: zh or en (default: the spec's, else zh).")]
     = None,
     from_draw: Annotated[Path | None, typer.Option(
         "--from-draw", help="Take the draw of this `randsup draw` folder as the 第一随机 (the same spec, seed and "
@@ -358,7 +383,7 @@ EngineOpt = Annotated[str, typer.Option(
                      "database; optional extras). The draw does not depend on it.")]
 EntitiesOpt = Annotated[str | None, typer.Option(
     "--entities", help="The entities to draw from, for --engine duckdb/spark: a .parquet or .csv file, or with "
-                       "--database a table name [default: DATA/entities.parquet or DATA/entities.csv].")]
+                       "--database a table name (default: DATA/entities.parquet or DATA/entities.csv).")]
 DatabaseOpt = Annotated[str | None, typer.Option(
     "--database", help="A DuckDB database file holding the --entities table.")]
 
@@ -447,7 +472,7 @@ def reveal_cmd(
     salt_file: Annotated[Path, typer.Option("--salt-file", help="The salt file `randsup salt new` wrote.")],
     data: Annotated[Path, typer.Option("--data", help="The data folder the plan was drawn from.")],
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Judge 'every visit is past' as of this day (YYYY-MM-DD) [default: today]; "
+        "--as-of", help="Judge 'every visit is past' as of this day (YYYY-MM-DD; default: today); "
                         "used for the check only, never written.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Reveal before the last visit (needs --reason).")] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="Why the reveal is early; it is published.")] = None,
@@ -507,8 +532,8 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(results_app, name="results")
 
 LedgerOpt = Annotated[Path | None, typer.Option(
-    "--ledger", help="The ledger file [default: DATA/randsup-ledger.sqlite with --data, else "
-                     "$RANDSUP_LEDGER, else ./randsup-ledger.sqlite].")]
+    "--ledger", help="The ledger file (default: DATA/randsup-ledger.sqlite with --data, else "
+                     "$RANDSUP_LEDGER, else ./randsup-ledger.sqlite).")]
 DataOpt = Annotated[Path | None, typer.Option("--data", help="The data directory whose ledger to use.")]
 
 def _ledger_path(ledger: Path | None, data: Path | None) -> Path:
@@ -572,7 +597,7 @@ def recuse_cmd(
     ledger: LedgerOpt = None,
     lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_WAIT,
 ) -> None:
-    """回避、重新随机选派: replace an inspector on a visit by the next eligible one in ticket order."""
+    """回避、重新随机选派: replace an inspector on a visit by the next eligible one in the visit's ranking."""
     from .history.ledger import Ledger
     from .history.recuse import recuse
 
@@ -635,7 +660,7 @@ def results_publish(
 
 @command(results_app, "due")
 def results_due(
-    on: Annotated[str | None, typer.Option("--on", help="Judge as of this date (YYYY-MM-DD) [default: today].")]
+    on: Annotated[str | None, typer.Option("--on", help="Judge as of this date (YYYY-MM-DD; default: today).")]
     = None,
     ledger: LedgerOpt = None,
     data: DataOpt = None,

@@ -113,3 +113,28 @@ def test_loading_and_writing_report_row_counts_and_the_cli_stays_quiet_off_a_ter
     assert ("write sheet entities", 19_999, len(d.entities)) in written and written[-1][0] == "save workbook"
     r = CliRunner().invoke(app, ["validate", str(tmp_path / "D")])
     assert r.exit_code == 0 and "read entities" not in r.output
+
+
+def test_help_paragraphs_are_reflowed_to_the_terminal() -> None:
+    """Docstrings wrap at 100 columns in the source; the help wraps at the terminal's width only."""
+    en = _cli("plan", "--help", lang="en")
+    assert en.returncode == 0, en.stderr
+    assert "supplies this year's earlier plans for the annual cap" in en.stdout
+
+
+def test_no_help_text_looks_like_rich_markup() -> None:
+    """Rich takes "[default: …]" in a help text for a style tag and silently drops it."""
+    import typer.main
+
+    tag = re.compile(r"\[[a-z#/@][^\[\]]*\]")
+    found = []
+
+    def walk(cmd: object, path: str) -> None:
+        for text in (getattr(cmd, "help", None), *(getattr(p, "help", None) for p in getattr(cmd, "params", ()))):
+            if text and tag.search(text):
+                found.append((path, tag.search(text).group()))  # type: ignore[union-attr]
+        for name, sub in sorted((getattr(cmd, "commands", None) or {}).items()):
+            walk(sub, f"{path} {name}")
+
+    walk(typer.main.get_command(app), "randsup")
+    assert found == []
