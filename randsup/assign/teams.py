@@ -536,38 +536,44 @@ def _label(directory: Directory, dept: str) -> str:
     return f"department {dept}" + (f" ({name.name})" if name else "")
 
 
-def _row_reason(pool: Pool, i: int, team_size: int) -> str:
-    """Why one demand has no legal team even without caps: visit, department, field, date, rules."""
-    d = pool.demands[i]
+def _row_reasons(pool: Pool, rows: np.ndarray, fails: dict[str, np.ndarray], team_size: int) -> list[str]:
+    """Why each of these demands has no legal team even without caps: visit, department, field,
+    date, rules (``fails``: ``pool.fails(rows)``, made once for all of them)."""
     m = len(pool.inspectors)
-    count = int(pool.counts()[i])
-    fails = pool.fails([i])
-    why = [f"{int(fails[r][0].sum())} {RULE_TEXT[r]}" for r in RULES if fails[r][0].any()]
-    missing = [f for f in d.fields if len(d.fields) > 1 and pool.holders(i, f).size == 0]
-    head = f"{d.department}: {_where(d)} has {count} eligible of {m}"
-    if missing:
-        head += f"; nobody eligible holds field(s) {', '.join(missing)}"
-    elif count < team_size:
-        head += f", a team needs {team_size}"
-    return head + (f" — {'; '.join(why)}" if why else "")
+    counts = pool.counts()
+    out = []
+    for k, i in enumerate(rows.tolist()):
+        d = pool.demands[i]
+        count = int(counts[i])
+        why = [f"{int(fails[r][k].sum())} {RULE_TEXT[r]}" for r in RULES if fails[r][k].any()]
+        missing = [f for f in d.fields if len(d.fields) > 1 and pool.holders(i, f).size == 0]
+        head = f"{d.department}: {_where(d)} has {count} eligible of {m}"
+        if missing:
+            head += f"; nobody eligible holds field(s) {', '.join(missing)}"
+        elif count < team_size:
+            head += f", a team needs {team_size}"
+        out.append(head + (f" — {'; '.join(why)}" if why else ""))
+    return out
 
 
 def _explain_ineligible(pool: Pool, rows: np.ndarray, team_size: int,
-                        directory: Directory) -> tuple[list[str], list[str]]:
-    """Reasons and fixes for the demand nodes no legal team can fill (Pool.short_rows)."""
+                        directory: Directory) -> tuple[list[str], list[str], list[str]]:
+    """Reasons and fixes for the demand nodes no legal team can fill (Pool.short_rows), and the
+    reason of each of them (for the ones left unstaffed)."""
     dept = pool.department
     label = _label(directory, dept)
     m = len(pool.inspectors)
+    fails = pool.fails(rows)
+    per_row = _row_reasons(pool, rows, fails, team_size)
     if m == 0:
         reasons = [f"{label} has no non-expert inspectors, and {len(rows)} visit(s) need a team of "
                    f"{team_size}: " + ", ".join(_listed([_where(pool.demands[i]) for i in rows.tolist()]))]
-        return reasons, [f"add certified inspectors of {label} to inspectors.csv, or drop its tasks"]
+        return reasons, [f"add certified inspectors of {label} to inspectors.csv, or drop its tasks"], per_row
     reasons = [f"{label}: {len(rows)} visit(s) have no legal team of at least {team_size} eligible inspectors "
                f"covering their fields (of the department's {m} non-expert inspectors):"]
-    reasons += _listed([_row_reason(pool, i, team_size) for i in rows.tolist()])
+    reasons += _listed(per_row)
     missing_fields: Counter[str] = Counter()
     rule_hits: Counter[str] = Counter()
-    fails = pool.fails(rows)
     for k, i in enumerate(rows.tolist()):
         for rule in RULES:
             if fails[rule][k].any():
@@ -588,7 +594,7 @@ def _explain_ineligible(pool: Pool, rows: np.ndarray, team_size: int,
     if rule_hits["conflict"] or rule_hits["rotation"]:
         fixes.append(f"add inspectors to {label}: 回避 conflicts and rotation leave too few for these entities")
     fixes.append(f"or lower the ratios of the tasks of {label} so that fewer visits need it")
-    return reasons, fixes
+    return reasons, fixes, per_row
 
 
 def _max_flow_cut(net: _Network) -> tuple[int, set[int]]:
@@ -937,13 +943,13 @@ def solve_teams(visits: Sequence[Visit], directory: Directory, spec: PlanSpec, s
         short = pool.short_rows(team_size)
         if short.size == 0:
             continue
-        r, f = _explain_ineligible(pool, short, team_size, directory)
+        r, f, why = _explain_ineligible(pool, short, team_size, directory)
         short_total += int(short.size)
         short_depts.append(dept)
         if allow_unstaffed:
-            for i in short.tolist():
+            for i, reason in zip(short.tolist(), why, strict=True):
                 d = pool.demands[i]
-                solved.unstaffed.append(Unstaffed(d.visit_id, dept, d.date, d.fields, _row_reason(pool, i, team_size)))
+                solved.unstaffed.append(Unstaffed(d.visit_id, dept, d.date, d.fields, reason))
             rest = sorted(set(range(len(pool.demands))) - set(short.tolist()))
             if rest:
                 pools[dept] = pool.subset(rest)
