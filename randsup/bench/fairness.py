@@ -34,7 +34,16 @@ from ..draw.seed import PublicSeed
 from ..draw.visits import build_visits, task_object_kind, task_scope
 from ..errors import InfeasibleError, OutputError, RandsupError
 from ..io import atomic_directory, write_atomic
-from ..model import RISK_CLASSES, Assignment, Directory, DrawResult, HistoryVisit, Inspector, Visit
+from ..model import (
+    RISK_CLASSES,
+    Assignment,
+    Directory,
+    DrawResult,
+    EntityTable,
+    HistoryVisit,
+    Inspector,
+    Visit,
+)
 from ..spec import PlanSpec, load_spec
 
 __all__ = [
@@ -478,8 +487,18 @@ class _Quarter:
     seconds: dict[str, float]  # randsup's stages
 
 
+def _rows(entities: EntityTable, ids: Sequence[str]) -> np.ndarray:
+    """Rows of these ids, which the directory must have (a draw or a plan of it named them)."""
+    rows = entities.rows_of(ids)
+    if (rows < 0).any():
+        raise KeyError(ids[int(np.flatnonzero(rows < 0)[0])])
+    return rows
+
+
 def _drawn(directory: Directory, draw: DrawResult, visits: Sequence[Visit]) -> _Drawn:
-    rows_of = directory.entities.rows_of
+    def rows_of(ids: Sequence[str]) -> np.ndarray:
+        return _rows(directory.entities, ids)
+
     selected = {t.task_id: rows_of(list(t.selected)) for t in draw.tasks}
     sizes = {t.task_id: tuple((s.population, s.expected, s.sample) for _, s in sorted(t.strata.items()))
              for t in draw.tasks}
@@ -648,7 +667,7 @@ def _run_year(year: int) -> tuple[list[_Quarter], dict[str, _Repeats]]:
         drawn["wanning"] = _Drawn(
             {k: np.asarray(v, dtype=np.int64) for k, v in rows.items()}, {}, len(w_visits),
             sum(len(v.departments) > 1 for v in w_visits), len(w_visits),
-            base.entities.rows_of([v.entity_id for v in w_visits]))
+            _rows(base.entities, [v.entity_id for v in w_visits]))
         prev = nxt
         out.append(_Quarter(r, drawn, teams, seconds))
     repeats = {k: _repeats([q.teams[k] for q in out], spec.team_size) for k in ("randsup", "wanning", "fixed")}

@@ -148,10 +148,10 @@ def build_visits(directory: Directory, spec: PlanSpec, draw: DrawResult) -> tupl
             pairs += 1
 
     ordered = sorted(by_entity)
-    row_of = dict(zip(ordered, directory.entities.rows_of(ordered).tolist(), strict=True))
+    row_of = directory.entities.row_map(ordered)
     names = directory.entities.name
     kinds = directory.entities.object_kind
-    unknown = [e for e in ordered if row_of[e] < 0]
+    unknown = [e for e in ordered if e not in row_of]
     if unknown:
         raise SpecError(f"the draw names {len(unknown)} entities not in the entity directory "
                         f"(first: {', '.join(unknown[:5])}); draw again from this directory")
